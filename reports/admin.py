@@ -1,0 +1,15 @@
+from django.contrib import admin
+
+from reports import models
+
+
+@admin.register(models.ReportRun)
+class ReportRunAdmin(admin.ModelAdmin):
+    list_display = ["kind", "school", "status", "progress", "created_at", "finished_at"]
+    list_filter = ["kind", "status", "school"]
+    readonly_fields = ["public_id", "created_at", "started_at", "finished_at"]
+
+
+@admin.register(models.ReportSchedule)
+class ReportScheduleAdmin(admin.ModelAdmin):
+    list_display = ["school", "enabled", "days_after_term_end", "last_built_term"]

@@ -1,0 +1,74 @@
+"""Report runs (what was asked, its progress and its stored result) and termly schedules."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Q
+
+from pupils.models import School
+
+
+class ReportKind(models.TextChoices):
+    EXPECTED_PROGRESS = "expected-progress", "Expected progress"
+    VALUE_ADDED = "value-added", "Value added"
+    STARTING_POINTS = "starting-points", "Progress from starting points"
+    INTERVENTION_IMPACT = "intervention-impact", "Intervention impact"
+    NO_GAIN_BUT_SEMH = "no-gain-but-semh", "No academic gain but SEMH gains"
+    REGISTER_SUMMARY = "register-summary", "SEN register summary"
+    TERMLY_PACK = "termly-pack", "Termly report pack"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ReportRun(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="report_runs")
+    kind = models.CharField(max_length=30, choices=ReportKind.choices)
+    parameters = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(100)])
+    progress_note = models.CharField(max_length=200, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Set for scheduled packs: "school:year:term", so a pack is built once per school and term.
+    dedupe_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    worker = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    pdf = models.FileField(upload_to="reports/%Y/%m/", blank=True)
+    zip_file = models.FileField(upload_to="reports/%Y/%m/", blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="report_run_progress_range"),
+        ]
+        indexes = [models.Index(fields=["school", "kind", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.school.code} ({self.status})"
+
+
+class ReportSchedule(models.Model):
+    """Build a school's termly pack once its term has ended."""
+
+    school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="report_schedule")
+    enabled = models.BooleanField(default=True)
+    days_after_term_end = models.PositiveSmallIntegerField(default=0)
+    last_built_term = models.CharField(max_length=20, blank=True, help_text="e.g. '2025:summer', set when claimed.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Termly pack for {self.school.code} ({'on' if self.enabled else 'off'})"

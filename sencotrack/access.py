@@ -1,0 +1,68 @@
+"""Who may see what: roles and the named access helpers every view starts with (DESIGN.md table).
+
+Everything is scoped to the signed-in person's school. Teachers and TAs see only "own pupils":
+pupils in teaching or intervention groups they are attached to. Governors see aggregates only.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+
+from pupils.models import Membership, Pupil, Role
+
+SESSION_KEY = "membership_id"
+
+# Roles that may see named pupils, and whether they see all of the school or only their own.
+SEES_ALL_PUPILS = {Role.SENCO}
+SEES_OWN_PUPILS = {Role.TEACHER, Role.TA}
+
+
+def current_membership(request: HttpRequest) -> Membership | None:
+    """The membership the person is acting in: the one chosen this session, else their first."""
+    if hasattr(request, "_membership_cache"):
+        return request._membership_cache
+    membership = None
+    if request.user.is_authenticated:
+        memberships = Membership.objects.filter(user=request.user).select_related("school")
+        chosen = request.session.get(SESSION_KEY)
+        if chosen:
+            membership = memberships.filter(pk=chosen).first()
+        if membership is None:
+            membership = memberships.order_by("pk").first()
+    request._membership_cache = membership
+    return membership
+
+
+def require_membership(request: HttpRequest, *roles: str) -> Membership:
+    """The acting membership, refused (403) unless it holds one of ``roles`` (any role when none given)."""
+    membership = current_membership(request)
+    if membership is None or (roles and membership.role not in roles):
+        raise PermissionDenied("Your role does not give access to this page.")
+    return membership
+
+
+def visible_pupils(membership: Membership):
+    """Pupils of the membership's school that this person may see by name."""
+    pupils = Pupil.objects.filter(school=membership.school)
+    if membership.role in SEES_ALL_PUPILS:
+        return pupils
+    if membership.role in SEES_OWN_PUPILS:
+        user = membership.user_id
+        return pupils.filter(
+            Q(teaching_groups__staff=user) | Q(enrolments__intervention__staff=user)
+        ).distinct()
+    return pupils.none()
+
+
+def pupil_for_user(request: HttpRequest, public_id, *, write: bool = False) -> Pupil:
+    """A pupil the person may see (or, with ``write``, edit); 404 for anything else, so ids leak nothing."""
+    membership = require_membership(request, *(SEES_ALL_PUPILS | SEES_OWN_PUPILS))
+    if write and membership.role not in SEES_ALL_PUPILS:
+        raise PermissionDenied("Only the SENCo can change a pupil's record.")
+    try:
+        return get_object_or_404(visible_pupils(membership), public_id=public_id)
+    except (ValueError, Http404):
+        raise Http404("No such pupil.") from None

@@ -1,0 +1,48 @@
+"""Shared fixtures: personas (a SENCo, a teacher, a TA, a governor, another school's SENCo)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from pupils.models import Role
+from tests import factories as f
+
+
+@dataclass
+class School:
+    school: object
+    senco: object
+    teacher: object
+    ta: object
+    governor: object
+    data_manager: object
+    outsider: object  # the SENCo of another school: must see nothing here
+    group: object
+    pupil: object  # in the teacher's group
+    other_pupil: object  # in no group of the teacher's or TA's
+
+
+@pytest.fixture
+def personas(db) -> School:
+    school = f.SchoolFactory(code="oak", name="Oak Academy")
+    other = f.SchoolFactory(code="elm", name="Elm School")
+
+    def member(username: str, role: str, at=school):
+        user = f.UserFactory(username=username)
+        f.MembershipFactory(user=user, school=at, role=role)
+        return user
+
+    senco = member("alice", Role.SENCO)
+    teacher = member("bob", Role.TEACHER)
+    ta = member("tia", Role.TA)
+    governor = member("gwen", Role.GOVERNOR)
+    data_manager = member("dan", Role.DATA_MANAGER)
+    outsider = member("charlie", Role.SENCO, at=other)
+    group = f.TeachingGroupFactory(school=school, name="9E1")
+    group.staff.add(teacher)
+    pupil = f.PupilFactory(school=school, surname="Smith", forename="Amy")
+    other_pupil = f.PupilFactory(school=school, surname="Jones", forename="Ben")
+    group.pupils.add(pupil)
+    return School(school, senco, teacher, ta, governor, data_manager, outsider, group, pupil, other_pupil)
