@@ -6,9 +6,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from pupils.models import Role
-from tests import factories as f
-
 
 @dataclass
 class School:
@@ -26,6 +23,10 @@ class School:
 
 @pytest.fixture
 def personas(db) -> School:
+    # Imported here so that pure unit tests run without Django settings.
+    from pupils.models import Role
+    from tests import factories as f
+
     school = f.SchoolFactory(code="oak", name="Oak Academy")
     other = f.SchoolFactory(code="elm", name="Elm School")
 
