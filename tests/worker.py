@@ -35,10 +35,10 @@ def test_database_url() -> str:
 
 
 @contextmanager
-def celery_worker(queue: str | None = None, concurrency: int = 1, log_name: str = "worker"):
+def celery_worker(queue: str | None = None, concurrency: int = 1, log_name: str = "worker", extra_env: dict | None = None):
     """A worker process on its own queue, so no other worker on the machine takes the test's tasks."""
     queue = queue or f"test-{uuid.uuid4().hex[:8]}"
-    env = dict(os.environ, DATABASE_URL=test_database_url(), CELERY_QUEUE=queue, DEBUG="true")
+    env = dict(os.environ, DATABASE_URL=test_database_url(), CELERY_QUEUE=queue, DEBUG="true", **(extra_env or {}))
     log_dir = ROOT / "test-artifacts"
     log_dir.mkdir(exist_ok=True)
     log = open(log_dir / f"{log_name}-{queue}.log", "wb")
@@ -46,7 +46,7 @@ def celery_worker(queue: str | None = None, concurrency: int = 1, log_name: str 
         [
             sys.executable, "-m", "celery", "-A", "sencotrack", "worker", "--pool", "prefork",
             "--concurrency", str(concurrency), "-Q", queue, "--without-gossip", "--without-mingle",
-            "--loglevel", "INFO", "--hostname", f"{log_name}-{queue}@%h",
+            "--loglevel", "INFO", "--hostname", f"{log_name}-{queue}@%h", "--include", "tests.worker_hooks",
         ],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )

@@ -1,0 +1,70 @@
+"""The termly report pack: every report for a school and term, as a PDF and a ZIP of CSVs."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from django.core.files.base import ContentFile
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from pupils.models import School
+from reports import generators
+from sencotrack.parsing import format_academic_year
+
+PACK_REPORTS = [
+    "register-summary",
+    "expected-progress",
+    "starting-points",
+    "value-added",
+    "intervention-impact",
+    "no-gain-but-semh",
+]
+
+
+def build_pack(*, school: School, academic_year: int, term: str, governor: bool = False, progress=None):
+    """Returns (result for the run, files to attach). Governor packs hold only aggregate reports."""
+    progress = progress or (lambda percent, note: None)
+    kinds = [k for k in PACK_REPORTS if not governor or k in generators.GOVERNOR_SAFE]
+    reports = []
+    for i, kind in enumerate(kinds):
+        progress(int(80 * i / len(kinds)), f"Computing {kind}")
+        ctx = generators.context_for(school=school, academic_year=academic_year, term=term, governor=governor)
+        reports.append(generators.build(kind, ctx))
+    stem = f"{school.code}-{academic_year}-{term}{'-governors' if governor else ''}-pack"
+
+    progress(85, "Writing the CSV files")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for report in reports:
+            archive.writestr(f"{report.kind}.csv", report.to_csv())
+
+    progress(90, "Writing the PDF")
+    pdf = render_pdf(school=school, academic_year=academic_year, term=term, reports=reports, governor=governor)
+    result = {
+        "school": school.code,
+        "academic_year": format_academic_year(academic_year),
+        "term": term.capitalize(),
+        "governor_copy": governor,
+        "reports": {report.kind: report.to_dict() for report in reports},
+    }
+    files = {"zip_file": (f"{stem}.zip", ContentFile(buffer.getvalue())), "pdf": (f"{stem}.pdf", ContentFile(pdf))}
+    return result, files
+
+
+def render_pdf(*, school, academic_year, term, reports, governor) -> bytes:
+    from weasyprint import HTML  # imported here: only workers building packs need Pango
+
+    html = render_to_string(
+        "reports/pack_pdf.html",
+        {
+            "school": school,
+            "academic_year": format_academic_year(academic_year),
+            "term": term.capitalize(),
+            "reports": reports,
+            "governor": governor,
+            "generated_at": timezone.localtime(),
+        },
+    )
+    return HTML(string=html).write_pdf()

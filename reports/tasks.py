@@ -1,0 +1,35 @@
+"""Thin Celery tasks: take ids, call a service, let Celery handle retries (paperless style)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from reports import services
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+)
+def build_report_run(self, run_id: int) -> str:
+    """Build one report run. Idempotent: a run already done is skipped, so acks_late is safe."""
+    return services.report_run_execute(run_id, worker=self.request.hostname or "in-process")
+
+
+@shared_task(acks_late=True)
+def queue_termly_packs() -> int:
+    """Fired by beat: queue the packs of schools whose term has just ended (claimed once each)."""
+    return len(services.termly_packs_queue_due())
+
+
+@shared_task(acks_late=True)
+def requeue_stale_report_runs() -> int:
+    """Fired by beat: re-send runs whose worker died or whose broker was down when they were asked for."""
+    return services.report_runs_requeue_stale()
