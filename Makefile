@@ -22,6 +22,7 @@ install: $(INSTALLED)
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py setup_schedules
 	@$(PY) manage.py demo_logins
 	$(PY) manage.py runserver 127.0.0.1:8000
 
