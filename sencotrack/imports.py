@@ -1,0 +1,703 @@
+"""CSV import: read what a school's MIS exports, check every row, save all of it or nothing.
+
+The contract is shared/DESIGN.md "CSV import"; this module keeps it exactly and extends it only
+with optional columns and header aliases (listed in :data:`COLUMNS`, shown to people by
+:func:`column_help`). Used by ``manage.py import_data`` and by the browser's preview and confirm.
+
+- Headers are matched ignoring case, spaces, underscores and hyphens
+  (``sencotrack.parsing.normalise_header``); each column also accepts the aliases listed with it,
+  e.g. ``DOB`` for ``date_of_birth`` or ``Legal Surname`` for ``surname``. Missing required
+  columns are one error naming them; unknown columns are ignored with a warning.
+- Every cell is read with the shared parsers (``sencotrack.parsing``, ``pupils.upn``,
+  ``assessments.ladder``, ``assessments.ages``) and every row is written through the services
+  (``pupils.services``, ``assessments.services``, ``interventions.services``), so the import
+  validates exactly as the UI does.
+- All or nothing: every bad row is reported as :class:`RowError` (line 1 is the header, the first
+  data row is line 2) and nothing is saved. ``dry_run`` runs everything in a transaction and
+  rolls it back, returning the same counts and errors: the browser's preview.
+- Rows are matched on their natural keys, so re-importing a file changes nothing; a natural key
+  repeated within one file is an error on the later line. A blank optional cell leaves the stored
+  value as it is when a row updates one (an older export never wipes a flag, nor reopens a
+  register entry or enrolment closed since); a new row takes the default.
+- Bytes are read as UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order mark
+  (Excel's "Unicode text"), else Windows-1252 (what older MIS exports write). A workbook, a zip
+  or other binary data is refused with a clear message; so is a file over
+  ``settings.IMPORT_MAX_BYTES``. Blank lines are skipped. Commas separate cells; a file whose
+  header has no comma but tabs or semicolons is read with those, as is one that starts with
+  Excel's ``sep=;`` line. Line numbers are physical lines of the file.
+- Free-text cells (names, test names) are stored as written, even when they begin with ``=``,
+  ``+``, ``-`` or ``@``; exports neutralise such cells when they write them. In other columns an
+  Excel-protected value written ``="..."`` is unwrapped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import DatabaseError, transaction
+
+from assessments.ages import ACCEPTED_FORMS as AGE_FORMS
+from assessments.ages import parse_age_equivalent
+from assessments.ladder import VALID_CODES_TEXT, LadderError, parse_level, parse_result
+from assessments.services import (
+    assessments_record_many,
+    baselines_record_many,
+    framework_code,
+    key_stage_code,
+    kind_code,
+    measure_code,
+    reading_tests_record_many,
+)
+from interventions.services import enrolments_record_many
+from pupils.models import Need, Pupil, School
+from pupils.services import (
+    RowsInvalid,
+    SubjectLookup,
+    gender_code,
+    need_code,
+    provision_code,
+    pupils_upsert_many,
+    register_entries_record_many,
+    year_group_number,
+)
+from pupils.upn import validate_upn
+from sencotrack.parsing import normalise_header, parse_academic_year, parse_bool, parse_date, parse_term
+
+KINDS: tuple[str, ...] = ("pupils", "register", "baselines", "assessments", "reading", "enrolments")
+
+#: How a summary names the rows of each kind (one, many).
+NOUNS: Mapping[str, tuple[str, str]] = {
+    "pupils": ("pupil", "pupils"),
+    "register": ("register entry", "register entries"),
+    "baselines": ("baseline", "baselines"),
+    "assessments": ("assessment", "assessments"),
+    "reading": ("reading test", "reading tests"),
+    "enrolments": ("enrolment", "enrolments"),
+}
+
+
+# --- Results --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A problem in a file: its line (1 is the header; None for the file as a whole), the
+    column it is in (the contract's name; None for the row or file as a whole) and why."""
+
+    line: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [f"line {self.line}"] if self.line is not None else []
+        if self.column:
+            where.append(self.column)
+        return ": ".join([*where, self.message])
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    dry_run: bool = False
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    #: Things the person should know that did not stop the import (ignored columns, encoding).
+    warnings: list[str] = field(default_factory=list)
+    #: Side effects worth reporting, e.g. intervention groups made for an enrolments file.
+    notes: list[str] = field(default_factory=list)
+    #: What happened to each data line: "created", "updated" or "unchanged" (empty on errors).
+    outcomes: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def noun(self, count: int) -> str:
+        one, many = NOUNS.get(self.kind, (self.kind, self.kind))
+        return one if count == 1 else many
+
+    def summary(self) -> str:
+        """One line for people: "Imported 120 pupils: 118 created, 2 updated, 0 unchanged"."""
+        counts = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        if not self.ok:
+            problems = "1 problem" if len(self.errors) == 1 else f"{len(self.errors)} problems"
+            return f"Nothing imported: {problems} in {self.rows} {self.noun(self.rows)}"
+        if self.dry_run:
+            return f"Checked {self.rows} {self.noun(self.rows)} (dry run, nothing saved): would be {counts}"
+        return f"Imported {self.rows} {self.noun(self.rows)}: {counts}"
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
+
+
+# --- Columns --------------------------------------------------------------------------------------
+
+
+def _text(cell: str) -> str:
+    return cell
+
+
+def _validation_message(fn: Callable[[str], Any]) -> Callable[[str], Any]:
+    """Turn a service normaliser's ValidationError into the cell's message."""
+
+    def parse(cell: str) -> Any:
+        try:
+            return fn(cell)
+        except ValidationError as exc:
+            raise ValueError("; ".join(exc.messages)) from None
+
+    return parse
+
+
+def _whole_number(low: int, high: int | None, what: str) -> Callable[[str], int]:
+    def parse(cell: str) -> int:
+        match = re.fullmatch(r"(\d+)(?:\.0+)?", cell.replace(",", ""))
+        if not match:
+            raise ValueError(f"{cell!r} is not {what}; write a whole number")
+        value = int(match[1])
+        if value < low or (high is not None and value > high):
+            top = f" to {high}" if high is not None else " or more"
+            raise ValueError(f"{value} is out of range for {what} ({low}{top})")
+        return value
+
+    return parse
+
+
+def _level_code(cell: str) -> str:
+    return parse_level(cell).code
+
+
+def _framework_of(cell: str) -> str | None:
+    """The framework whose ladder reads this result: a level first, then PK1-PK6, then engagement."""
+    for key in ("nc", "pks", "engagement"):
+        try:
+            parse_result(key, cell)
+        except LadderError:
+            continue
+        return key
+    return None
+
+
+def _any_result(cell: str) -> str:
+    """A result on some framework's ladder, kept as written: the service parses it with the
+    row's framework. Anything else gets the NC ladder's message, which lists the valid codes."""
+    if _framework_of(cell) is None:
+        parse_level(cell)
+    return cell
+
+
+DATES = "YYYY-MM-DD or DD/MM/YYYY"
+BOOLEANS = "Y/N, Yes/No, True/False or 1/0; blank leaves it as it is (No for a new pupil)"
+YEARS = "2024/25 or 2024-25"
+TERMS = "Autumn, Spring or Summer"
+UPN_HELP = "13 characters: a check letter then 12 digits (the last may be a letter); spaces are ignored"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    required: bool
+    help: str
+    parse: Callable[[str], Any] = _text
+    aliases: tuple[str, ...] = ()
+    #: Stored as written: never unwrapped or interpreted.
+    free_text: bool = False
+
+
+_UPN = Column("upn", True, UPN_HELP, validate_upn, ("unique pupil number", "pupil upn"))
+
+#: The columns of each kind, in the contract's order (shared/DESIGN.md), with accepted forms and
+#: the other headers each may go by. Columns marked "(extension)" are not in the contract.
+COLUMNS: Mapping[str, tuple[Column, ...]] = {
+    "pupils": (
+        _UPN,
+        Column("surname", True, "the legal surname", aliases=("legal surname", "last name", "family name"), free_text=True),
+        Column("forename", True, "the forename", aliases=("legal forename", "first name", "given name", "forenames"), free_text=True),
+        Column("date_of_birth", True, DATES, parse_date, ("dob", "birth date", "birthdate")),
+        Column("gender", True, "M, F or X (also Male, Female, Other; Unknown is X)", _validation_message(gender_code), ("sex",)),
+        Column("year_group", True, "national curriculum year 0-14, R for Reception, N for Nursery; Y7 and Year 7 also work",
+               _validation_message(year_group_number), ("year", "nc year", "national curriculum year", "curriculum year")),
+        Column("pupil_premium", False, BOOLEANS, parse_bool, ("pp", "pupil premium indicator")),
+        Column("eal", False, BOOLEANS, parse_bool, ("english as an additional language",)),
+        Column("looked_after", False, BOOLEANS, parse_bool, ("in care", "lac", "cla", "looked after child", "child looked after")),
+        Column("admission_date", False, DATES, parse_date, ("date of admission", "admission", "entry date", "date of entry")),
+    ),
+    "register": (
+        _UPN,
+        Column("provision", True, "N, K or E; before 2014 A, P or S (names such as 'SEN support' and 'EHC plan' work too)",
+               _validation_message(provision_code), ("sen provision", "sen status", "sen stage")),
+        Column("primary_need", False, f"a need code: {', '.join(Need.values)}", _validation_message(need_code),
+               ("primary need type", "sen need", "need")),
+        Column("secondary_need", False, "a need code, different from the primary need", _validation_message(need_code),
+               ("secondary need type",)),
+        Column("start_date", True, DATES, parse_date, ("sen start date", "start")),
+        Column("end_date", False, f"{DATES}; blank for the current entry (an existing entry keeps its end date)",
+               parse_date, ("sen end date", "end")),
+        Column("review_date", False, f"(extension) {DATES}; the next review", parse_date, ("next review",)),
+    ),
+    "baselines": (
+        _UPN,
+        Column("subject", True, "a subject's code or name (English, Maths, eng, ma, ...)"),
+        Column("key_stage", True, "KS1, KS2, KS3 or Entry", _validation_message(key_stage_code), ("ks",)),
+        Column("result", True, f"a level: {VALID_CODES_TEXT}; case and spaces do not matter (4 b, P1(ii))",
+               _level_code, aliases=("level", "baseline")),
+        Column("academic_year", True, YEARS, parse_academic_year),
+        Column("term", False, f"{TERMS}; default Summer", parse_term),
+    ),
+    "assessments": (
+        _UPN,
+        Column("subject", True, "a subject's code or name (English, Maths, eng, ma, ...)"),
+        Column("academic_year", True, YEARS, parse_academic_year),
+        Column("term", True, TERMS, parse_term),
+        Column("result", True, f"a level: {VALID_CODES_TEXT}, or a pre-key-stage standard PK1-PK6; "
+               "case and spaces do not matter (4 b, P1(ii))", _any_result, aliases=("level",)),
+        Column("assessed_on", False, DATES, parse_date, ("date assessed", "assessment date", "date")),
+        Column("kind", False, "teacher (the default), test or moderated", _validation_message(kind_code),
+               ("assessment kind", "assessment type", "type")),
+        Column("framework", False, "(extension) nc, pks or engagement; when blank, the first whose ladder reads "
+               "the result (a level, then PK1-PK6, then an engagement rating)",
+               _validation_message(framework_code)),
+    ),
+    "reading": (
+        _UPN,
+        Column("measure", True, "reading or spelling", _validation_message(measure_code)),
+        Column("test_name", True, "the test, e.g. Salford, NGRT", aliases=("test",), free_text=True),
+        Column("tested_on", True, DATES, parse_date, ("test date", "date tested", "date")),
+        Column("age_equivalent", True, AGE_FORMS, parse_age_equivalent, aliases=("reading age", "spelling age", "age equivalent")),
+        Column("standardised_score", False, "a whole number from 40 to 160", _whole_number(40, 160, "a standardised score"),
+               ("standard score", "standardized score", "ss", "sas")),
+    ),
+    "enrolments": (
+        _UPN,
+        Column("programme", True, "the name of a programme the SENCo has set up (any case)", aliases=("intervention", "program")),
+        Column("start_date", True, DATES, parse_date, ("start", "date started")),
+        Column("end_date", False, f"{DATES}; blank while it runs (an existing enrolment keeps its end date)",
+               parse_date, ("end", "date ended")),
+        Column("staff", False, "the member of staff running it: username, First Last, or email",
+               aliases=("staff member", "run by", "led by"), free_text=True),
+        Column("sessions_attended", False, "a whole number, 0 or more", _whole_number(0, 32767, "a number of sessions"),
+               ("sessions",)),
+    ),
+}  # fmt: skip
+
+#: The header row of a blank template for each kind.
+TEMPLATES: Mapping[str, list[str]] = {kind: [c.name for c in columns] for kind, columns in COLUMNS.items()}
+
+#: Natural keys (shared/DESIGN.md): a row matching a stored row on these updates it.
+NATURAL_KEYS: Mapping[str, tuple[str, ...]] = {
+    "pupils": ("upn",),
+    "register": ("upn", "start_date"),
+    "baselines": ("upn", "subject", "key_stage"),
+    "assessments": ("upn", "subject", "academic_year", "term", "kind"),
+    "reading": ("upn", "measure", "tested_on"),
+    "enrolments": ("upn", "programme", "start_date"),
+}
+
+
+def column_help(kind: str) -> list[dict[str, Any]]:
+    """For a template page: each column's name, whether it is required, accepted forms and aliases."""
+    return [
+        {"name": c.name, "required": c.required, "help": c.help, "aliases": list(c.aliases)} for c in COLUMNS[kind]
+    ]
+
+
+def template_csv(kind: str) -> str:
+    """A blank template: the header row only."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(TEMPLATES[kind])
+    return out.getvalue()
+
+
+# --- Reading the file -----------------------------------------------------------------------------
+
+_BINARY_SIGNATURES = (
+    (b"PK\x03\x04", "a zip file (an Excel .xlsx workbook is one): save the sheet as CSV and import that"),
+    (b"\xd0\xcf\x11\xe0", "an Excel .xls workbook: save the sheet as CSV and import that"),
+    (b"%PDF", "a PDF: export the data as CSV from the MIS"),
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def _read_source(data: Any, limit: int) -> bytes | str:
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data)
+    if isinstance(data, str):
+        return data
+    if hasattr(data, "read"):
+        if hasattr(data, "seek"):
+            try:
+                data.seek(0)
+            except (OSError, ValueError):
+                pass
+        return data.read(limit + 1)
+    raise TypeError(f"run_import reads bytes, text or a file, not {type(data).__name__}")
+
+
+def _mb(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{size // 1024} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def decode(raw: bytes | str, warnings: list[str]) -> str:
+    """The text of a file, or FileProblem saying why it is not a CSV file."""
+    limit = settings.IMPORT_MAX_BYTES
+    size = len(raw.encode("utf-8")) if isinstance(raw, str) else len(raw)
+    if size > limit:
+        raise FileProblem(f"the file is larger than the import limit of {_mb(limit)}; split it into smaller files")
+    if isinstance(raw, str):
+        text = raw.removeprefix("\ufeff")
+    else:
+        if not raw.strip():
+            raise FileProblem("the file is empty")
+        for signature, what in _BINARY_SIGNATURES:
+            if raw.startswith(signature):
+                raise FileProblem(f"this is not a CSV file but {what}")
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            try:
+                text = raw.decode("utf-16")
+            except UnicodeDecodeError:
+                raise FileProblem("the file says it is UTF-16 text but is not") from None
+            text = text.removeprefix("\ufeff")
+        elif b"\x00" in raw:
+            raise FileProblem("the file holds binary data (NUL bytes), so it is not a CSV file: save it as CSV")
+        elif raw.startswith(codecs.BOM_UTF8):
+            try:
+                text = raw[len(codecs.BOM_UTF8) :].decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise FileProblem(f"the file starts as UTF-8 but byte {exc.start + 3} is not UTF-8") from None
+        else:
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                try:
+                    text = raw.decode("cp1252")
+                except UnicodeDecodeError:
+                    raise FileProblem(
+                        "the file is neither UTF-8 nor Windows-1252 text; save it as CSV UTF-8"
+                    ) from None
+                warnings.append("The file is not UTF-8, so it was read as Windows-1252 (usual for older MIS exports).")
+    text = text.rstrip("\x1a")  # an old DOS end-of-file mark
+    if _CONTROL.search(text[:65536]):
+        raise FileProblem("the file holds binary data (control characters), so it is not a CSV file")
+    if not text.strip():
+        raise FileProblem("the file is empty")
+    return text
+
+
+_SEP_LINE = re.compile(r"sep=(.)\r?\n?", re.IGNORECASE)
+
+
+def _delimiter(text: str) -> tuple[str, bool]:
+    """The delimiter, and whether the first line is Excel's "sep=;" hint (to be skipped)."""
+    first = text.splitlines()[0] if text else ""
+    if m := _SEP_LINE.fullmatch(first):
+        return m[1], True
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    if "," not in first:
+        if "\t" in first:
+            return "\t", False
+        if ";" in first:
+            return ";", False
+    return ",", False
+
+
+def read_rows(text: str) -> tuple[int, list[str], list[tuple[int, list[str]]]]:
+    """(header line, header cells, [(line, cells)]) with blank lines skipped.
+
+    A line number is where the row starts in the file, so a quoted cell running over two lines
+    does not shift the numbers of the rows after it.
+    """
+    delimiter, hinted = _delimiter(text)
+    stream = io.StringIO(text, newline="")
+    last = 0
+    if hinted:
+        stream.readline()
+        last = 1
+    reader = csv.reader(stream, delimiter=delimiter)
+    header: list[str] | None = None
+    header_line = 0
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        for cells in reader:
+            line = last + 1
+            last = reader.line_num + (1 if hinted else 0)
+            if not any(cell.strip() for cell in cells):
+                continue
+            if header is None:
+                header, header_line = cells, line
+            else:
+                rows.append((line, cells))
+    except csv.Error as exc:
+        raise FileProblem(f"the file is not valid CSV: {exc}", last + 1) from None
+    if header is None:
+        raise FileProblem("the file is empty")
+    return header_line, header, rows
+
+
+def _map_headers(kind: str, header: list[str], header_line: int, result: ImportResult) -> dict[str, int]:
+    by_alias: dict[str, Column] = {}
+    for column in COLUMNS[kind]:
+        for name in (column.name, *column.aliases):
+            by_alias[normalise_header(name)] = column
+    positions: dict[str, int] = {}
+    ignored: list[str] = []
+    for index, cell in enumerate(header):
+        if not cell.strip():
+            continue
+        column = by_alias.get(normalise_header(cell))
+        if column is None:
+            ignored.append(cell.strip())
+            continue
+        if column.name in positions:
+            earlier = header[positions[column.name]].strip()
+            result.errors.append(
+                RowError(header_line, column.name, f"columns {earlier!r} and {cell.strip()!r} both give {column.name}: keep one")
+            )
+            continue
+        positions[column.name] = index
+    missing = [c for c in COLUMNS[kind] if c.required and c.name not in positions]
+    if missing:
+        required = ", ".join(c.name for c in COLUMNS[kind] if c.required)
+        optional = ", ".join(c.name for c in COLUMNS[kind] if not c.required)
+        also = "; ".join(f"{c.name} may be headed {', '.join(c.aliases)}" for c in missing if c.aliases)
+        message = (
+            f"missing required column{'s' if len(missing) > 1 else ''}: {', '.join(c.name for c in missing)}. "
+            f"A {kind} file has the columns {required}" + (f", and optionally {optional}" if optional else "")
+            + " (case, spaces and underscores do not matter" + (f"; {also}" if also else "") + ")"
+        )
+        result.errors.append(RowError(header_line, None, message))
+    if ignored:
+        result.warnings.append(f"Ignored column{'s' if len(ignored) > 1 else ''} not used by a {kind} import: {', '.join(ignored)}")
+    return positions
+
+
+_EXCEL_PROTECTED = re.compile(r'="(.*)"', re.DOTALL)
+
+
+def _parse_row(
+    kind: str, line: int, cells: list[str], positions: dict[str, int], width: int, result: ImportResult
+) -> dict[str, Any] | None:
+    values: dict[str, Any] = {}
+    errors: list[RowError] = []
+    if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+        errors.append(
+            RowError(line, None, f"has {len(cells)} cells but the header has {width}: is there an unquoted comma in a cell?")
+        )
+    for column in COLUMNS[kind]:
+        if column.name not in positions:
+            values[column.name] = None
+            continue
+        index = positions[column.name]
+        cell = cells[index].strip() if index < len(cells) else ""
+        if not column.free_text and (m := _EXCEL_PROTECTED.fullmatch(cell)):
+            cell = m[1].strip()
+        if not cell:
+            if column.required:
+                errors.append(RowError(line, column.name, "is blank, but every row needs one"))
+            values[column.name] = None
+            continue
+        try:
+            values[column.name] = column.parse(cell)
+        except (ValueError, ValidationError) as exc:
+            message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            errors.append(RowError(line, column.name, message))
+    result.errors.extend(errors)
+    return None if errors else values
+
+
+# --- Running an import ----------------------------------------------------------------------------
+
+
+def run_import(
+    *, kind: str, data: bytes | str | IO, school: School, dry_run: bool = False, user: Any = None
+) -> ImportResult:
+    """Import a CSV file of ``kind`` into ``school``: everything, or (on any error) nothing.
+
+    ``data`` is the file's bytes, its text, or an open file (binary or text; an upload works).
+    ``user`` is recorded as the person who recorded imported assessments.
+    """
+    if kind not in COLUMNS:
+        raise ValueError(f"{kind!r} is not an import kind; use one of {', '.join(KINDS)}")
+    result = ImportResult(kind=kind, dry_run=dry_run)
+    try:
+        text = decode(_read_source(data, settings.IMPORT_MAX_BYTES), result.warnings)
+        header_line, header, raw_rows = read_rows(text)
+    except FileProblem as exc:
+        result.errors.append(RowError(exc.line, None, str(exc)))
+        return result
+    positions = _map_headers(kind, header, header_line, result)
+    result.rows = len(raw_rows)
+    if result.errors:
+        return result
+    if not raw_rows:
+        result.warnings.append("The file has a header but no rows.")
+        return result
+    parsed: list[tuple[int, dict[str, Any]]] = []
+    for line, cells in raw_rows:
+        values = _parse_row(kind, line, cells, positions, len(header), result)
+        if values is not None:
+            parsed.append((line, values))
+    try:
+        with transaction.atomic():
+            _apply(kind, parsed, school, user, result)
+            if result.errors or dry_run:
+                transaction.set_rollback(True)
+    except DatabaseError as exc:
+        result.errors.append(
+            RowError(None, None, f"the database refused the import, so nothing was saved (try again): {exc}")
+        )
+    result.errors.sort(key=lambda e: (e.line or 0, _column_order(kind, e.column)))
+    if result.errors:
+        result.created = result.updated = result.unchanged = 0
+        result.outcomes.clear()
+    return result
+
+
+def _column_order(kind: str, column: str | None) -> int:
+    names = TEMPLATES[kind]
+    return names.index(column) if column in names else -1
+
+
+_FIELD_COLUMNS = {"age_equivalent_months": "age_equivalent", "intervention": "programme"}
+
+
+def _row_errors(kind: str, line: int, error: ValidationError) -> list[RowError]:
+    if not hasattr(error, "error_dict"):
+        return [RowError(line, None, message) for message in error.messages]
+    found = []
+    for name, errors in error.error_dict.items():
+        column = None if name == NON_FIELD_ERRORS else _FIELD_COLUMNS.get(name, name)
+        if column not in TEMPLATES[kind]:
+            column = None
+        for message in ValidationError(errors).messages:
+            found.append(RowError(line, column, message))
+    return found
+
+
+def _framework_for(values: dict[str, Any]) -> str:
+    """The framework of an assessment: the file's, else the one whose ladder reads the result."""
+    return values.get("framework") or _framework_of(values.get("result") or "") or "nc"
+
+
+def _apply(kind: str, parsed: list[tuple[int, dict[str, Any]]], school: School, user: Any, result: ImportResult) -> None:
+    """Resolve references, catch repeated natural keys, and write through the services."""
+    pupils: dict[str, Pupil] = {}
+    if kind != "pupils":
+        upns = sorted({values["upn"] for _, values in parsed})
+        for start in range(0, len(upns), 2000):
+            for pupil in school.pupils.filter(upn__in=upns[start : start + 2000]):
+                pupils[pupil.upn] = pupil
+    subjects = SubjectLookup() if kind in ("baselines", "assessments") else None
+
+    lines: list[int] = []
+    rows: list[dict[str, Any]] = []
+    first_line: dict[tuple, int] = {}
+    for line, values in parsed:
+        problems: list[RowError] = []
+        if kind != "pupils":
+            pupil = pupils.get(values["upn"])
+            if pupil is None:
+                problems.append(
+                    RowError(line, "upn", f"no pupil with UPN {values['upn']} at {school.code}: import the pupils file first")
+                )
+            values["pupil"] = pupil
+        if subjects is not None:
+            try:
+                values["subject"] = subjects.resolve(values["subject"])
+            except ValidationError as exc:
+                problems.extend(_row_errors(kind, line, exc))
+        if problems:
+            result.errors.extend(problems)
+            continue
+        key = _natural_key(kind, values)
+        if key in first_line:
+            named = ", ".join(NATURAL_KEYS[kind])
+            result.errors.append(RowError(line, None, f"repeats line {first_line[key]} (the same {named})"))
+            continue
+        first_line[key] = line
+        lines.append(line)
+        rows.append(_service_row(kind, values))
+    if not rows:
+        return
+    try:
+        if kind == "pupils":
+            outcomes = pupils_upsert_many(school=school, rows=rows)
+        elif kind == "register":
+            outcomes = register_entries_record_many(rows=rows)
+        elif kind == "baselines":
+            outcomes = baselines_record_many(rows=rows)
+        elif kind == "assessments":
+            outcomes = assessments_record_many(rows=rows, recorded_by=user)
+        elif kind == "reading":
+            outcomes = reading_tests_record_many(rows=rows)
+        else:
+            outcomes = enrolments_record_many(rows=rows, notes=result.notes)
+    except RowsInvalid as exc:
+        for index, error in exc.row_errors.items():
+            result.errors.extend(_row_errors(kind, lines[index], error))
+        return
+    for line, (_, outcome) in zip(lines, outcomes, strict=True):
+        result.outcomes[line] = str(outcome)
+        setattr(result, str(outcome), getattr(result, str(outcome)) + 1)
+
+
+def _natural_key(kind: str, values: dict[str, Any]) -> tuple:
+    if kind == "baselines":
+        return (values["upn"], values["subject"].pk, values["key_stage"])
+    if kind == "assessments":
+        return (values["upn"], values["subject"].pk, values["academic_year"], values["term"], values["kind"] or "teacher")
+    if kind == "enrolments":
+        return (values["upn"], " ".join(values["programme"].split()).casefold(), values["start_date"])
+    return tuple(values[name] for name in NATURAL_KEYS[kind])
+
+
+def _service_row(kind: str, values: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of the kind's record service for one parsed row."""
+    if kind == "pupils":
+        names = TEMPLATES["pupils"]
+        return {name: values[name] for name in names}
+    pupil = values["pupil"]
+    if kind == "register":
+        return {
+            "pupil": pupil, "provision": values["provision"], "primary_need": values["primary_need"] or "",
+            "secondary_need": values["secondary_need"] or "", "start_date": values["start_date"],
+            "end_date": values["end_date"], "review_date": values["review_date"],
+        }  # fmt: skip
+    if kind == "baselines":
+        return {
+            "pupil": pupil, "subject": values["subject"], "key_stage": values["key_stage"], "result": values["result"],
+            "academic_year": values["academic_year"], "term": values["term"] or "summer",
+        }  # fmt: skip
+    if kind == "assessments":
+        return {
+            "pupil": pupil, "subject": values["subject"], "academic_year": values["academic_year"],
+            "term": values["term"], "result": values["result"], "kind": values["kind"] or "teacher",
+            "framework": _framework_for(values), "assessed_on": values["assessed_on"],
+        }  # fmt: skip
+    if kind == "reading":
+        return {
+            "pupil": pupil, "measure": values["measure"], "test_name": values["test_name"],
+            "tested_on": values["tested_on"], "age_equivalent": values["age_equivalent"],
+            "standardised_score": values["standardised_score"],
+        }  # fmt: skip
+    return {
+        "pupil": pupil, "programme": values["programme"], "start_date": values["start_date"],
+        "end_date": values["end_date"], "staff": values["staff"], "sessions_attended": values["sessions_attended"],
+    }  # fmt: skip
