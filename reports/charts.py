@@ -1,0 +1,498 @@
+"""Plotly figures for the dashboards, built from report rows and metrics output.
+
+Each function takes plain rows or DataFrames and returns the figure as a JSON-ready dict
+(``{"data": [...], "layout": {...}}``, as ``plotly.io.to_json`` gives): no HTML, no CDN. A page
+passes it to ``json_script`` and ``static/js/charts.js`` draws it with the vendored plotly.min.js.
+
+Accessible by construction: every figure has a title and axis titles; colours come from the
+Okabe-Ito palette (distinguishable with the common colour-vision deficiencies) and every status is
+also told by marker shape and, in the hover text, in words. Small-number suppression is honoured:
+a suppressed row is drawn as the word "suppressed", never as a number.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from reports import metrics
+
+# Okabe & Ito (2008), "Color Universal Design".
+BLACK = "#000000"
+ORANGE = "#E69F00"
+SKY_BLUE = "#56B4E9"
+GREEN = "#009E73"
+YELLOW = "#F0E442"
+BLUE = "#0072B2"
+VERMILLION = "#D55E00"
+PURPLE = "#CC79A7"
+GREY = "#6B7280"
+SERIES = (BLUE, ORANGE, GREEN, PURPLE, SKY_BLUE, VERMILLION, BLACK)
+
+STATUS_COLOURS = {"below": VERMILLION, "expected": BLUE, "exceeding": GREEN}
+STATUS_SYMBOLS = {"below": "triangle-down", "expected": "circle", "exceeding": "triangle-up"}
+STATUS_LABELS = {"below": "Below expected", "expected": "Expected", "exceeding": "Exceeding"}
+
+SIGNIFICANCE_COLOURS = {"above": GREEN, "in line": BLUE, "below": VERMILLION}
+SIGNIFICANCE_SYMBOLS = {"above": "triangle-up", "in line": "circle", "below": "triangle-down"}
+
+GROUP_LABELS = {
+    "all": "All pupils",
+    "sen": "SEN (K or E)",
+    "sen_support": "SEN support (K)",
+    "ehcp": "EHC plan (E)",
+    "no_sen": "No SEN",
+    "pupil_premium": "Pupil premium",
+    "not_pupil_premium": "Not pupil premium",
+}
+SUPPRESSED = "suppressed"
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+
+
+# --- Helpers -------------------------------------------------------------------------------------
+
+
+def to_dict(fig: go.Figure) -> dict:
+    """The figure as plain JSON types (what ``json_script`` can write)."""
+    return json.loads(fig.to_json())
+
+
+def _layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, height: int = 380, **extra) -> None:
+    fig.update_layout(
+        template="none",
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        font={"family": FONT, "size": 13, "color": "#1f2933"},
+        paper_bgcolor="#ffffff",
+        plot_bgcolor="#ffffff",
+        height=height,
+        margin={"l": 64, "r": 24, "t": 56, "b": 64},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0, "xanchor": "left"},
+        hoverlabel={"font": {"family": FONT}},
+        **extra,
+    )
+    fig.update_xaxes(title={"text": x_title}, showgrid=True, gridcolor="#e5e7eb", zeroline=False, linecolor="#9ca3af",
+                     showline=True, automargin=True)
+    fig.update_yaxes(title={"text": y_title}, showgrid=True, gridcolor="#e5e7eb", zeroline=False, linecolor="#9ca3af",
+                     showline=True, automargin=True)
+
+
+def _number(value) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def _fmt(value, decimals: int = 2) -> str:
+    number = _number(value)
+    return "–" if number is None else f"{number:.{decimals}f}"
+
+
+def _frame(rows) -> pd.DataFrame:
+    return rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+
+
+def _is_suppressed(row: Mapping) -> bool:
+    return bool(row.get(metrics.SUPPRESSED_FLAG_COLUMN))
+
+
+def empty_figure(title: str, message: str) -> dict:
+    """A figure with no data that says why (a page never shows a blank box)."""
+    fig = go.Figure()
+    _layout(fig, title=title, x_title="", y_title="", height=240)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font={"size": 14})
+    return to_dict(fig)
+
+
+# --- SENCo: cohort progress ------------------------------------------------------------------------
+
+
+def cohort_progress(rows, names: Mapping[str, str] | None = None, *, title: str = "Cohort progress") -> dict:
+    """Baseline points against current points, one marker per pupil and subject, coloured by status.
+
+    ``rows``: expected-progress rows (upn, subject, baseline_result, baseline_points, current_result,
+    current_points, expected_points, status). ``names``: UPN -> pupil name for named pages; without
+    it the hover text names nobody. Markers above the dashed line gained points.
+    """
+    df = _frame(rows)
+    if df.empty:
+        return empty_figure(title, "No pupil has a baseline and an assessment in this term.")
+    fig = go.Figure()
+    low = float(min(df["baseline_points"].min(), df["current_points"].min()))
+    high = float(max(df["baseline_points"].max(), df["current_points"].max()))
+    fig.add_trace(go.Scatter(
+        x=[low, high], y=[low, high], mode="lines", name="No change (current = baseline)",
+        line={"color": GREY, "dash": "dash", "width": 1}, hoverinfo="skip",
+    ))
+    for status in ("below", "expected", "exceeding"):
+        part = df[df["status"] == status]
+        if part.empty:
+            continue
+        hover = []
+        for row in part.to_dict("records"):
+            who = (names or {}).get(row["upn"], "") if names is not None else ""
+            head = f"{who}<br>" if who else ""
+            hover.append(
+                f"{head}{row['subject']}: {row['baseline_result']} to {row['current_result']}"
+                f"<br>{_fmt(row['baseline_points'])} to {_fmt(row['current_points'])} points"
+                f" (expected {_fmt(row.get('expected_points'))})<br>Status: {STATUS_LABELS[status].lower()}"
+            )
+        fig.add_trace(go.Scatter(
+            x=part["baseline_points"].astype(float).tolist(),
+            y=part["current_points"].astype(float).tolist(),
+            mode="markers",
+            name=f"{STATUS_LABELS[status]} ({len(part)})",
+            marker={"color": STATUS_COLOURS[status], "symbol": STATUS_SYMBOLS[status], "size": 10,
+                    "opacity": 0.85, "line": {"color": "#ffffff", "width": 1}},
+            hovertext=hover,
+            hoverinfo="text",
+        ))
+    _layout(fig, title=title, x_title="Baseline (points)", y_title="Current (points)")
+    return to_dict(fig)
+
+
+# --- Value added ---------------------------------------------------------------------------------------
+
+
+def value_added(rows, *, title: str = "Value added by group, with 95% confidence intervals") -> dict:
+    """Dot-and-whisker chart: each subject and group's VA with its 95% interval; 0 is in line.
+
+    ``rows``: value-added rows (subject, group, n, va, ci_low, ci_high, index, significance, and
+    ``suppressed`` on a governor's copy). A suppressed row is drawn as the word "suppressed" at 0.
+    """
+    df = _frame(rows)
+    if df.empty:
+        return empty_figure(title, "No value added: no subject has baselines and outcomes this term.")
+    records = df.to_dict("records")
+    labels = [f"{r['subject']}: {GROUP_LABELS.get(r['group'], r['group'])}" for r in records]
+    fig = go.Figure()
+    for significance in ("above", "in line", "below"):
+        shown = [
+            (label, r) for label, r in zip(labels, records)
+            if not _is_suppressed(r) and r.get("significance") == significance and _number(r.get("va")) is not None
+        ]
+        if not shown:
+            continue
+        xs = [_number(r["va"]) for _, r in shown]
+        plus = [(_number(r.get("ci_high")) - _number(r["va"])) if _number(r.get("ci_high")) is not None else 0 for _, r in shown]
+        minus = [(_number(r["va"]) - _number(r.get("ci_low"))) if _number(r.get("ci_low")) is not None else 0 for _, r in shown]
+        hover = [
+            f"{label}<br>VA {_fmt(r['va'])} (index {_fmt(r.get('index'))})"
+            f"<br>95% interval {_fmt(r.get('ci_low'))} to {_fmt(r.get('ci_high'))}"
+            f"<br>{significance}, n = {r['n']}"
+            for label, r in shown
+        ]
+        fig.add_trace(go.Scatter(
+            x=xs, y=[label for label, _ in shown], mode="markers",
+            name={"above": "Significantly above", "in line": "In line", "below": "Significantly below"}[significance],
+            marker={"color": SIGNIFICANCE_COLOURS[significance], "symbol": SIGNIFICANCE_SYMBOLS[significance], "size": 11},
+            error_x={"type": "data", "symmetric": False, "array": plus, "arrayminus": minus,
+                     "color": SIGNIFICANCE_COLOURS[significance], "thickness": 2, "width": 6},
+            hovertext=hover, hoverinfo="text",
+        ))
+    hidden = [label for label, r in zip(labels, records) if _is_suppressed(r)]
+    if hidden:
+        fig.add_trace(go.Scatter(
+            x=[0] * len(hidden), y=hidden, mode="text", text=[SUPPRESSED] * len(hidden),
+            textfont={"color": GREY}, name="Suppressed (fewer than 5 pupils)",
+            hovertext=[f"{label}: suppressed, fewer than 5 pupils" for label in hidden], hoverinfo="text",
+        ))
+    _layout(fig, title=title, x_title="Value added (points; 0 = in line with the school)", y_title="",
+            height=max(260, 90 + 34 * len(labels)))
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(labels)), type="category")
+    fig.add_vline(x=0, line={"color": GREY, "width": 1})
+    return to_dict(fig)
+
+
+# --- Intervention impact -------------------------------------------------------------------------------
+
+
+def programme_ratio_summary(rows) -> pd.DataFrame:
+    """Mean ratio gain per programme and measure: programme, measure, n, mean_ratio_gain, band."""
+    df = _frame(rows)
+    if df.empty:
+        return pd.DataFrame(columns=["programme", "measure", "n", "mean_ratio_gain", "band"])
+    df = df.assign(ratio_gain=pd.to_numeric(df["ratio_gain"], errors="coerce"))
+    out = (
+        df.dropna(subset=["ratio_gain"]).groupby(["programme", "measure"], sort=True)["ratio_gain"]
+        .agg(n="size", mean_ratio_gain="mean").reset_index()
+    )
+    out["mean_ratio_gain"] = metrics.round_half_up(out["mean_ratio_gain"], 2)
+    out["band"] = metrics.ratio_band(out["mean_ratio_gain"]).astype(str)
+    out["n"] = out["n"].astype("int64")
+    return out
+
+
+def ratio_gain_by_programme(rows, *, title: str = "Ratio gain by programme (mean)") -> dict:
+    """Mean ratio gain per programme and measure, with the impact bands marked (DOMAIN 7)."""
+    summary = programme_ratio_summary(rows)
+    if summary.empty:
+        return empty_figure(title, "No intervention has ended with a test before and after it.")
+    fig = go.Figure()
+    for i, (measure, part) in enumerate(summary.groupby("measure", sort=True)):
+        fig.add_trace(go.Bar(
+            x=part["mean_ratio_gain"].astype(float).tolist(), y=part["programme"].tolist(), orientation="h",
+            name=f"{measure.capitalize()} age", marker={"color": SERIES[i % len(SERIES)]},
+            hovertext=[
+                f"{r['programme']} ({measure}): mean ratio gain {_fmt(r['mean_ratio_gain'])}, {r['band']}, n = {r['n']}"
+                for r in part.to_dict("records")
+            ],
+            hoverinfo="text", text=[f"{v:.2f} {b}" for v, b in zip(part["mean_ratio_gain"], part["band"])],
+            textposition="auto",
+        ))
+    for cut, label in metrics.RATIO_BANDS:
+        fig.add_vline(x=cut, line={"color": GREY, "dash": "dot", "width": 1},
+                      annotation={"text": label, "textangle": -90, "font": {"size": 11, "color": GREY}},
+                      annotation_position="top right")
+    programmes = summary["programme"].nunique()
+    _layout(fig, title=title, x_title="Ratio gain (months gained per month elapsed)", y_title="",
+            height=max(260, 120 + 40 * programmes), barmode="group")
+    return to_dict(fig)
+
+
+def cost_per_month(rows, *, title: str = "Cost per month of reading age gained") -> dict:
+    """Cost to date divided by the months of reading age gained, per programme (costed ones with a gain)."""
+    df = _frame(rows)
+    shown = df[pd.to_numeric(df.get("cost_per_month_gained", pd.Series(dtype=float)), errors="coerce").notna()] if not df.empty else df
+    if shown.empty:
+        return empty_figure(title, "No costed programme has a reading-age gain to divide by yet.")
+    fig = go.Figure(go.Bar(
+        x=shown["cost_per_month_gained"].astype(float).tolist(), y=shown["programme"].tolist(), orientation="h",
+        marker={"color": BLUE}, name="£ per month gained",
+        text=[f"£{v:,.2f}" for v in shown["cost_per_month_gained"].astype(float)], textposition="auto",
+        hovertext=[
+            f"{r['programme']}: £{_fmt(r['cost_to_date'])} for {_fmt(r['months_gained'], 0)} months gained"
+            f" = £{_fmt(r['cost_per_month_gained'])} a month"
+            for r in shown.to_dict("records")
+        ],
+        hoverinfo="text",
+    ))
+    _layout(fig, title=title, x_title="£ per month of reading age gained", y_title="",
+            height=max(240, 120 + 40 * len(shown)), showlegend=False)
+    return to_dict(fig)
+
+
+# --- Governors -----------------------------------------------------------------------------------
+
+
+def sen_gap(rows, *, title: str = "Expected progress: SEN against non-SEN, by term") -> dict:
+    """Percentage making at least expected progress, SEN and non-SEN pupils, over terms.
+
+    ``rows``: term_label, sen_n, sen_pct, no_sen_n, no_sen_pct, gap, with the pcts and gap None where
+    suppressed (fewer than 5 pupils); a suppressed point is a gap in the line, labelled "suppressed".
+    """
+    df = _frame(rows)
+    if df.empty:
+        return empty_figure(title, "No term has expected-progress figures yet.")
+    terms = df["term_label"].tolist()
+    fig = go.Figure()
+    for column, label, colour, symbol in (
+        ("sen_pct", "SEN (K or E)", ORANGE, "square"),
+        ("no_sen_pct", "No SEN", BLUE, "circle"),
+    ):
+        values = [_number(v) for v in df[column]]
+        count = column.replace("_pct", "_n")
+        fig.add_trace(go.Scatter(
+            x=terms, y=values, mode="lines+markers", name=label, connectgaps=False,
+            line={"color": colour, "width": 2}, marker={"symbol": symbol, "size": 9, "color": colour},
+            hovertext=[
+                f"{term}, {label}: {SUPPRESSED} (fewer than 5 pupils)" if v is None
+                else f"{term}, {label}: {v:.2f}% at least expected (n = {n})"
+                for term, v, n in zip(terms, values, df[count])
+            ],
+            hoverinfo="text",
+        ))
+        for term, v in zip(terms, values):
+            if v is None:
+                fig.add_annotation(x=term, y=0, yref="y", text=f"{label}: {SUPPRESSED}", showarrow=False,
+                                   font={"size": 10, "color": GREY}, yshift=12 if column == "sen_pct" else 28)
+    _layout(fig, title=title, x_title="Term", y_title="% making at least expected progress")
+    fig.update_yaxes(range=[0, 105])
+    fig.update_xaxes(type="category")
+    return to_dict(fig)
+
+
+def register_by_provision(rows, *, title: str = "SEN register by provision: this year and last") -> dict:
+    """Pupils on the register by provision code, this year against last (suppressed counts as words)."""
+    df = _frame(rows)
+    if not df.empty:
+        df = df[df["dimension"] == "provision"]
+    if df.empty:
+        return empty_figure(title, "Nobody is on the register on the last day of this term.")
+    codes = df["code"].tolist()
+    fig = go.Figure()
+    for column, label, colour in (("previous_year", "A year earlier", SKY_BLUE), ("this_year", "This term", BLUE)):
+        values = [_number(v) for v in df[column]]
+        fig.add_trace(go.Bar(
+            x=codes, y=[v if v is not None else 0 for v in values], name=label, marker={"color": colour},
+            text=[f"{v:.0f}" if v is not None else SUPPRESSED for v in values], textposition="outside",
+            hovertext=[f"{code}, {label.lower()}: {f'{v:.0f} pupils' if v is not None else SUPPRESSED}"
+                       for code, v in zip(codes, values)],
+            hoverinfo="text",
+        ))
+    _layout(fig, title=title, x_title="Provision (K SEN support, E EHC plan, N no SEN)", y_title="Pupils",
+            barmode="group")
+    fig.update_xaxes(type="category")
+    return to_dict(fig)
+
+
+# --- One pupil ------------------------------------------------------------------------------------------
+
+
+def flight_path(path, *, title: str | None = None) -> dict:
+    """A pupil's flight path in one subject: actual results against the expected line.
+
+    ``path`` (``reports.dashboards.FlightPath``): actual points (date, points, result, term),
+    expected and exceeding lines from the baseline, intervention spans (shaded) and comments
+    (markers). Dates are ISO strings on the x axis.
+    """
+    title = title or f"{path.subject}: flight path"
+    if not path.actual and path.baseline is None:
+        return empty_figure(title, "No baseline or assessment in this subject yet.")
+    fig = go.Figure()
+    if path.expected:
+        fig.add_trace(go.Scatter(
+            x=[p.day.isoformat() for p in path.expected], y=[p.points for p in path.expected],
+            mode="lines", name="Expected progress", line={"color": GREY, "dash": "dash", "width": 2},
+            hovertext=[f"{p.label}: expected {p.points:.2f} points ({p.level or '–'})" for p in path.expected],
+            hoverinfo="text",
+        ))
+    if path.exceeding:
+        fig.add_trace(go.Scatter(
+            x=[p.day.isoformat() for p in path.exceeding], y=[p.points for p in path.exceeding],
+            mode="lines", name="Exceeding (one level more)", line={"color": GREEN, "dash": "dot", "width": 1.5},
+            hovertext=[f"{p.label}: exceeding from {p.points:.2f} points" for p in path.exceeding], hoverinfo="text",
+        ))
+    if path.baseline is not None:
+        b = path.baseline
+        fig.add_trace(go.Scatter(
+            x=[b.day.isoformat()], y=[b.points], mode="markers", name=f"Baseline ({b.result})",
+            marker={"symbol": "diamond", "size": 12, "color": BLACK},
+            hovertext=[f"Baseline {b.label}: {b.result} ({b.points:.2f} points)"], hoverinfo="text",
+        ))
+    if path.actual:
+        fig.add_trace(go.Scatter(
+            x=[p.day.isoformat() for p in path.actual], y=[p.points for p in path.actual], mode="lines+markers",
+            name="Teacher assessment", line={"color": BLUE, "width": 3},
+            marker={"size": 10, "color": [STATUS_COLOURS.get(p.status, BLUE) for p in path.actual],
+                    "symbol": [STATUS_SYMBOLS.get(p.status, "circle") for p in path.actual],
+                    "line": {"color": "#ffffff", "width": 1}},
+            hovertext=[
+                f"{p.label}: {p.result} ({p.points:.2f} points)"
+                + (f"<br>Status: {STATUS_LABELS[p.status].lower()}" if p.status in STATUS_LABELS else "")
+                for p in path.actual
+            ],
+            hoverinfo="text",
+        ))
+    if path.comments:
+        fig.add_trace(go.Scatter(
+            x=[c.day.isoformat() for c in path.comments], y=[c.points for c in path.comments], mode="markers",
+            name="Comment", marker={"symbol": "star", "size": 12, "color": ORANGE, "line": {"color": BLACK, "width": 1}},
+            hovertext=[c.hover for c in path.comments], hoverinfo="text",
+        ))
+    for i, span in enumerate(path.spans):
+        fig.add_vrect(
+            x0=span.start.isoformat(), x1=span.end.isoformat(), fillcolor=SKY_BLUE, opacity=0.18, line_width=0,
+            layer="below", annotation={"text": span.label, "font": {"size": 10, "color": "#1f2933"}},
+            annotation_position="top left",
+        )
+    if path.spans:  # a legend entry for the shading (shapes have none)
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="Intervention (shaded)",
+                                 marker={"symbol": "square", "size": 12, "color": SKY_BLUE, "opacity": 0.5},
+                                 hoverinfo="skip"))
+    _layout(fig, title=title, x_title="Date", y_title="Points")
+    fig.update_xaxes(type="date")
+    return to_dict(fig)
+
+
+def reading_ages(tests: Sequence, *, title: str = "Reading and spelling age against chronological age") -> dict:
+    """Age-equivalent scores and the pupil's age on each test day, in years."""
+    if not tests:
+        return empty_figure(title, "No reading or spelling test recorded.")
+    fig = go.Figure()
+    days = sorted({t.day for t in tests})
+    chronological = {t.day: t.chronological_months for t in tests}
+    fig.add_trace(go.Scatter(
+        x=[d.isoformat() for d in days], y=[chronological[d] / 12 for d in days], mode="lines",
+        name="Chronological age", line={"color": GREY, "dash": "dash", "width": 2},
+        hovertext=[f"{d:%d/%m/%Y}: aged {_years_months(chronological[d])}" for d in days], hoverinfo="text",
+    ))
+    for i, measure in enumerate(("reading", "spelling")):
+        part = [t for t in tests if t.measure == measure]
+        if not part:
+            continue
+        fig.add_trace(go.Scatter(
+            x=[t.day.isoformat() for t in part], y=[t.months / 12 for t in part], mode="lines+markers",
+            name=f"{measure.capitalize()} age", line={"color": (BLUE, ORANGE)[i], "width": 3},
+            marker={"symbol": ("circle", "square")[i], "size": 9},
+            hovertext=[
+                f"{t.day:%d/%m/%Y} {t.test_name}: {measure} age {_years_months(t.months)}, aged "
+                f"{_years_months(t.chronological_months)} ({_gap_words(t.months - t.chronological_months)})"
+                for t in part
+            ],
+            hoverinfo="text",
+        ))
+    _layout(fig, title=title, x_title="Test date", y_title="Age (years)")
+    fig.update_xaxes(type="date")
+    return to_dict(fig)
+
+
+def semh_profile(points: Sequence, *, title: str = "SEMH profile over time") -> dict:
+    """SDQ totals and Boxall section totals over time (each with which way is better in the legend)."""
+    if not points:
+        return empty_figure(title, "No SDQ or Boxall checklist recorded.")
+    fig = go.Figure()
+    measures = list(dict.fromkeys(p.measure for p in points))
+    for i, measure in enumerate(measures):
+        part = [p for p in points if p.measure == measure]
+        better = "higher is better" if part[0].higher_is_better else "lower is better"
+        fig.add_trace(go.Scatter(
+            x=[p.day.isoformat() for p in part], y=[p.value for p in part], mode="lines+markers",
+            name=f"{measure} ({better})", line={"color": SERIES[i % len(SERIES)], "width": 2},
+            marker={"size": 9, "symbol": ("circle", "square", "diamond", "triangle-up", "x")[i % 5]},
+            hovertext=[f"{p.day:%d/%m/%Y} {measure}: {p.value:g}" + (f" ({p.band})" if p.band else "") for p in part],
+            hoverinfo="text",
+        ))
+    _layout(fig, title=title, x_title="Date completed", y_title="Score")
+    fig.update_xaxes(type="date")
+    return to_dict(fig)
+
+
+def _years_months(months: int | None) -> str:
+    if months is None:
+        return "–"
+    return f"{months // 12}y {months % 12}m"
+
+
+def _gap_words(difference: int) -> str:
+    if difference == 0:
+        return "in line with age"
+    direction = "ahead of" if difference > 0 else "behind"
+    return f"{abs(difference)} months {direction} age"
+
+
+def traces_named(figure: dict) -> list[str]:
+    """The names of a figure's traces (for tests and for the page's chart summary)."""
+    return [trace.get("name", "") for trace in figure.get("data", [])]
+
+
+def all_text(figure: dict) -> Iterable[str]:
+    """Every string in a figure (tests scan it for names that must not be there)."""
+    stack = [figure]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)

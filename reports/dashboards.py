@@ -1,0 +1,729 @@
+"""Assemble the dashboards: report rows (stored runs first) -> Plotly figures, plain tables and notes.
+
+A dashboard reads the newest finished run of each report for the term (a run of that kind or a
+termly pack holding it). Only what no stored run holds is computed, through the same generators
+the workers use, so a page and a run never disagree. Every chart comes with a plain table (the
+same figures, for screen readers and printing) and the "how this is calculated" note.
+
+Governors' dashboards read governors' copies only (aggregates, groups under 5 suppressed) and
+never name a pupil: no name or UPN reaches their page or its chart data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass, field
+
+import pandas as pd
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.expected import (
+    BaselineResult,
+    choose_baseline,
+    expected_gain,
+    level_not_above,
+    progress_span,
+    progress_status,
+)
+from assessments.ladder import LadderError
+from assessments.semh import SemhError, sdq_band
+from pupils.models import Membership, Pupil, Role, School
+from reports import charts, datasets, generators, metrics, selectors
+from reports.explain import NOTES, TITLES
+from sencotrack.parsing import TERM_ORDER, format_academic_year
+
+SENCO_KINDS = ["expected-progress", "starting-points", "value-added", "intervention-impact"]
+TEACHER_KINDS = ["expected-progress", "intervention-impact"]
+GOVERNOR_KINDS = ["value-added", "starting-points", "register-summary"]
+GAP_TERMS = 6
+SUPPRESSED = "suppressed"
+
+NOTE_COSTS = (
+    "Cost to date = sessions delivered up to the last day of the term x the cost per session. Months gained = the "
+    "sum over pupils of (post-test - pre-test) reading age in months, for enrolments with both tests (as in the "
+    "intervention-impact report). Cost per month gained = cost to date / months gained; not shown when a programme "
+    "is not costed or gained nothing. Read from the costs and tests recorded when the page opened."
+)
+NOTE_COHORT = (
+    "Each marker is one pupil in one subject: their baseline points across, their teacher assessment this term up. "
+    "Above the dashed line the pupil has gained points. Colour and shape give the expected-progress status. "
+    + NOTES["expected-progress"]
+)
+NOTE_GAP = (
+    "For each term: of the teacher assessments with a baseline (as in the expected-progress report), the percentage "
+    "whose status is expected or exceeding, for pupils with SEN (provision K or E on the last day of that term) and "
+    "without. The gap is SEN minus non-SEN, in percentage points. n counts pupils. A group of fewer than 5 pupils is "
+    "suppressed, and so is the gap."
+)
+NOTE_FLIGHT = (
+    "The line joins the pupil's teacher assessments, converted to points. The dashed line is expected progress from "
+    "their baseline: baseline points + expected levels x 6 x terms elapsed / span terms (KS1: 2 levels in 12 terms; "
+    "KS2: 3 in 15, or 2 in 9; KS3 and on entry: 2 in 9); the dotted line is one level more (exceeding). Shaded spans "
+    "are interventions; stars are staff comments (at their recorded level, else at the pupil's latest result)."
+)
+NOTE_READING = (
+    "Age-equivalent scores from each reading or spelling test, in years, against the pupil's age on the day of the "
+    "test. Tests carry about +/-4 months of error, so small differences between two tests are not a change."
+)
+NOTE_SEMH = (
+    "SDQ total difficulties (teacher version; lower is better; bands 0-11 close to average, 12-15 slightly raised, "
+    "16-18 high, 19-40 very high) and the Boxall Profile's section totals (section I developmental strands, higher is "
+    "better; section II diagnostic profile, lower is better), as recorded on each checklist."
+)
+
+
+# --- What a page shows ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    text: str
+    href: str = ""
+    numeric: bool = False
+    muted: bool = False
+
+
+@dataclass
+class Table:
+    caption: str
+    headers: list[str]
+    rows: list[list[Cell]] = field(default_factory=list)
+    empty: str = "No rows."
+
+
+@dataclass
+class Block:
+    """One chart with its table and note, or a table alone when ``figure`` is None."""
+
+    key: str
+    title: str
+    table: Table
+    note: str
+    figure: dict | None = None
+    summary: str = ""
+
+    @property
+    def data_id(self) -> str:
+        return f"{self.key}-data"
+
+
+@dataclass
+class Source:
+    text: str
+    run_public_id: object | None = None
+
+
+@dataclass
+class Dashboard:
+    academic_year: int
+    term: str
+    blocks: list[Block] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    computed: list[str] = field(default_factory=list)
+
+    @property
+    def term_label(self) -> str:
+        return f"{self.term.capitalize()} {format_academic_year(self.academic_year)}"
+
+    def block(self, key: str) -> Block:
+        return next(b for b in self.blocks if b.key == key)
+
+
+def fmt(value, *, decimals: int = 2, suppressed: bool = False) -> Cell:
+    """A figure as printed: 2 decimals, whole counts as integers, 'suppressed' where a governor's copy blanked it."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return Cell(SUPPRESSED if suppressed else "–", numeric=True, muted=True)
+    if isinstance(value, bool):
+        return Cell("yes" if value else "no")
+    if isinstance(value, int):
+        return Cell(str(value), numeric=True)
+    if isinstance(value, float):
+        return Cell(f"{value:.{decimals}f}", numeric=True)
+    return Cell(str(value))
+
+
+def _records(data: dict | pd.DataFrame) -> list[dict]:
+    if isinstance(data, pd.DataFrame):
+        return generators.Report(kind="", frame=data).records()
+    return list(data.get("rows", []))
+
+
+# --- Reading the reports: stored runs first -------------------------------------------------------------
+
+
+def report_rows(
+    school: School, *, academic_year: int, term: str, kinds: list[str], governor: bool = False
+) -> tuple[dict[str, list[dict]], list[Source], list[str]]:
+    """Rows of each report for the term: from stored runs where they exist, else computed now."""
+    stored = selectors.stored_results(school, academic_year=academic_year, term=term, kinds=kinds, governor=governor)
+    rows = {kind: list(found.data["rows"]) for kind, found in stored.items()}
+    sources: list[Source] = []
+    by_run: dict = {}
+    for kind, found in stored.items():
+        by_run.setdefault((found.run_public_id, found.finished_at, found.from_pack), []).append(kind)
+    for (public_id, finished_at, from_pack), run_kinds in by_run.items():
+        when = timezone.localtime(finished_at).strftime("%d/%m/%Y %H:%M") if finished_at else "earlier"
+        what = "the termly pack" if from_pack else "the report run"
+        names = ", ".join(TITLES.get(k, k).lower() for k in run_kinds)
+        sources.append(Source(f"{names.capitalize()}: from {what} finished {when}.", public_id))
+    missing = [kind for kind in kinds if kind not in rows]
+    if missing:
+        ctx = generators.context_for(school=school, academic_year=academic_year, term=term, governor=governor)
+        for kind in missing:
+            rows[kind] = generators.build(kind, ctx).records()
+    return rows, sources, missing
+
+
+# --- SENCo and teacher ---------------------------------------------------------------------------------
+
+
+def _pupil_link(names: dict, upn: str) -> Cell:
+    who = names.get(upn)
+    if who is None:
+        return Cell(upn)
+    return Cell(who.name, href=reverse("reports:pupil_dashboard", args=[who.public_id]))
+
+
+def cohort_block(ep: list[dict], names: dict) -> Block:
+    counts: dict[str, dict[str, int]] = {}
+    for row in ep:
+        counts.setdefault(row["subject"], {"below": 0, "expected": 0, "exceeding": 0})[row["status"]] += 1
+    table = Table(
+        caption="Pupils by expected-progress status, per subject",
+        headers=["Subject", "Below", "Expected", "Exceeding", "Pupils"],
+        rows=[
+            [Cell(subject), *(fmt(c[s]) for s in ("below", "expected", "exceeding")), fmt(sum(c.values()))]
+            for subject, c in sorted(counts.items())
+        ],
+        empty="No pupil has a baseline and a teacher assessment in this term.",
+    )
+    figure = charts.cohort_progress(ep, {upn: n.name for upn, n in names.items()})
+    total = sum(sum(c.values()) for c in counts.values())
+    return Block("cohort-progress", "Cohort progress: baseline against current", table, NOTE_COHORT, figure,
+                 summary=f"Scatter chart of {total} results, baseline points against current points, coloured by status.")
+
+
+def expected_progress_table(ep: list[dict], names: dict) -> Block:
+    table = Table(
+        caption="Expected progress: one row per pupil and subject",
+        headers=["Pupil", "UPN", "Subject", "Baseline", "Current", "Terms", "Levels of progress", "Expected points", "Status"],
+        rows=[
+            [
+                _pupil_link(names, row["upn"]), Cell(row["upn"]), Cell(row["subject"]),
+                Cell(f"{row['baseline_result']} ({row['baseline_points']:.2f})"),
+                Cell(f"{row['current_result']} ({row['current_points']:.2f})"),
+                fmt(row["terms_elapsed"]), fmt(row["levels_of_progress"]), fmt(row["expected_points"]),
+                Cell(row["status"]),
+            ]
+            for row in ep
+        ],
+        empty="No pupil has a baseline and a teacher assessment in this term.",
+    )
+    return Block("expected-progress", TITLES["expected-progress"], table, NOTES["expected-progress"])
+
+
+def starting_points_block(rows: list[dict]) -> Block:
+    table = Table(
+        caption="Progress from starting points",
+        headers=["Subject", "Starting point", "Pupils", "% at least expected", "% more than expected"],
+        rows=[
+            [
+                Cell(r["subject"]), Cell(str(r["starting_point"])),
+                fmt(r["n"], suppressed=bool(r.get("suppressed"))),
+                fmt(r["pct_expected"], suppressed=bool(r.get("suppressed"))),
+                fmt(r["pct_more_than_expected"], suppressed=bool(r.get("suppressed"))),
+            ]
+            for r in rows
+        ],
+        empty="No starting points: nobody has a baseline and an assessment in this term.",
+    )
+    return Block("starting-points", TITLES["starting-points"], table, NOTES["starting-points"])
+
+
+def value_added_block(rows: list[dict]) -> Block:
+    table = Table(
+        caption="Value added by subject and group",
+        headers=["Subject", "Group", "Pupils", "VA", "95% interval", "Index", "Significance"],
+        rows=[],
+        empty="No value added: no subject has baselines and outcomes in this term.",
+    )
+    for r in rows:
+        hidden = bool(r.get("suppressed"))
+        interval = (
+            Cell(SUPPRESSED, muted=True) if hidden
+            else Cell(f"{r['ci_low']:.2f} to {r['ci_high']:.2f}", numeric=True) if r.get("ci_low") is not None
+            else Cell("–", muted=True)
+        )
+        table.rows.append([
+            Cell(r["subject"]), Cell(charts.GROUP_LABELS.get(r["group"], r["group"])),
+            fmt(r["n"], suppressed=hidden), fmt(r["va"], suppressed=hidden), interval,
+            fmt(r["index"], suppressed=hidden),
+            Cell(SUPPRESSED, muted=True) if hidden else Cell(r.get("significance") or "–"),
+        ])
+    return Block("value-added", TITLES["value-added"], table, NOTES["value-added"], charts.value_added(rows),
+                 summary="Dot and whisker chart of value added by subject and group with 95% intervals.")
+
+
+def ratio_gain_block(rows: list[dict], names: dict | None) -> list[Block]:
+    summary = charts.programme_ratio_summary(rows)
+    table = Table(
+        caption="Mean ratio gain by programme and measure",
+        headers=["Programme", "Measure", "Pupils", "Mean ratio gain", "Band"],
+        rows=[
+            [Cell(r["programme"]), Cell(r["measure"]), fmt(int(r["n"])), fmt(float(r["mean_ratio_gain"])), Cell(r["band"])]
+            for r in summary.to_dict("records")
+        ],
+        empty="No enrolment has ended with a test before and after it.",
+    )
+    blocks = [Block("ratio-gain", "Intervention impact: ratio gain by programme", table, NOTES["intervention-impact"],
+                    charts.ratio_gain_by_programme(rows),
+                    summary="Bar chart of the mean ratio gain of each programme, with the impact bands marked.")]
+    if names is not None:
+        detail = Table(
+            caption="Ratio gain per pupil and intervention",
+            headers=["Pupil", "Programme", "Measure", "Pre (months)", "Post (months)", "Months elapsed", "Ratio gain",
+                     "Band", "Flag"],
+            rows=[
+                [_pupil_link(names, r["upn"]), Cell(r["programme"]), Cell(r["measure"]), fmt(r["pre"]), fmt(r["post"]),
+                 fmt(r["elapsed_months"]), fmt(r["ratio_gain"]), Cell(r["band"] or "–"), Cell(r["flag"] or "")]
+                for r in rows
+            ],
+            empty="No enrolment has ended with a test before and after it.",
+        )
+        blocks.append(Block("intervention-impact", TITLES["intervention-impact"], detail, NOTES["intervention-impact"]))
+    return blocks
+
+
+def costs_frame(school: School, *, academic_year: int, term: str) -> pd.DataFrame:
+    """Programme costs and cost per month of reading age gained, to the last day of the term."""
+    report_term = datasets.report_term(school, academic_year, term)
+    interventions, enrolled = datasets.intervention_costs_inputs(school, report_term.end)
+    prepost = metrics.select_pre_post(
+        datasets.enrolments_ended_by(school, report_term.end), datasets.reading_tests(school)
+    )
+    gains = metrics.ratio_gains(prepost)[["intervention_id", "pupil_id", "measure", "months_gained"]]
+    return metrics.round_for_output(metrics.programme_costs(interventions, enrolled, gains, measure="reading"))
+
+
+def costs_block(costs: pd.DataFrame) -> Block:
+    rows = _records(costs)
+    table = Table(
+        caption="Programme costs and cost per month of reading age gained",
+        headers=["Programme", "Sessions", "Cost to date (£)", "Pupils", "Months gained", "£ per month gained"],
+        rows=[
+            [Cell(r["programme"]), fmt(r["sessions_delivered"]), fmt(r["cost_to_date"]), fmt(r["pupils_enrolled"]),
+             fmt(r["months_gained"]), fmt(r["cost_per_month_gained"])]
+            for r in rows
+        ],
+        empty="No programme has run yet.",
+    )
+    return Block("costs", "Intervention costs: cost per month gained", table, NOTE_COSTS, charts.cost_per_month(rows),
+                 summary="Bar chart of the cost per month of reading age gained, per programme.")
+
+
+def senco_dashboard(membership: Membership, *, academic_year: int, term: str) -> Dashboard:
+    """The named dashboard: the whole school for the SENCo, the teacher's own pupils for a teacher."""
+    school = membership.school
+    teacher = membership.role == Role.TEACHER
+    kinds = TEACHER_KINDS if teacher else SENCO_KINDS
+    rows, sources, computed = report_rows(school, academic_year=academic_year, term=term, kinds=kinds)
+    names = selectors.pupil_names(membership)
+    ep = rows["expected-progress"]
+    impact = rows["intervention-impact"]
+    if teacher:  # only their own pupils, and aggregates worked out from those pupils alone
+        ep = [r for r in ep if r["upn"] in names]
+        impact = [r for r in impact if r["upn"] in names]
+    dashboard = Dashboard(academic_year, term, sources=sources, computed=computed)
+    dashboard.blocks.append(cohort_block(ep, names))
+    dashboard.blocks.append(expected_progress_table(ep, names))
+    if teacher:
+        frame = pd.DataFrame(ep, columns=["subject", "baseline_result", "baseline_points", "status"])
+        own = metrics.round_for_output(metrics.starting_points(frame)) if ep else pd.DataFrame(
+            columns=metrics.STARTING_POINTS_COLUMNS)
+        dashboard.blocks.append(starting_points_block(_records(own)))
+    else:
+        dashboard.blocks.append(starting_points_block(rows["starting-points"]))
+        dashboard.blocks.append(value_added_block(rows["value-added"]))
+    dashboard.blocks.extend(ratio_gain_block(impact, names))
+    if not teacher:
+        dashboard.blocks.append(costs_block(costs_frame(school, academic_year=academic_year, term=term)))
+    return dashboard
+
+
+# --- Governors -------------------------------------------------------------------------------------------
+
+
+def _term_label(index: int) -> str:
+    year, position = divmod(index, 3)
+    return f"{TERM_ORDER[position].capitalize()} {format_academic_year(year)}"
+
+
+def sen_gap_series(school: School, *, academic_year: int, term: str, terms: int = GAP_TERMS) -> pd.DataFrame:
+    """Percentage at least expected, SEN against non-SEN, for the ``terms`` terms up to this one.
+
+    A fixed number of queries (baselines, assessments, register spans, term dates), then pandas per
+    term. Columns: term_label, sen_n, sen_pct, no_sen_n, no_sen_pct, gap, suppressed. Figures of a
+    group under 5 pupils, and the gap, are None.
+    """
+    last = academic_year * 3 + TERM_ORDER.index(term)
+    indexes = list(range(last - terms + 1, last + 1))
+    scheme = datasets.points_scheme(school)
+    base = datasets.baselines(school, scheme)
+    current = datasets.teacher_assessments(school, scheme, indexes)
+    register = selectors.register_spans(school)
+    own_dates = selectors.term_dates_for(school)
+    spans = metrics.progress_spans(school.ks2_span)
+    out = []
+    for index in indexes:
+        year, position = divmod(index, 3)
+        end = pd.Timestamp(selectors.term_bounds(own_dates, year, TERM_ORDER[position])[1])
+        open_then = register[(register["start_date"] <= end) & (register["end_date"].isna() | (register["end_date"] >= end))]
+        sen_ids = set(open_then.loc[open_then["provision"].isin(["K", "E"]), "pupil_id"])
+        cur = current.loc[current["term_index"] == index, ["pupil_id", "upn", "subject", "result", "points"]]
+        ep = metrics.expected_progress(metrics.select_baselines(base, index), cur, index, spans) if not cur.empty else None
+        row = {"term_label": _term_label(index)}
+        figures = {}
+        for key, in_group in (("sen", True), ("no_sen", False)):
+            if ep is None or ep.empty:
+                figures[key] = (0, None)
+                continue
+            part = ep[ep["pupil_id"].isin(sen_ids) == in_group]
+            n = int(part["pupil_id"].nunique())
+            pct = float(part["status"].isin(["expected", "exceeding"]).mean() * 100) if n else None
+            figures[key] = (n, pct)
+        hidden = any(n < metrics.SUPPRESSION_THRESHOLD for n, _ in figures.values())
+        for key, (n, pct) in figures.items():
+            small = n < metrics.SUPPRESSION_THRESHOLD
+            row[f"{key}_n"] = None if small else n
+            row[f"{key}_pct"] = None if small or pct is None else metrics.round_half_up(pct, 2)
+        gap = None
+        if not hidden and figures["sen"][1] is not None and figures["no_sen"][1] is not None:
+            gap = metrics.round_half_up(figures["sen"][1] - figures["no_sen"][1], 2)
+        row["gap"] = gap
+        row["suppressed"] = hidden
+        out.append(row)
+    return pd.DataFrame(out, columns=["term_label", "sen_n", "sen_pct", "no_sen_n", "no_sen_pct", "gap", "suppressed"])
+
+
+def gap_block(series: pd.DataFrame) -> Block:
+    rows = series.astype(object).where(series.notna(), None).to_dict("records")
+    for row in rows:  # counts are whole numbers (a column with a missing value comes back as floats)
+        for key in ("sen_n", "no_sen_n"):
+            row[key] = None if row[key] is None else int(row[key])
+    table = Table(
+        caption="Percentage making at least expected progress, SEN and non-SEN",
+        headers=["Term", "SEN pupils", "SEN %", "Non-SEN pupils", "Non-SEN %", "Gap (points)"],
+        rows=[
+            [Cell(r["term_label"]), fmt(r["sen_n"], suppressed=True), fmt(r["sen_pct"], suppressed=True),
+             fmt(r["no_sen_n"], suppressed=True), fmt(r["no_sen_pct"], suppressed=True),
+             fmt(r["gap"], suppressed=True)]
+            for r in rows
+        ],
+    )
+    chart_rows = [{**r, "sen_n": r["sen_n"] or "fewer than 5", "no_sen_n": r["no_sen_n"] or "fewer than 5"} for r in rows]
+    return Block("sen-gap", "SEN against non-SEN: the expected-progress gap over time", table, NOTE_GAP,
+                 charts.sen_gap(chart_rows),
+                 summary="Line chart of the percentage making expected progress, SEN and non-SEN, by term.")
+
+
+def register_block(rows: list[dict]) -> Block:
+    table = Table(
+        caption="SEN register on the last day of the term, against a year earlier",
+        headers=["By", "Code", "This term", "A year earlier", "Change"],
+        rows=[
+            [Cell("provision" if r["dimension"] == "provision" else "primary need"), Cell(r["code"]),
+             fmt(r["this_year"], suppressed=bool(r.get("suppressed"))),
+             fmt(r["previous_year"], suppressed=bool(r.get("suppressed"))),
+             fmt(r["change"], suppressed=bool(r.get("suppressed")))]
+            for r in rows
+        ],
+        empty="Nobody is on the register.",
+    )
+    return Block("register-summary", TITLES["register-summary"], table, NOTES["register-summary"],
+                 charts.register_by_provision(rows),
+                 summary="Bar chart of pupils on the register by provision, this term and a year earlier.")
+
+
+def governor_dashboard(school: School, *, academic_year: int, term: str) -> Dashboard:
+    """Aggregates only, from governors' copies (groups under 5 suppressed); names no pupil."""
+    rows, sources, computed = report_rows(
+        school, academic_year=academic_year, term=term, kinds=GOVERNOR_KINDS, governor=True
+    )
+    dashboard = Dashboard(academic_year, term, sources=sources, computed=computed)
+    dashboard.blocks.append(value_added_block(rows["value-added"]))
+    dashboard.blocks.append(gap_block(sen_gap_series(school, academic_year=academic_year, term=term)))
+    dashboard.blocks.append(starting_points_block(rows["starting-points"]))
+    dashboard.blocks.append(register_block(rows["register-summary"]))
+    return dashboard
+
+
+# --- One pupil ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PathPoint:
+    day: dt.date
+    points: float
+    label: str
+    result: str = ""
+    level: str | None = None
+    status: str = ""
+
+
+@dataclass(frozen=True)
+class Span:
+    start: dt.date
+    end: dt.date
+    label: str
+
+
+@dataclass(frozen=True)
+class CommentMark:
+    day: dt.date
+    points: float
+    hover: str
+
+
+@dataclass
+class FlightPath:
+    subject: str
+    actual: list[PathPoint] = field(default_factory=list)
+    baseline: PathPoint | None = None
+    key_stage: str = ""
+    expected: list[PathPoint] = field(default_factory=list)
+    exceeding: list[PathPoint] = field(default_factory=list)
+    spans: list[Span] = field(default_factory=list)
+    comments: list[CommentMark] = field(default_factory=list)
+
+    @property
+    def latest(self) -> PathPoint | None:
+        return self.actual[-1] if self.actual else None
+
+    @property
+    def expected_now(self) -> PathPoint | None:
+        """The expected line at the latest assessment's term."""
+        if not self.actual or not self.expected:
+            return None
+        return next((p for p in self.expected if p.label == self.actual[-1].label), None)
+
+
+@dataclass(frozen=True)
+class ReadingPoint:
+    day: dt.date
+    measure: str
+    months: int
+    chronological_months: int
+    test_name: str
+
+
+@dataclass(frozen=True)
+class SemhPoint:
+    day: dt.date
+    measure: str
+    value: float
+    higher_is_better: bool
+    band: str = ""
+
+
+def months_between(born: dt.date, day: dt.date) -> int:
+    return (day.year - born.year) * 12 + day.month - born.month - (day.day < born.day)
+
+
+def _points(scheme, result: str) -> float | None:
+    try:
+        return scheme.points_for(result)
+    except LadderError:
+        return None
+
+
+def _index(academic_year: int, term: str) -> int:
+    return academic_year * 3 + TERM_ORDER.index(term)
+
+
+def flight_paths(series: selectors.PupilSeries, scheme, ks2_span: str, *, today: dt.date) -> list[FlightPath]:
+    """One flight path per subject the pupil has a baseline or teacher assessment in."""
+    own_dates = series.term_dates
+
+    def term_end(index: int) -> dt.date:
+        year, position = divmod(index, 3)
+        return selectors.term_bounds(own_dates, year, TERM_ORDER[position])[1]
+
+    subjects: dict[int, object] = {}
+    for item in [*series.assessments, *series.baselines]:
+        subjects.setdefault(item.subject_id, item.subject)
+    spans = [
+        Span(e.start_date, e.end_date or today, f"{e.intervention.programme.name}")
+        for e in series.enrolments
+    ]
+    paths = []
+    for subject in sorted(subjects.values(), key=lambda s: (s.position, s.name)):
+        path = FlightPath(subject=subject.name, spans=spans)
+        results = sorted(
+            ((_index(a.academic_year, a.term), a) for a in series.assessments if a.subject_id == subject.pk),
+            key=lambda pair: pair[0],
+        )
+        results = [(i, a, _points(scheme, a.result)) for i, a in results]
+        results = [(i, a, p) for i, a, p in results if p is not None]
+        stored = {
+            BaselineResult(b.key_stage, b.result, _index(b.academic_year, b.term)): b
+            for b in series.baselines if b.subject_id == subject.pk
+        }
+        latest_index = results[-1][0] if results else max((b.term_index for b in stored), default=0) + 1
+        chosen = choose_baseline(stored, latest_index, scheme)
+        span = None
+        if chosen is not None:
+            span = progress_span(chosen.key_stage, ks2_span)
+            base_points = _points(scheme, chosen.result)
+            path.key_stage = chosen.key_stage
+            path.baseline = PathPoint(term_end(chosen.term_index), base_points, _term_label(chosen.term_index),
+                                      chosen.result, chosen.result)
+            last = max(latest_index, chosen.term_index + 1)
+            for index in range(chosen.term_index, last + 1):
+                t = index - chosen.term_index
+                expected = base_points + expected_gain(span, t)
+                exceeding = base_points + expected_gain(span, t, extra_levels=1)
+                day = term_end(index)
+                path.expected.append(PathPoint(day, expected, _term_label(index), level=level_not_above(expected, scheme)))
+                path.exceeding.append(PathPoint(day, exceeding, _term_label(index)))
+        for index, assessment, points in results:
+            status = ""
+            if chosen is not None and index > chosen.term_index:
+                status = progress_status(points - path.baseline.points, span, index - chosen.term_index)
+            day = assessment.assessed_on or term_end(index)
+            path.actual.append(PathPoint(day, points, _term_label(index), assessment.result, assessment.result, status))
+        path.comments = _comment_marks(series.comments, subject, path, scheme)
+        paths.append(path)
+    return paths
+
+
+def _comment_marks(comments, subject, path: FlightPath, scheme) -> list[CommentMark]:
+    marks = []
+    for comment in comments:
+        if comment.subject_id not in (None, subject.pk):
+            continue
+        points = _points(scheme, comment.level) if comment.level else None
+        if points is None:
+            before = [p for p in path.actual if p.day <= comment.observed_on]
+            anchor = before[-1] if before else (path.baseline or (path.actual[0] if path.actual else None))
+            if anchor is None:
+                continue
+            points = anchor.points
+        text = f"{comment.observed_on:%d/%m/%Y}"
+        if comment.level:
+            text += f" (level {html.escape(comment.level)})"
+        text += f": {html.escape(comment.objective[:80])}<br>{html.escape(comment.outcome[:120])}"
+        marks.append(CommentMark(comment.observed_on, points, text))
+    return marks
+
+
+def reading_points(series: selectors.PupilSeries) -> list[ReadingPoint]:
+    born = series.pupil.date_of_birth
+    return [
+        ReadingPoint(t.tested_on, t.measure, t.age_equivalent_months, months_between(born, t.tested_on), t.test_name)
+        for t in series.reading_tests
+    ]
+
+
+def _boxall_section(scores: dict, section: str) -> float | None:
+    key = {"I": "section_1", "II": "section_2"}[section]
+    if scores.get(key) is not None:
+        return float(scores[key])
+    clusters = "ABCDEFGHIJ" if section == "I" else "QRSTUVWXYZ"
+    values = [scores[c] for c in clusters if isinstance(scores.get(c), (int, float))]
+    return float(sum(values)) if values else None
+
+
+def semh_points(series: selectors.PupilSeries) -> list[SemhPoint]:
+    out = []
+    for checklist in series.semh:
+        if checklist.instrument == "sdq" and checklist.total is not None:
+            total = float(checklist.total)
+            band = ""
+            if total == int(total):
+                try:
+                    band = sdq_band("total", int(total))
+                except SemhError:
+                    band = ""
+            out.append(SemhPoint(checklist.completed_on, "SDQ total difficulties", total, False, band))
+        elif checklist.instrument == "boxall":
+            for section, better in (("I", True), ("II", False)):
+                value = _boxall_section(checklist.scores or {}, section)
+                if value is not None:
+                    out.append(SemhPoint(checklist.completed_on, f"Boxall section {section}", value, better))
+        elif checklist.total is not None:
+            name = checklist.instrument_name or "Other checklist"
+            out.append(SemhPoint(checklist.completed_on, name, float(checklist.total), checklist.higher_is_better))
+    return out
+
+
+@dataclass
+class PupilDashboard:
+    pupil: Pupil
+    provision: object | None
+    flight_paths: list[FlightPath]
+    blocks: list[Block]
+    enrolments: list
+    comments: list
+
+
+def flight_block(path: FlightPath, index: int) -> Block:
+    expected = {p.label: p for p in path.expected}
+    rows = []
+    if path.baseline is not None:
+        rows.append([Cell(f"{path.baseline.label} (baseline, {path.key_stage})"), Cell(path.baseline.result),
+                     fmt(path.baseline.points), Cell("–", muted=True), Cell("")])
+    for p in path.actual:
+        e = expected.get(p.label)
+        rows.append([Cell(p.label), Cell(p.result), fmt(p.points),
+                     Cell(f"{e.points:.2f} ({e.level or '–'})", numeric=True) if e else Cell("–", muted=True),
+                     Cell(p.status or "–")])
+    table = Table(caption=f"{path.subject}: results against expected progress",
+                  headers=["Term", "Result", "Points", "Expected points", "Status"], rows=rows,
+                  empty="No results in this subject.")
+    return Block(f"flight-{index}", f"{path.subject}: flight path", table, NOTE_FLIGHT, charts.flight_path(path),
+                 summary=f"Line chart of {path.subject} results against the expected-progress line.")
+
+
+def reading_block(points: list[ReadingPoint]) -> Block:
+    table = Table(
+        caption="Reading and spelling tests",
+        headers=["Date", "Test", "Measure", "Age equivalent", "Chronological age", "Difference (months)"],
+        rows=[
+            [Cell(f"{p.day:%d/%m/%Y}"), Cell(p.test_name), Cell(p.measure),
+             Cell(f"{p.months // 12}y {p.months % 12}m"),
+             Cell(f"{p.chronological_months // 12}y {p.chronological_months % 12}m"),
+             fmt(p.months - p.chronological_months)]
+            for p in points
+        ],
+        empty="No reading or spelling tests recorded.",
+    )
+    return Block("reading-age", "Reading age against chronological age", table, NOTE_READING, charts.reading_ages(points),
+                 summary="Line chart of reading and spelling ages against chronological age.")
+
+
+def semh_block(points: list[SemhPoint]) -> Block:
+    table = Table(
+        caption="SEMH checklists",
+        headers=["Date", "Measure", "Score", "Band"],
+        rows=[[Cell(f"{p.day:%d/%m/%Y}"), Cell(p.measure), Cell(f"{p.value:g}", numeric=True), Cell(p.band or "–")]
+              for p in points],
+        empty="No SDQ or Boxall checklists recorded.",
+    )
+    return Block("semh", "SEMH profile over time", table, NOTE_SEMH, charts.semh_profile(points),
+                 summary="Line chart of SDQ and Boxall totals over time.")
+
+
+def pupil_dashboard(pupil: Pupil, *, today: dt.date) -> PupilDashboard:
+    school = pupil.school
+    series = selectors.pupil_series(pupil)
+    scheme = datasets.points_scheme(school)
+    paths = flight_paths(series, scheme, school.ks2_span, today=today)
+    blocks = [flight_block(path, i) for i, path in enumerate(paths)]
+    blocks.append(reading_block(reading_points(series)))
+    blocks.append(semh_block(semh_points(series)))
+    provision = next(
+        (e for e in series.register if e.start_date <= today and (e.end_date is None or e.end_date >= today)), None
+    )
+    return PupilDashboard(pupil, provision, paths, blocks, series.enrolments, series.comments[:10])

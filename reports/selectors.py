@@ -1,0 +1,213 @@
+"""Reads for the report pages: run history, stored results, and one pupil's time series.
+
+Every function runs a fixed number of queries whatever the number of pupils or runs; results are
+read from stored runs in preference to computing them again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+
+from assessments.models import (
+    Assessment,
+    AssessmentKind,
+    Baseline,
+    Framework,
+    ReadingTest,
+    SemhChecklist,
+    Term,
+)
+from assessments.terms import last_ended_term
+from interventions.models import Comment, Enrolment
+from pupils.models import Membership, Pupil, RegisterEntry, Role, School
+from reports.access import runs_visible_to
+from reports.models import ReportKind, ReportRun, RunStatus
+from sencotrack.access import visible_pupils
+from sencotrack.parsing import TERM_ORDER, default_term_dates
+
+RUNS_PER_PAGE = 50
+
+
+# --- Runs ----------------------------------------------------------------------------------------
+
+
+def run_history(membership: Membership, *, limit: int = RUNS_PER_PAGE) -> list[ReportRun]:
+    """The latest runs the person may see, newest first, without their (large) stored results."""
+    runs = runs_visible_to(membership).select_related("requested_by").defer("result", "error")
+    return list(runs.order_by("-created_at", "-pk")[:limit])
+
+
+@dataclass
+class StoredResult:
+    """One report's stored result (``columns`` and ``rows``) and the run it came from."""
+
+    kind: str
+    data: dict
+    run_public_id: object
+    finished_at: dt.datetime | None
+    from_pack: bool
+
+
+def stored_results(
+    school: School, *, academic_year: int, term: str, kinds: list[str], governor: bool = False
+) -> dict[str, StoredResult]:
+    """The newest finished run for the term of each kind (a run of that kind, or a pack holding it).
+
+    Only whole-school runs count (no subject filter); a governor's page reads governors' copies and
+    a named page reads full copies. Two queries: the candidates without their results, then the
+    results of the chosen runs.
+    """
+    candidates = (
+        ReportRun.objects.filter(
+            school=school,
+            status=RunStatus.DONE,
+            kind__in=[*kinds, ReportKind.TERMLY_PACK],
+            parameters__academic_year=academic_year,
+            parameters__term=term,
+        )
+        .order_by("-finished_at", "-pk")
+        .values_list("pk", "kind", "parameters", "finished_at")[:200]
+    )
+    chosen: dict[str, tuple[int, bool]] = {}
+    for pk, kind, parameters, _finished in candidates:
+        parameters = parameters or {}
+        if parameters.get("subject") or bool(parameters.get("governor")) != governor:
+            continue
+        if kind == ReportKind.TERMLY_PACK:
+            for wanted in kinds:
+                chosen.setdefault(wanted, (pk, True))
+        elif kind in kinds:
+            chosen.setdefault(kind, (pk, False))
+        if len(chosen) == len(kinds):
+            break
+    if not chosen:
+        return {}
+    runs = {
+        pk: (public_id, finished_at, result)
+        for pk, public_id, finished_at, result in ReportRun.objects.filter(
+            pk__in={pk for pk, _ in chosen.values()}
+        ).values_list("pk", "public_id", "finished_at", "result")
+    }
+    found = {}
+    for kind, (pk, from_pack) in chosen.items():
+        public_id, finished_at, result = runs[pk]
+        data = (result or {}).get("reports", {}).get(kind) if from_pack else result
+        if data and "rows" in data:
+            found[kind] = StoredResult(kind, data, public_id, finished_at, from_pack)
+    return found
+
+
+# --- Terms ---------------------------------------------------------------------------------------
+
+_TERM_POSITION = Case(
+    *(When(term=name, then=Value(i)) for i, name in enumerate(TERM_ORDER)),
+    output_field=IntegerField(),
+)
+
+
+def default_term(school: School, *, today: dt.date) -> tuple[int, str]:
+    """The term a dashboard opens on: the latest term with a teacher assessment, else the last ended term."""
+    latest = (
+        Assessment.objects.filter(pupil__school=school, kind=AssessmentKind.TEACHER)
+        .annotate(position=_TERM_POSITION)
+        .order_by("-academic_year", "-position")
+        .values_list("academic_year", "term")
+        .first()
+    )
+    ended = last_ended_term(school, today)
+    if latest is None:
+        return ended
+    # Never a term still running: its figures are not final.
+    if (latest[0], TERM_ORDER.index(latest[1])) > (ended[0], TERM_ORDER.index(ended[1])):
+        return ended
+    return latest
+
+
+def term_dates_for(school: School) -> dict[tuple[int, str], tuple[dt.date, dt.date]]:
+    """The school's own term dates (one query); look up others with :func:`term_bounds`."""
+    rows = Term.objects.filter(academic_year__school=school).values_list(
+        "academic_year__start_year", "name", "start_date", "end_date"
+    )
+    return {(year, name): (start, end) for year, name, start, end in rows}
+
+
+def term_bounds(own: dict, academic_year: int, term: str) -> tuple[dt.date, dt.date]:
+    return own.get((academic_year, term)) or default_term_dates(academic_year, term)
+
+
+# --- Pupils --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PupilName:
+    public_id: object
+    name: str
+
+
+def pupil_names(membership: Membership) -> dict[str, PupilName]:
+    """UPN -> name and public id of every pupil the person may see by name (one query)."""
+    if membership.role not in (Role.SENCO, Role.TEACHER):
+        return {}
+    rows = visible_pupils(membership).values_list("upn", "public_id", "forename", "surname")
+    return {upn: PupilName(public_id, f"{forename} {surname}") for upn, public_id, forename, surname in rows}
+
+
+@dataclass
+class PupilSeries:
+    """Everything one pupil's dashboard and case study draw, read in a fixed number of queries."""
+
+    pupil: Pupil
+    assessments: list = field(default_factory=list)
+    baselines: list = field(default_factory=list)
+    enrolments: list = field(default_factory=list)
+    reading_tests: list = field(default_factory=list)
+    semh: list = field(default_factory=list)
+    comments: list = field(default_factory=list)
+    register: list = field(default_factory=list)
+    term_dates: dict = field(default_factory=dict)
+
+
+def pupil_series(pupil: Pupil) -> PupilSeries:
+    """A pupil's assessments, baselines, interventions, tests, checklists, comments and register history."""
+    return PupilSeries(
+        pupil=pupil,
+        assessments=list(
+            Assessment.objects.filter(pupil=pupil, kind=AssessmentKind.TEACHER, framework=Framework.NC)
+            .select_related("subject")
+            .order_by("academic_year", "term")
+        ),
+        baselines=list(Baseline.objects.filter(pupil=pupil).select_related("subject")),
+        enrolments=list(
+            Enrolment.objects.filter(pupil=pupil).select_related("intervention__programme").order_by("start_date")
+        ),
+        reading_tests=list(ReadingTest.objects.filter(pupil=pupil).order_by("tested_on")),
+        semh=list(SemhChecklist.objects.filter(pupil=pupil).order_by("completed_on")),
+        comments=list(
+            Comment.objects.filter(pupil=pupil).select_related("subject", "author", "intervention").order_by(
+                "-observed_on", "-created_at"
+            )
+        ),
+        register=list(RegisterEntry.objects.filter(pupil=pupil).order_by("-start_date")),
+        term_dates=term_dates_for(pupil.school),
+    )
+
+
+def teacher_pupil_ids(membership: Membership) -> QuerySet:
+    """Ids of the pupils a teacher's dashboard is limited to (a subquery, not a list)."""
+    return visible_pupils(membership).values("pk")
+
+
+def register_spans(school: School):
+    """Every register entry of the school as a DataFrame: pupil_id, provision, start_date, end_date (one query)."""
+    import pandas as pd
+
+    frame = pd.DataFrame.from_records(
+        list(RegisterEntry.objects.filter(pupil__school=school).values_list("pupil_id", "provision", "start_date", "end_date")),
+        columns=["pupil_id", "provision", "start_date", "end_date"],
+    )
+    frame["start_date"] = pd.to_datetime(frame["start_date"])
+    frame["end_date"] = pd.to_datetime(frame["end_date"])
+    return frame

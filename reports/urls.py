@@ -1,0 +1,17 @@
+"""Report pages, mounted under /reports/ with the namespace ``reports`` (sencotrack/urls.py)."""
+
+from django.urls import path
+
+from reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.report_list, name="list"),
+    path("runs/<uuid:public_id>/", views.run_detail, name="run"),
+    path("runs/<uuid:public_id>/download/<str:fmt>/", views.run_download, name="run_download"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/pupils/<uuid:public_id>/", views.pupil_dashboard, name="pupil_dashboard"),
+    path("governors/", views.governor, name="governor"),
+    path("pupils/<uuid:public_id>/case-study/", views.case_study, name="case_study"),
+]

@@ -1,0 +1,273 @@
+"""Report pages: history and requests, a run's progress and stored result, dashboards, case studies.
+
+Thin views (STYLE.md): each starts with an access helper from ``reports.access``, binds a form,
+calls a service or a selector, and renders. A page shows stored results and never recomputes a
+run; downloads are served through a view that checks access, never from a public media URL.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods
+
+from pupils.models import Role
+from reports import casestudy, dashboards, selectors
+from reports.access import (
+    case_study_pupil,
+    dashboard_membership,
+    dashboard_pupil,
+    governor_membership,
+    is_governor_pack,
+    reports_membership,
+    run_for_user,
+)
+from reports.explain import NOTES, TITLES
+from reports.forms import GOVERNOR_PACK, PACK, ReportRequestForm, TermForm, kind_label
+from reports.models import ReportKind, ReportRun, RunStatus
+from reports.services import report_run_request
+from sencotrack.csvsafe import neutralise
+from sencotrack.parsing import format_academic_year
+
+ROWS_SHOWN = 500
+WAITING_FOR_BROKER = "Waiting for the report service"
+
+
+def _render(request: HttpRequest, template: str, context: dict, *, partial: str | None = None) -> HttpResponse:
+    """The whole page, or only ``partial`` of it for htmx; the response varies on HX-Request either way."""
+    wants_partial = partial and request.htmx and not request.htmx.history_restore_request
+    response = render(request, f"{template}#{partial}" if wants_partial else template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _chosen_term(request: HttpRequest, school, today) -> tuple[TermForm, int, str]:
+    """The term a dashboard shows: the one asked for in the query string, else the school's latest."""
+    year, term = selectors.default_term(school, today=today)
+    form = TermForm(request.GET or None, today=today, initial={"academic_year": year, "term": term})
+    if form.is_bound and form.is_valid():
+        year, term = form.cleaned_data["academic_year"], form.cleaned_data["term"]
+    return form, year, term
+
+
+def describe_parameters(run: ReportRun) -> str:
+    params = run.parameters or {}
+    parts = []
+    if params.get("term") and params.get("academic_year") is not None:
+        parts.append(f"{params['term'].capitalize()} {format_academic_year(int(params['academic_year']))}")
+    if params.get("subject"):
+        parts.append(params["subject"])
+    return ", ".join(parts)
+
+
+# --- History and requests ------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_list(request: HttpRequest) -> HttpResponse:
+    membership = reports_membership(request)
+    governor = membership.role == Role.GOVERNOR
+    today = timezone.localdate()
+    if request.method == "POST":
+        form = ReportRequestForm(request.POST, today=today, governor=governor)
+        if form.is_valid():
+            kind, parameters = form.run_request()
+            run = report_run_request(
+                school=membership.school, kind=kind, parameters=parameters, requested_by=request.user
+            )
+            messages.success(request, f"{kind_label(kind, parameters)} requested for {describe_parameters(run)}.")
+            return redirect("reports:run", public_id=run.public_id)
+    else:
+        year, term = selectors.default_term(membership.school, today=today)
+        form = ReportRequestForm(
+            today=today, governor=governor,
+            initial={"academic_year": year, "term": term, "kind": GOVERNOR_PACK if governor else "value-added"},
+        )
+    runs = selectors.run_history(membership)
+    for run in runs:
+        run.label = kind_label(run.kind, run.parameters)
+        run.described = describe_parameters(run)
+    return _private(render(request, "reports/run_list.html", {"form": form, "runs": runs, "governor": governor}))
+
+
+# --- One run -------------------------------------------------------------------------------------------
+
+
+def _display(value, suppressed: bool) -> str:
+    if value is None:
+        return dashboards.SUPPRESSED if suppressed else "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def result_tables(run: ReportRun) -> list[dict]:
+    """The stored result as tables (a pack holds one per report); at most ROWS_SHOWN rows each on the page."""
+    result = run.result or {}
+    reports = result.get("reports") if run.kind == ReportKind.TERMLY_PACK else {run.kind: result}
+    tables = []
+    for kind, data in (reports or {}).items():
+        columns = [c for c in data.get("columns", []) if c != "suppressed"]
+        rows = data.get("rows", [])
+        body = [
+            [
+                dashboards.Cell(_display(row.get(c), bool(row.get("suppressed"))),
+                                numeric=isinstance(row.get(c), (int, float)) and not isinstance(row.get(c), bool),
+                                muted=row.get(c) is None)
+                for c in columns
+            ]
+            for row in rows[:ROWS_SHOWN]
+        ]
+        tables.append({
+            "kind": kind,
+            "title": TITLES.get(kind, kind),
+            "note": NOTES.get(kind, ""),
+            "table": dashboards.Table(caption=TITLES.get(kind, kind), headers=columns, rows=body,
+                                      empty="No rows: nothing in this term meets the report's definition."),
+            "total": len(rows),
+            "truncated": len(rows) > ROWS_SHOWN,
+        })
+    return tables
+
+
+@login_required
+@require_GET
+def run_detail(request: HttpRequest, public_id) -> HttpResponse:
+    membership, run = run_for_user(request, public_id)
+    finished = run.status in (RunStatus.DONE, RunStatus.FAILED)
+    context = {
+        "run": run,
+        "label": kind_label(run.kind, run.parameters),
+        "described": describe_parameters(run),
+        "finished": finished,
+        "waiting_for_broker": run.status == RunStatus.QUEUED and run.progress_note.startswith(WAITING_FOR_BROKER),
+        "tables": result_tables(run) if run.status == RunStatus.DONE else [],
+        "is_pack": run.kind == ReportKind.TERMLY_PACK,
+        "error_line": (run.error.splitlines() or [""])[0] if run.status == RunStatus.FAILED else "",
+        "rows_shown": ROWS_SHOWN,
+    }
+    return _private(_render(request, "reports/run_detail.html", context, partial="run-status"))
+
+
+def _csv(data: dict) -> str:
+    columns = data.get("columns", [])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in data.get("rows", []):
+        cells = []
+        for column in columns:
+            value = row.get(column)
+            if value is None:
+                cells.append("")
+            elif isinstance(value, float):
+                cells.append(f"{value:.2f}")
+            else:
+                cells.append(neutralise(value) if isinstance(value, str) else value)
+        writer.writerow(cells)
+    return buffer.getvalue()
+
+
+@login_required
+@require_GET
+def run_download(request: HttpRequest, public_id, fmt: str) -> HttpResponse:
+    """A finished run's stored result as CSV or JSON, or a pack's PDF or ZIP, to people who may see the run."""
+    membership, run = run_for_user(request, public_id)
+    if run.status != RunStatus.DONE:
+        raise Http404("This report has not finished.")
+    params = run.parameters or {}
+    stem = "-".join(
+        str(p) for p in (membership.school.code, run.kind, params.get("academic_year"),
+                         params.get("term"), slugify(params.get("subject") or ""), "governors" if is_governor_pack(run) else "")
+        if p
+    )
+    if fmt == "json":
+        response = HttpResponse(json.dumps(run.result, indent=2), content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="{stem}.json"'
+    elif fmt == "csv" and run.kind != ReportKind.TERMLY_PACK:
+        response = HttpResponse(_csv(run.result or {}), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+    elif fmt in ("pdf", "zip") and run.kind == ReportKind.TERMLY_PACK:
+        stored = run.pdf if fmt == "pdf" else run.zip_file
+        if not stored:
+            raise Http404("This pack has no such file.")
+        response = FileResponse(stored.open("rb"), as_attachment=True, filename=os.path.basename(stored.name),
+                                content_type="application/pdf" if fmt == "pdf" else "application/zip")
+    else:
+        raise Http404("No such download.")
+    return _private(response)
+
+
+# --- Dashboards ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    membership = dashboard_membership(request)
+    today = timezone.localdate()
+    form, year, term = _chosen_term(request, membership.school, today)
+    data = dashboards.senco_dashboard(membership, academic_year=year, term=term)
+    context = {
+        "form": form,
+        "dashboard": data,
+        "teacher": membership.role == Role.TEACHER,
+        "can_refresh": membership.role == Role.SENCO,
+        "show_run_links": membership.role == Role.SENCO,
+        "refresh_kind": PACK,
+    }
+    return _private(render(request, "reports/dashboard.html", context))
+
+
+@login_required
+@require_GET
+def pupil_dashboard(request: HttpRequest, public_id) -> HttpResponse:
+    membership, pupil = dashboard_pupil(request, public_id)
+    data = dashboards.pupil_dashboard(pupil, today=timezone.localdate())
+    context = {"data": data, "pupil": pupil, "can_case_study": membership.role == Role.SENCO}
+    return _private(render(request, "reports/pupil_dashboard.html", context))
+
+
+@login_required
+@require_GET
+def governor(request: HttpRequest) -> HttpResponse:
+    membership = governor_membership(request)
+    today = timezone.localdate()
+    form, year, term = _chosen_term(request, membership.school, today)
+    data = dashboards.governor_dashboard(membership.school, academic_year=year, term=term)
+    return _private(render(request, "reports/governor_dashboard.html", {
+        "form": form, "dashboard": data, "refresh_kind": GOVERNOR_PACK,
+    }))
+
+
+# --- Case study ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def case_study(request: HttpRequest, public_id) -> HttpResponse:
+    _, pupil = case_study_pupil(request, public_id)
+    today = timezone.localdate()
+    pdf = casestudy.case_study_pdf(pupil, today=today)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"case-study-{slugify(pupil.full_name) or 'pupil'}-{today:%Y-%m-%d}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return _private(response)

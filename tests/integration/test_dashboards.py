@@ -1,0 +1,340 @@
+"""Dashboards: the SENCo's, a teacher's (own pupils only), a pupil's, and the governors' (aggregates only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from pupils.models import Pupil, Provision, Role
+from reports import services
+from reports.models import ReportKind, ReportRun
+from tests import factories as f
+from tests.integration.test_report_pages_helpers import (  # noqa: F401 - fixtures
+    PARAMS,
+    TERM_QUERY,
+    add_pupils_with_results,
+    eager,
+    fast_passwords,
+    report_school,
+    sign_in,
+)
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = "/reports/dashboard/"
+GOVERNORS = "/reports/governors/"
+
+
+def figures(html: str) -> dict[str, dict]:
+    """Every json_script figure on a page, by element id."""
+    found = re.findall(r'<script id="([^"]+)" type="application/json">(.*?)</script>', html, flags=re.S)
+    return {key: json.loads(body) for key, body in found}
+
+
+def count_queries(client, url, data=None) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, data).status_code == 200
+    return len(queries.captured_queries)
+
+
+# --- The SENCo's dashboard ---------------------------------------------------------------------------
+
+
+def test_the_senco_dashboard_shows_every_chart_with_a_table_and_a_note(client, report_school):
+    sign_in(client, report_school.senco)
+    response = client.get(DASHBOARD, TERM_QUERY)
+    assert response.status_code == 200
+    page = response.content.decode()
+    for key in ("cohort-progress", "expected-progress", "starting-points", "value-added", "ratio-gain",
+                "intervention-impact", "costs"):
+        assert f'data-testid="block-{key}"' in page, key
+    charts = figures(page)
+    assert set(charts) == {"cohort-progress-data", "value-added-data", "ratio-gain-data", "costs-data"}
+    assert page.count("How this is calculated.") == 7
+    assert "vendor/plotly/plotly.min.js" in page and "js/charts.js" in page
+    assert "cdn" not in page.lower()
+    # Names are links to each pupil's dashboard
+    a = report_school.report_pupils["A"]
+    assert f'href="{reverse("reports:pupil_dashboard", args=[a.public_id])}">Test A</a>' in page
+    # Maths value added for all pupils, from the hand calculation: 0.00, -2.77 to 2.77, in line
+    assert "-2.77 to 2.77" in page
+    # Paired reading: one pupil, ratio gain (102 - 90) / (189 / 30.4375) = 1.93, useful
+    assert "1.93" in page and "useful" in page
+
+
+def test_without_a_stored_run_the_dashboard_says_its_figures_were_worked_out_now(client, report_school):
+    sign_in(client, report_school.senco)
+    page = client.get(DASHBOARD, TERM_QUERY).content.decode()
+    assert "worked out when you opened the page" in page
+    assert "Refresh: build a termly pack for Summer 2025/26" in page
+
+
+def test_the_dashboard_prefers_the_stored_run_of_the_term(client, report_school):
+    run = ReportRun.objects.create(school=report_school.school, kind="value-added", parameters=PARAMS)
+    services.report_run_execute(run.pk)
+    # Change the stored figure: the page must show what was stored, not recompute it
+    run.refresh_from_db()
+    run.result["rows"][0]["va"] = 9.87
+    run.save(update_fields=["result"])
+    sign_in(client, report_school.senco)
+    page = client.get(DASHBOARD, TERM_QUERY).content.decode()
+    assert "9.87" in page
+    assert "Value added: from the report run finished" in page
+    assert reverse("reports:run", args=[run.public_id]) in page
+
+
+def test_the_refresh_button_queues_a_termly_pack_that_the_dashboard_then_reads(
+    client, report_school, eager, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    sign_in(client, report_school.senco)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("reports:list"), {"kind": "termly-pack", "academic_year": "2025", "term": "summer"})
+    pack = ReportRun.objects.get()
+    assert response["Location"] == reverse("reports:run", args=[pack.public_id])
+    assert pack.kind == ReportKind.TERMLY_PACK and pack.status == "done"
+    page = client.get(DASHBOARD, TERM_QUERY).content.decode()
+    assert "from the termly pack finished" in page and "worked out when you opened the page" not in page
+
+
+def test_the_dashboard_opens_on_the_latest_assessed_term(client, report_school):
+    sign_in(client, report_school.senco)
+    page = client.get(DASHBOARD).content.decode()
+    assert "Summer 2025/26" in page
+
+
+def test_the_senco_dashboard_runs_the_same_queries_however_many_pupils(client, report_school):
+    sign_in(client, report_school.senco)
+    client.get(DASHBOARD, TERM_QUERY)
+    before = count_queries(client, DASHBOARD, TERM_QUERY)
+    add_pupils_with_results(report_school.school, 25)
+    assert count_queries(client, DASHBOARD, TERM_QUERY) == before
+    assert before <= 40
+
+
+def test_the_dashboard_reading_stored_runs_runs_few_queries(client, report_school, settings, tmp_path, django_assert_max_num_queries):
+    settings.MEDIA_ROOT = tmp_path
+    pack = ReportRun.objects.create(school=report_school.school, kind=ReportKind.TERMLY_PACK, parameters=PARAMS)
+    services.report_run_execute(pack.pk)
+    sign_in(client, report_school.senco)
+    client.get(DASHBOARD, TERM_QUERY)
+    # session, user, membership, default term (2), stored runs (2), names, costs (about 6)
+    with django_assert_max_num_queries(16):
+        client.get(DASHBOARD, TERM_QUERY)
+
+
+# --- Teachers ---------------------------------------------------------------------------------------------
+
+
+def test_a_teachers_dashboard_shows_only_pupils_in_their_groups(client, report_school):
+    a, b = report_school.report_pupils["A"], report_school.report_pupils["B"]
+    sign_in(client, report_school.teacher)
+    page = client.get(DASHBOARD, TERM_QUERY).content.decode()
+    assert a.upn in page and "Test A" in page
+    assert b.upn not in page and "Test B" not in page
+    assert "My pupils&#x27; progress" in page or "My pupils' progress" in page
+    charts = figures(page)
+    assert "value-added-data" not in charts and "costs-data" not in charts  # whole-school figures are the SENCo's
+    cohort = charts["cohort-progress-data"]
+    plotted = sum(len(t["x"]) for t in cohort["data"] if t.get("mode") == "markers")
+    assert plotted == 1  # A's English result only
+    assert "Refresh" not in page  # teachers do not request runs
+
+
+def test_a_teacher_sees_their_own_pupils_dashboard_and_gets_404_for_anyone_elses(client, report_school):
+    a, b = report_school.report_pupils["A"], report_school.report_pupils["B"]
+    sign_in(client, report_school.teacher)
+    assert client.get(reverse("reports:pupil_dashboard", args=[a.public_id])).status_code == 200
+    assert client.get(reverse("reports:pupil_dashboard", args=[b.public_id])).status_code == 404
+    assert client.get(reverse("reports:pupil_dashboard", args=[report_school.other_pupil.public_id])).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["ta", "governor", "data_manager"])
+def test_tas_governors_and_data_managers_get_no_named_dashboards(client, report_school, who):
+    a = report_school.report_pupils["A"]
+    sign_in(client, getattr(report_school, who))
+    assert client.get(DASHBOARD).status_code == 403
+    assert client.get(reverse("reports:pupil_dashboard", args=[a.public_id])).status_code == 403
+
+
+def test_another_schools_senco_gets_404_for_a_pupil_dashboard(client, report_school):
+    sign_in(client, report_school.outsider)
+    a = report_school.report_pupils["A"]
+    assert client.get(reverse("reports:pupil_dashboard", args=[a.public_id])).status_code == 404
+
+
+# --- A pupil's dashboard ------------------------------------------------------------------------------------
+
+
+def test_a_pupils_dashboard_has_flight_paths_reading_age_and_semh(client, report_school):
+    a = report_school.report_pupils["A"]
+    from assessments.models import SemhChecklist
+
+    SemhChecklist.objects.create(pupil=a, instrument="sdq", completed_on=dt.date(2025, 1, 20), total=18,
+                                 academic_year=2024, term="spring")
+    SemhChecklist.objects.create(pupil=a, instrument="sdq", completed_on=dt.date(2025, 6, 20), total=14,
+                                 academic_year=2024, term="summer")
+    sign_in(client, report_school.senco)
+    page = client.get(reverse("reports:pupil_dashboard", args=[a.public_id])).content.decode()
+    charts = figures(page)
+    assert set(charts) == {"flight-0-data", "reading-age-data", "semh-data"}
+    # English: baseline 4b (27) in summer 2023/24; KS2-KS4 is 3 levels in 15 terms, so 1.2 points a term;
+    # by summer 2025/26 (t = 6) the expected line is at 27 + 7.2 = 34.2, level 5b (33; 5a is 35)
+    assert "34.20 (5b)" in page
+    assert "Paired reading" in page  # the intervention span
+    assert "7y 6m" in page and "8y 6m" in page  # 90 and 102 months
+    assert "high" in page and "slightly raised" in page  # SDQ 18 and 14
+    assert reverse("reports:case_study", args=[a.public_id]) in page
+
+
+def test_the_pupil_dashboard_runs_the_same_queries_however_long_the_history(client, report_school):
+    a = report_school.report_pupils["A"]
+    sign_in(client, report_school.senco)
+    url = reverse("reports:pupil_dashboard", args=[a.public_id])
+    client.get(url)
+    before = count_queries(client, url)
+    english = a.assessments.first().subject
+    for year in (2023, 2024):
+        for term in ("autumn", "spring"):
+            f.AssessmentFactory(pupil=a, subject=english, academic_year=year, term=term, result="4a")
+    for i in range(5):
+        f.AssessmentFactory(pupil=a, subject=f.SubjectFactory(code=f"s{i}", name=f"Subject {i}"), academic_year=2025,
+                            term="summer", result="3c")
+    assert count_queries(client, url) == before
+
+
+# --- Governors ----------------------------------------------------------------------------------------------
+
+SEN_SPRING = {"S1": "5b", "S2": "5c", "S3": "5c", "S4": "5a", "S5": "4a"}  # 33, 31, 31, 35, 29
+SEN_SUMMER = {"S1": "4a", "S2": "4a", "S3": "5c", "S4": "5c", "S5": "5a"}  # 29, 29, 31, 31, 35
+NO_SEN_SPRING = {"N1": "5b", "N2": "5b", "N3": "5a", "N4": "5c", "N5": "5a"}  # 33, 33, 35, 31, 35
+NO_SEN_SUMMER = {"N1": "5c", "N2": "5b", "N3": "5b", "N4": "5a", "N5": "5a"}  # 31, 33, 33, 35, 35
+
+
+@pytest.fixture
+def small_sen_school(db, settings):
+    """A school whose SEN group is 4 in summer 2025/26 (5 in spring), every pupil with a name to look for.
+
+    Maths only, every baseline KS2 4b (27 points) in summer 2023/24. S5 is on SEN support until 31 March
+    2026: SEN in spring, not in summer.
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    school = f.SchoolFactory(code="ash", name="Ash Primary")
+    governor = f.UserFactory(username="gina", first_name="Gina", last_name="Governor")
+    f.MembershipFactory(user=governor, school=school, role=Role.GOVERNOR)
+    senco = f.UserFactory(username="sam", first_name="Sam", last_name="Senco")
+    f.MembershipFactory(user=senco, school=school, role=Role.SENCO)
+    maths = f.SubjectFactory(code="maths", name="Maths")
+    for key in [*SEN_SPRING, *NO_SEN_SPRING]:
+        pupil = f.PupilFactory(school=school, forename=f"Quilliam{key}", surname=f"Zorblax{key}")
+        f.BaselineFactory(pupil=pupil, subject=maths, key_stage="KS2", result="4b", academic_year=2023, term="summer")
+        spring = SEN_SPRING.get(key) or NO_SEN_SPRING[key]
+        summer = SEN_SUMMER.get(key) or NO_SEN_SUMMER[key]
+        f.AssessmentFactory(pupil=pupil, subject=maths, academic_year=2025, term="spring", result=spring)
+        f.AssessmentFactory(pupil=pupil, subject=maths, academic_year=2025, term="summer", result=summer)
+        if key.startswith("S"):
+            f.RegisterEntryFactory(pupil=pupil, provision=Provision.SEN_SUPPORT, start_date=dt.date(2024, 9, 2),
+                                   end_date=dt.date(2026, 3, 31) if key == "S5" else None)
+    return school, governor, senco
+
+
+def test_the_governor_dashboard_names_no_pupil_in_its_html_or_its_chart_json(client, small_sen_school):
+    school, governor, _ = small_sen_school
+    sign_in(client, governor)
+    response = client.get(GOVERNORS, TERM_QUERY)
+    assert response.status_code == 200
+    page = response.content.decode()
+    chart_json = json.dumps(figures(page))
+    pupils = list(Pupil.objects.filter(school=school).values_list("forename", "surname", "upn"))
+    assert len(pupils) == 10
+    for forename, surname, upn in pupils:
+        for text in (forename, surname, f"{forename} {surname}", upn):
+            assert text not in page, text
+            assert text not in chart_json, text
+    assert "/reports/dashboard/pupils/" not in page
+
+
+def test_the_governor_dashboard_shows_a_group_of_four_as_suppressed_never_as_a_number(client, small_sen_school):
+    _, governor, _ = small_sen_school
+    sign_in(client, governor)
+    page = client.get(GOVERNORS, TERM_QUERY).content.decode()
+    # Summer: 10 pupils, all from 4b (27), outcomes 29 29 31 31 (SEN) and 31 33 33 35 35 35: mean 32.2.
+    # SEN (4 pupils): VA 30 - 32.2 = -2.2, suppressed. No SEN (6): 202/6 - 32.2 = 1.47;
+    # s = sqrt(49.6 / 9) = 2.3476, so 1.47 +/- 1.96 x 2.3476 / sqrt(6) = -0.41 to 3.35.
+    va_rows = re.findall(r"<tr><td[^>]*>Maths</td><td[^>]*>([^<]+)</td>(.*?)</tr>", page, flags=re.S)
+    by_group = {label: body for label, body in va_rows}
+    assert "suppressed" in by_group["SEN (K or E)"] and "suppressed" in by_group["SEN support (K)"]
+    assert re.search(r">\s*4\s*<", by_group["SEN (K or E)"]) is None
+    assert "-2.20" not in page and "-2.2" not in page
+    assert ">6<" in by_group["No SEN"] and "1.47" in by_group["No SEN"] and "-0.41 to 3.35" in by_group["No SEN"]
+    # all 10: VA 0, +/- 1.96 x 2.3476 / sqrt(10) = 1.46
+    assert "-1.46 to 1.46" in by_group["All pupils"]
+
+    charts = figures(page)
+    va = charts["value-added-data"]
+    hidden = [t for t in va["data"] if t.get("mode") == "text"]
+    assert hidden and set(hidden[0]["text"]) == {"suppressed"}
+    assert set(hidden[0]["y"]) == {"Maths: SEN (K or E)", "Maths: SEN support (K)"}
+    plotted = [y for t in va["data"] if t.get("mode") == "markers" for y in t["y"]]
+    assert "Maths: SEN (K or E)" not in plotted and "Maths: No SEN" in plotted
+
+
+def test_the_governor_dashboard_shows_the_sen_gap_over_terms_with_small_groups_suppressed(client, small_sen_school):
+    _, governor, _ = small_sen_school
+    sign_in(client, governor)
+    page = client.get(GOVERNORS, TERM_QUERY).content.decode()
+    rows = dict(re.findall(r"<tr><td[^>]*>((?:Autumn|Spring|Summer) \d{4}/\d\d)</td>(.*?)</tr>", page, flags=re.S))
+    assert len(rows) == 6 and list(rows)[-1] == "Summer 2025/26"
+    # Spring 2025/26: t = 5, expected gain 3 x 6 x 5 / 15 = 6, exceeding 8.
+    # SEN S1-S5 gains 6, 4, 4, 8, 2: 2 of 5 at least expected = 40%; no SEN gains 6, 6, 8, 4, 8: 4 of 5 = 80%
+    spring = re.findall(r">([^<]+)</td>", rows["Spring 2025/26"])
+    assert spring == ["5", "40.00", "5", "80.00", "-40.00"]
+    # Summer 2025/26: t = 6, expected gain 7.2. SEN is 4 pupils: suppressed, and so is the gap.
+    # No SEN (N1-N5 and S5) gains 4, 6, 6, 8, 8, 8: 3 of 6 = 50%
+    summer = re.findall(r">([^<]+)</td>", rows["Summer 2025/26"])
+    assert summer == ["suppressed", "suppressed", "6", "50.00", "suppressed"]
+    gap = figures(page)["sen-gap-data"]
+    sen_line = next(t for t in gap["data"] if t["name"] == "SEN (K or E)")
+    assert sen_line["y"][-2:] == [40.0, None]
+
+
+def test_governors_and_the_senco_may_open_the_governor_dashboard_and_nobody_else(client, report_school):
+    sign_in(client, report_school.governor)
+    assert client.get(GOVERNORS).status_code == 200
+    client.logout()
+    sign_in(client, report_school.senco)
+    assert client.get(GOVERNORS).status_code == 200
+    for who in ("teacher", "ta", "data_manager"):
+        client.logout()
+        sign_in(client, getattr(report_school, who))
+        assert client.get(GOVERNORS).status_code == 403, who
+
+
+def test_the_governor_dashboard_reads_governors_packs_and_offers_a_fresh_one(
+    client, report_school, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    pack = ReportRun.objects.create(school=report_school.school, kind=ReportKind.TERMLY_PACK,
+                                    parameters={**PARAMS, "governor": True})
+    services.report_run_execute(pack.pk)
+    sign_in(client, report_school.governor)
+    page = client.get(GOVERNORS, TERM_QUERY).content.decode()
+    assert "from the termly pack finished" in page
+    assert 'name="kind" value="governor-pack"' in page
+    for pupil in Pupil.objects.filter(school=report_school.school):
+        assert pupil.upn not in page and pupil.full_name not in page
+
+
+def test_the_governor_dashboard_runs_the_same_queries_however_many_pupils(client, small_sen_school):
+    school, governor, _ = small_sen_school
+    sign_in(client, governor)
+    client.get(GOVERNORS, TERM_QUERY)
+    before = count_queries(client, GOVERNORS, TERM_QUERY)
+    add_pupils_with_results(school, 20, sen=True)
+    assert count_queries(client, GOVERNORS, TERM_QUERY) == before
