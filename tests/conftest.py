@@ -7,6 +7,12 @@ from dataclasses import dataclass
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """PBKDF2 costs most of a second per login: tests use a fast hasher (production keeps the strong one)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @dataclass
 class School:
     school: object
