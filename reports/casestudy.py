@@ -139,14 +139,14 @@ def svg_flight_path(path: FlightPath, *, width: int = SVG_WIDTH, height: int = S
         parts.append(f'<line x1="{x}" y1="{height - 8}" x2="{x + 18}" y2="{height - 8}" stroke="{_COLOURS[key]}" '
                      f'stroke-width="2"{dashed}/>')
         parts.append(f'<text x="{x + 22}" y="{height - 5}" fill="#1f2933">{label}</text>')
-        x += 30 + 6 * len(label)
+        x += 26 + 5 * len(label)
     parts.append(f'<path d="M{x + 4} {height - 13} L{x + 9} {height - 8} L{x + 4} {height - 3} L{x - 1} {height - 8} Z" '
                  f'fill="#000"/><text x="{x + 14}" y="{height - 5}" fill="#1f2933">Baseline</text>')
-    x += 70
+    x += 60
     if path.comments:
         parts.append(f'<circle cx="{x + 4}" cy="{height - 8}" r="3" fill="{_COLOURS["comment"]}"/>'
                      f'<text x="{x + 12}" y="{height - 5}" fill="#1f2933">Comment</text>')
-        x += 70
+        x += 60
     if path.spans:
         parts.append(f'<rect x="{x}" y="{height - 13}" width="12" height="10" fill="{_COLOURS["span"]}" fill-opacity="0.35"/>'
                      f'<text x="{x + 16}" y="{height - 5}" fill="#1f2933">Intervention</text>')

@@ -68,9 +68,10 @@ def _layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, height: i
         font={"family": FONT, "size": 13, "color": "#1f2933"},
         paper_bgcolor="#ffffff",
         plot_bgcolor="#ffffff",
-        height=height,
-        margin={"l": 64, "r": 24, "t": 56, "b": 64},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0, "xanchor": "left"},
+        height=height + 50,
+        # The legend sits at the foot of the figure, below the x axis title (never over it).
+        margin={"l": 64, "r": 24, "t": 56, "b": 120},
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0.01, "x": 0, "xanchor": "left"},
         hoverlabel={"font": {"family": FONT}},
         **extra,
     )
@@ -311,12 +312,12 @@ def sen_gap(rows, *, title: str = "Expected progress: SEN against non-SEN, by te
             ],
             hoverinfo="text",
         ))
-        for term, v in zip(terms, values):
-            if v is None:
-                fig.add_annotation(x=term, y=0, yref="y", text=f"{label}: {SUPPRESSED}", showarrow=False,
-                                   font={"size": 10, "color": GREY}, yshift=12 if column == "sen_pct" else 28)
-    _layout(fig, title=title, x_title="Term", y_title="% making at least expected progress")
+    _layout(fig, title=title, x_title="Term", y_title="% at least expected")
     fig.update_yaxes(range=[0, 105])
+    if df[["sen_pct", "no_sen_pct"]].isna().to_numpy().any():
+        fig.add_annotation(text="A missing point is suppressed: fewer than 5 pupils.", xref="paper", yref="paper",
+                           x=0, y=1.0, yanchor="bottom", xanchor="left", showarrow=False,
+                           font={"size": 11, "color": GREY})
     fig.update_xaxes(type="category")
     return to_dict(fig)
 
@@ -342,6 +343,9 @@ def register_by_provision(rows, *, title: str = "SEN register by provision: this
     _layout(fig, title=title, x_title="Provision (K SEN support, E EHC plan, N no SEN)", y_title="Pupils",
             barmode="group")
     fig.update_xaxes(type="category")
+    shown = [_number(v) for column in ("this_year", "previous_year") for v in df[column]]
+    highest = max([v for v in shown if v is not None] or [0])
+    fig.update_yaxes(range=[0, max(5, highest * 1.2)], rangemode="tozero")
     return to_dict(fig)
 
 

@@ -206,6 +206,11 @@ def cohort_block(ep: list[dict], names: dict) -> Block:
 
 
 def expected_progress_table(ep: list[dict], names: dict) -> Block:
+    def by_name(row: dict) -> tuple:
+        who = names.get(row["upn"])
+        return (who.name.split(" ")[-1].lower() if who else "~", who.name.lower() if who else row["upn"], row["subject"])
+
+    ep = sorted(ep, key=by_name)
     table = Table(
         caption="Expected progress: one row per pupil and subject",
         headers=["Pupil", "UPN", "Subject", "Baseline", "Current", "Terms", "Levels of progress", "Expected points", "Status"],
