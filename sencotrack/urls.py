@@ -10,4 +10,5 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("health/", views.health, name="health"),
     path("admin/", admin.site.urls),
+    path("pupils/", include("pupils.urls")),
 ]

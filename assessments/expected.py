@@ -1,0 +1,183 @@
+"""Expected progress for one pupil and subject (shared/DOMAIN.md 9.1-9.4), without pandas or Django.
+
+The pupil page shows, beside each current level, the baseline it is measured from and the level
+the pupil is expected to have reached by now. ``reports/metrics.py`` computes the same figures for
+whole cohorts with pandas; this module is the one-pupil version of the same definitions, so the
+page and the expected-progress report always agree:
+
+- 9.1 the baseline is the most recent usable baseline whose term is *before* the current term;
+  its key stage picks the span (KS1: 2 levels in 12 terms; KS2: 3 in 15, or 2 in 9 when the school
+  chooses KS2-KS3; KS3 and Entry: 2 in 9);
+- 9.2 terms elapsed t is the difference of the two term indexes;
+- 9.3 levels of progress = (current points - baseline points) / 6;
+- 9.4 expected points = baseline points + expected_levels x 6 x t / span_terms; ``exceeding`` when
+  the gain is at least the pro-rata gain for expected_levels + 1, ``expected`` when at least the
+  pro-rata expected gain, else ``below``.
+
+For display, points are mapped back to the highest step of the ladder whose points are not above
+them (:func:`level_not_above`): 21.4 points under NS2007-extended shows as 3b (21), never 3a (23).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from assessments.ladder import STEP_CODES, LadderError, PointsScheme
+
+POINTS_PER_LEVEL = 6
+#: "At least" holds within this, so a gain exactly on a boundary counts (as in reports.metrics).
+TOLERANCE = 1e-9
+
+STATUS_BELOW = "below"
+STATUS_EXPECTED = "expected"
+STATUS_EXCEEDING = "exceeding"
+
+#: Key stages in the order a tie in the same term is broken: the later one wins.
+KEY_STAGES = ("KS1", "KS2", "KS3", "Entry")
+
+
+@dataclass(frozen=True)
+class Span:
+    """Expected progress over a key-stage span: ``expected_levels`` whole levels in ``span_terms`` terms."""
+
+    expected_levels: int
+    span_terms: int
+
+
+KS2_SPANS = {"KS2-KS4": Span(3, 15), "KS2-KS3": Span(2, 9)}
+
+
+def progress_span(key_stage: str, ks2_span: str = "KS2-KS4") -> Span:
+    """The span a baseline's key stage picks (DOMAIN 9.1); ``ks2_span`` is the school's choice for KS2."""
+    if ks2_span not in KS2_SPANS:
+        raise ValueError(f"ks2_span must be one of {', '.join(KS2_SPANS)}, not {ks2_span!r}")
+    spans = {"KS1": Span(2, 12), "KS2": KS2_SPANS[ks2_span], "KS3": Span(2, 9), "Entry": Span(2, 9)}
+    if key_stage not in spans:
+        raise ValueError(f"{key_stage!r} is not a key stage; valid: {', '.join(KEY_STAGES)}")
+    return spans[key_stage]
+
+
+def expected_gain(span: Span, terms_elapsed: int, *, extra_levels: int = 0) -> float:
+    """Pro-rata gain in points after ``terms_elapsed`` terms: (L + extra) x 6 x t / S."""
+    if isinstance(terms_elapsed, bool) or not isinstance(terms_elapsed, int) or terms_elapsed < 0:
+        raise ValueError(f"terms elapsed must be a whole number of at least 0, not {terms_elapsed!r}")
+    return (span.expected_levels + extra_levels) * POINTS_PER_LEVEL * terms_elapsed / span.span_terms
+
+
+def expected_points(baseline_points: float, span: Span, terms_elapsed: int) -> float:
+    """Baseline points plus the pro-rata expected gain (DOMAIN 9.4, ``expected_points``)."""
+    return baseline_points + expected_gain(span, terms_elapsed)
+
+
+def progress_status(gain: float, span: Span, terms_elapsed: int) -> str:
+    """``exceeding``, ``expected`` or ``below`` for a gain in points after ``terms_elapsed`` terms."""
+    if gain >= expected_gain(span, terms_elapsed, extra_levels=1) - TOLERANCE:
+        return STATUS_EXCEEDING
+    if gain >= expected_gain(span, terms_elapsed) - TOLERANCE:
+        return STATUS_EXPECTED
+    return STATUS_BELOW
+
+
+def level_not_above(value: float, scheme: PointsScheme) -> str | None:
+    """The highest step code whose points under ``scheme`` are not above ``value``.
+
+    None when ``value`` is below every step the scheme scores. Steps the scheme gives no points
+    (NC levels under a P-level-only scheme) are skipped.
+    """
+    best: str | None = None
+    best_points = float("-inf")
+    for code in STEP_CODES:
+        code_points = scheme.points_for(code)
+        if code_points is None:
+            continue
+        if code_points <= value + TOLERANCE and code_points >= best_points:
+            best, best_points = code, code_points
+    return best
+
+
+@dataclass(frozen=True)
+class BaselineResult:
+    """One baseline as stored: key stage, the result code and the term index it belongs to."""
+
+    key_stage: str
+    result: str
+    term_index: int
+
+
+def choose_baseline(
+    baselines: Iterable[BaselineResult], before_term_index: int, scheme: PointsScheme
+) -> BaselineResult | None:
+    """The baseline DOMAIN 9.1 uses for a result in ``before_term_index``.
+
+    The most recent baseline strictly before that term whose result carries points under the
+    scheme (B and N, or an unreadable code, are skipped so an older usable one is used); in a tie
+    of terms the later key stage wins (KS1 < KS2 < KS3 < Entry).
+    """
+    usable = []
+    for baseline in baselines:
+        if baseline.term_index >= before_term_index or baseline.key_stage not in KEY_STAGES:
+            continue
+        if _points_or_none(baseline.result, scheme) is None:
+            continue
+        usable.append(baseline)
+    if not usable:
+        return None
+    return max(usable, key=lambda b: (b.term_index, KEY_STAGES.index(b.key_stage)))
+
+
+def _points_or_none(result: str, scheme: PointsScheme) -> float | None:
+    try:
+        return scheme.points_for(result)
+    except LadderError:
+        return None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a pupil is against expected progress in one subject (all points unrounded)."""
+
+    baseline: BaselineResult
+    baseline_points: float
+    current_points: float
+    terms_elapsed: int
+    span: Span
+    expected_points: float
+    expected_level: str | None
+    levels_of_progress: float
+    status: str
+
+
+def progress(
+    *,
+    baseline: BaselineResult,
+    current_result: str,
+    current_term_index: int,
+    scheme: PointsScheme,
+    ks2_span: str = "KS2-KS4",
+) -> Progress | None:
+    """Expected progress of a current result from its baseline; None when either carries no points.
+
+    Raises ValueError when the baseline is not from a term before the current one.
+    """
+    terms = current_term_index - baseline.term_index
+    if terms <= 0:
+        raise ValueError("the baseline must be from a term before the current result's term")
+    base_points = _points_or_none(baseline.result, scheme)
+    current_points = _points_or_none(current_result, scheme)
+    if base_points is None or current_points is None:
+        return None
+    span = progress_span(baseline.key_stage, ks2_span)
+    target = expected_points(base_points, span, terms)
+    gain = current_points - base_points
+    return Progress(
+        baseline=baseline,
+        baseline_points=base_points,
+        current_points=current_points,
+        terms_elapsed=terms,
+        span=span,
+        expected_points=target,
+        expected_level=level_not_above(target, scheme),
+        levels_of_progress=gain / POINTS_PER_LEVEL,
+        status=progress_status(gain, span, terms),
+    )
