@@ -116,7 +116,8 @@ def svg_flight_path(path: FlightPath, *, width: int = SVG_WIDTH, height: int = S
     parts.append(f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#9ca3af"/>')
     parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#9ca3af"/>')
     for day, anchor in ((dt.date.fromordinal(x0), "start"), (dt.date.fromordinal(x1), "end")):
-        parts.append(f'<text x="{sx(day):.1f}" y="{bottom + 12}" text-anchor="{anchor}" fill="#374151">{day:%m/%Y}</text>')
+        parts.append(f'<text x="{sx(day):.1f}" y="{bottom + 12}" text-anchor="{anchor}" fill="#374151">'
+                     f"{day:%m/%Y}</text>")
     parts.append(f'<text x="12" y="{(top + bottom) / 2:.1f}" transform="rotate(-90 12 {(top + bottom) / 2:.1f})" '
                  f'text-anchor="middle" fill="#374151">Points</text>')
     parts.append(polyline(path.exceeding, _COLOURS["exceeding"], "2 3", 1.5))
@@ -140,7 +141,8 @@ def svg_flight_path(path: FlightPath, *, width: int = SVG_WIDTH, height: int = S
                      f'stroke-width="2"{dashed}/>')
         parts.append(f'<text x="{x + 22}" y="{height - 5}" fill="#1f2933">{label}</text>')
         x += 26 + 5 * len(label)
-    parts.append(f'<path d="M{x + 4} {height - 13} L{x + 9} {height - 8} L{x + 4} {height - 3} L{x - 1} {height - 8} Z" '
+    parts.append(f'<path d="M{x + 4} {height - 13} L{x + 9} {height - 8} L{x + 4} {height - 3} '
+                 f'L{x - 1} {height - 8} Z" '
                  f'fill="#000"/><text x="{x + 14}" y="{height - 5}" fill="#1f2933">Baseline</text>')
     x += 60
     if path.comments:
@@ -148,7 +150,8 @@ def svg_flight_path(path: FlightPath, *, width: int = SVG_WIDTH, height: int = S
                      f'<text x="{x + 12}" y="{height - 5}" fill="#1f2933">Comment</text>')
         x += 60
     if path.spans:
-        parts.append(f'<rect x="{x}" y="{height - 13}" width="12" height="10" fill="{_COLOURS["span"]}" fill-opacity="0.35"/>'
+        parts.append(f'<rect x="{x}" y="{height - 13}" width="12" height="10" fill="{_COLOURS["span"]}" '
+                     'fill-opacity="0.35"/>'
                      f'<text x="{x + 16}" y="{height - 5}" fill="#1f2933">Intervention</text>')
     parts.append("</svg>")
     return "".join(p for p in parts if p)

@@ -91,6 +91,12 @@ def _number(value) -> float | None:
     return None if math.isnan(number) else number
 
 
+def _whisker(high, low) -> float:
+    """Length of a confidence whisker (0 when the interval is undefined, as for a one-pupil subject)."""
+    a, b = _number(high), _number(low)
+    return 0.0 if a is None or b is None else a - b
+
+
 def _fmt(value, decimals: int = 2) -> str:
     number = _number(value)
     return "–" if number is None else f"{number:.{decimals}f}"
@@ -184,8 +190,8 @@ def value_added(rows, *, title: str = "Value added by group, with 95% confidence
         if not shown:
             continue
         xs = [_number(r["va"]) for _, r in shown]
-        plus = [(_number(r.get("ci_high")) - _number(r["va"])) if _number(r.get("ci_high")) is not None else 0 for _, r in shown]
-        minus = [(_number(r["va"]) - _number(r.get("ci_low"))) if _number(r.get("ci_low")) is not None else 0 for _, r in shown]
+        plus = [_whisker(r.get("ci_high"), r["va"]) for _, r in shown]
+        minus = [_whisker(r["va"], r.get("ci_low")) for _, r in shown]
         hover = [
             f"{label}<br>VA {_fmt(r['va'])} (index {_fmt(r.get('index'))})"
             f"<br>95% interval {_fmt(r.get('ci_low'))} to {_fmt(r.get('ci_high'))}"
@@ -195,7 +201,8 @@ def value_added(rows, *, title: str = "Value added by group, with 95% confidence
         fig.add_trace(go.Scatter(
             x=xs, y=[label for label, _ in shown], mode="markers",
             name={"above": "Significantly above", "in line": "In line", "below": "Significantly below"}[significance],
-            marker={"color": SIGNIFICANCE_COLOURS[significance], "symbol": SIGNIFICANCE_SYMBOLS[significance], "size": 11},
+            marker={"color": SIGNIFICANCE_COLOURS[significance], "symbol": SIGNIFICANCE_SYMBOLS[significance],
+                    "size": 11},
             error_x={"type": "data", "symmetric": False, "array": plus, "arrayminus": minus,
                      "color": SIGNIFICANCE_COLOURS[significance], "thickness": 2, "width": 6},
             hovertext=hover, hoverinfo="text",
@@ -263,7 +270,9 @@ def ratio_gain_by_programme(rows, *, title: str = "Ratio gain by programme (mean
 def cost_per_month(rows, *, title: str = "Cost per month of reading age gained") -> dict:
     """Cost to date divided by the months of reading age gained, per programme (costed ones with a gain)."""
     df = _frame(rows)
-    shown = df[pd.to_numeric(df.get("cost_per_month_gained", pd.Series(dtype=float)), errors="coerce").notna()] if not df.empty else df
+    if not df.empty:
+        df = df[pd.to_numeric(df["cost_per_month_gained"], errors="coerce").notna()]
+    shown = df
     if shown.empty:
         return empty_figure(title, "No costed programme has a reading-age gain to divide by yet.")
     fig = go.Figure(go.Bar(
@@ -400,7 +409,8 @@ def flight_path(path, *, title: str | None = None) -> dict:
     if path.comments:
         fig.add_trace(go.Scatter(
             x=[c.day.isoformat() for c in path.comments], y=[c.points for c in path.comments], mode="markers",
-            name="Comment", marker={"symbol": "star", "size": 12, "color": ORANGE, "line": {"color": BLACK, "width": 1}},
+            name="Comment",
+            marker={"symbol": "star", "size": 12, "color": ORANGE, "line": {"color": BLACK, "width": 1}},
             hovertext=[c.hover for c in path.comments], hoverinfo="text",
         ))
     for i, span in enumerate(path.spans):

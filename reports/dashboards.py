@@ -202,18 +202,22 @@ def cohort_block(ep: list[dict], names: dict) -> Block:
     figure = charts.cohort_progress(ep, {upn: n.name for upn, n in names.items()})
     total = sum(sum(c.values()) for c in counts.values())
     return Block("cohort-progress", "Cohort progress: baseline against current", table, NOTE_COHORT, figure,
-                 summary=f"Scatter chart of {total} results, baseline points against current points, coloured by status.")
+                 summary=f"Scatter chart of {total} results, baseline points against current points, "
+                         "coloured by status.")
 
 
 def expected_progress_table(ep: list[dict], names: dict) -> Block:
     def by_name(row: dict) -> tuple:
         who = names.get(row["upn"])
-        return (who.name.split(" ")[-1].lower() if who else "~", who.name.lower() if who else row["upn"], row["subject"])
+        if who is None:
+            return ("~", row["upn"], row["subject"])
+        return (who.name.split(" ")[-1].lower(), who.name.lower(), row["subject"])
 
     ep = sorted(ep, key=by_name)
     table = Table(
         caption="Expected progress: one row per pupil and subject",
-        headers=["Pupil", "UPN", "Subject", "Baseline", "Current", "Terms", "Levels of progress", "Expected points", "Status"],
+        headers=["Pupil", "UPN", "Subject", "Baseline", "Current", "Terms", "Levels of progress", "Expected points",
+                 "Status"],
         rows=[
             [
                 _pupil_link(names, row["upn"]), Cell(row["upn"]), Cell(row["subject"]),
@@ -277,7 +281,8 @@ def ratio_gain_block(rows: list[dict], names: dict | None) -> list[Block]:
         caption="Mean ratio gain by programme and measure",
         headers=["Programme", "Measure", "Pupils", "Mean ratio gain", "Band"],
         rows=[
-            [Cell(r["programme"]), Cell(r["measure"]), fmt(int(r["n"])), fmt(float(r["mean_ratio_gain"])), Cell(r["band"])]
+            [Cell(r["programme"]), Cell(r["measure"]), fmt(int(r["n"])), fmt(float(r["mean_ratio_gain"])),
+             Cell(r["band"])]
             for r in summary.to_dict("records")
         ],
         empty="No enrolment has ended with a test before and after it.",
@@ -384,10 +389,14 @@ def sen_gap_series(school: School, *, academic_year: int, term: str, terms: int 
     for index in indexes:
         year, position = divmod(index, 3)
         end = pd.Timestamp(selectors.term_bounds(own_dates, year, TERM_ORDER[position])[1])
-        open_then = register[(register["start_date"] <= end) & (register["end_date"].isna() | (register["end_date"] >= end))]
+        open_then = register[
+            (register["start_date"] <= end) & (register["end_date"].isna() | (register["end_date"] >= end))
+        ]
         sen_ids = set(open_then.loc[open_then["provision"].isin(["K", "E"]), "pupil_id"])
         cur = current.loc[current["term_index"] == index, ["pupil_id", "upn", "subject", "result", "points"]]
-        ep = metrics.expected_progress(metrics.select_baselines(base, index), cur, index, spans) if not cur.empty else None
+        ep = None
+        if not cur.empty:
+            ep = metrics.expected_progress(metrics.select_baselines(base, index), cur, index, spans)
         row = {"term_label": _term_label(index)}
         figures = {}
         for key, in_group in (("sen", True), ("no_sen", False)):
@@ -427,7 +436,8 @@ def gap_block(series: pd.DataFrame) -> Block:
             for r in rows
         ],
     )
-    chart_rows = [{**r, "sen_n": r["sen_n"] or "fewer than 5", "no_sen_n": r["no_sen_n"] or "fewer than 5"} for r in rows]
+    few = "fewer than 5"
+    chart_rows = [{**r, "sen_n": r["sen_n"] or few, "no_sen_n": r["no_sen_n"] or few} for r in rows]
     return Block("sen-gap", "SEN against non-SEN: the expected-progress gap over time", table, NOTE_GAP,
                  charts.sen_gap(chart_rows),
                  summary="Line chart of the percentage making expected progress, SEN and non-SEN, by term.")
@@ -590,7 +600,8 @@ def flight_paths(series: selectors.PupilSeries, scheme, ks2_span: str, *, today:
                 expected = base_points + expected_gain(span, t)
                 exceeding = base_points + expected_gain(span, t, extra_levels=1)
                 day = term_end(index)
-                path.expected.append(PathPoint(day, expected, _term_label(index), level=level_not_above(expected, scheme)))
+                level = level_not_above(expected, scheme)
+                path.expected.append(PathPoint(day, expected, _term_label(index), level=level))
                 path.exceeding.append(PathPoint(day, exceeding, _term_label(index)))
         for index, assessment, points in results:
             status = ""
@@ -704,7 +715,8 @@ def reading_block(points: list[ReadingPoint]) -> Block:
         ],
         empty="No reading or spelling tests recorded.",
     )
-    return Block("reading-age", "Reading age against chronological age", table, NOTE_READING, charts.reading_ages(points),
+    return Block("reading-age", "Reading age against chronological age", table, NOTE_READING,
+                 charts.reading_ages(points),
                  summary="Line chart of reading and spelling ages against chronological age.")
 
 

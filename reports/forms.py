@@ -62,7 +62,8 @@ class ReportRequestForm(TermForm):
             self.fields["kind"].initial = GOVERNOR_PACK
             del self.fields["subject"]
         else:
-            self.fields["kind"].choices = [(kind, TITLES.get(kind, kind)) for kind in REGISTRY] + list(PACK_LABELS.items())
+            reports = [(kind, TITLES.get(kind, kind)) for kind in REGISTRY]
+            self.fields["kind"].choices = reports + list(PACK_LABELS.items())
             self.fields["subject"].queryset = Subject.objects.all()
 
     def clean(self):

@@ -205,7 +205,11 @@ def register_spans(school: School):
     import pandas as pd
 
     frame = pd.DataFrame.from_records(
-        list(RegisterEntry.objects.filter(pupil__school=school).values_list("pupil_id", "provision", "start_date", "end_date")),
+        list(
+            RegisterEntry.objects.filter(pupil__school=school).values_list(
+                "pupil_id", "provision", "start_date", "end_date"
+            )
+        ),
         columns=["pupil_id", "provision", "start_date", "end_date"],
     )
     frame["start_date"] = pd.to_datetime(frame["start_date"])

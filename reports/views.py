@@ -194,11 +194,11 @@ def run_download(request: HttpRequest, public_id, fmt: str) -> HttpResponse:
     if run.status != RunStatus.DONE:
         raise Http404("This report has not finished.")
     params = run.parameters or {}
-    stem = "-".join(
-        str(p) for p in (membership.school.code, run.kind, params.get("academic_year"),
-                         params.get("term"), slugify(params.get("subject") or ""), "governors" if is_governor_pack(run) else "")
-        if p
+    parts = (
+        membership.school.code, run.kind, params.get("academic_year"), params.get("term"),
+        slugify(params.get("subject") or ""), "governors" if is_governor_pack(run) else "",
     )
+    stem = "-".join(str(p) for p in parts if p)
     if fmt == "json":
         response = HttpResponse(json.dumps(run.result, indent=2), content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="{stem}.json"'

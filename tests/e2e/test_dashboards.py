@@ -46,7 +46,9 @@ def test_the_governor_dashboard_draws_its_charts_with_no_pupil_named(page, table
     screenshot(tablet_page, "governor-dashboard-tablet")
 
 
-def test_the_senco_dashboard_draws_cohort_value_added_and_intervention_charts(page, tablet_page, live_server, report_school):
+def test_the_senco_dashboard_draws_cohort_value_added_and_intervention_charts(
+    page, tablet_page, live_server, report_school
+):
     login(page, live_server, "alice")
     page.goto(f"{live_server.url}/reports/dashboard/{TERM}")
     expect(page.get_by_role("heading", name="Progress dashboard")).to_be_visible()

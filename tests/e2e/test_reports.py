@@ -104,6 +104,8 @@ def test_a_report_requested_in_the_browser_is_built_by_a_separate_worker_process
             login(page, live_server, "alice")
             request_value_added(page, live_server)
             expect(page.get_by_test_id("run-progress")).to_be_visible()
+            # The worker has claimed it and written its progress; the page shows it without a reload
+            expect(page.get_by_test_id("run-status")).to_contain_text("Building", timeout=30_000)
             screenshot(page, "report-run-real-worker-progress")
             table = page.get_by_test_id("result-value-added")
             expect(table).to_be_visible(timeout=60_000)

@@ -50,7 +50,8 @@ def test_the_value_added_chart_plots_each_groups_va_and_its_interval():
     plotted = {}
     for trace in figure["data"]:
         for i, label in enumerate(trace["y"]):
-            plotted[label] = (trace["x"][i], trace["error_x"]["array"][i], trace["error_x"]["arrayminus"][i], trace["name"])
+            whiskers = trace["error_x"]
+            plotted[label] = (trace["x"][i], whiskers["array"][i], whiskers["arrayminus"][i], trace["name"])
     # Maths, SEN support (M3, M5): VA 3.00, interval -1.38 to 7.38, so whiskers of 4.38 either side; in line
     x, plus, minus, name = plotted["Maths: SEN support (K)"]
     assert (x, round(plus, 2), round(minus, 2), name) == (3.0, 4.38, 4.38, "In line")
@@ -108,7 +109,8 @@ def test_the_cost_chart_divides_the_cost_to_date_by_the_months_gained():
     school, pupils = build_report_school()
     intervention = pupils["A"].enrolments.get().intervention
     for day in range(10):
-        InterventionSession.objects.create(intervention=intervention, date=dt.date(2024, 9, 10) + dt.timedelta(days=day))
+        InterventionSession.objects.create(intervention=intervention,
+                                           date=dt.date(2024, 9, 10) + dt.timedelta(days=day))
     costs = dashboards.costs_frame(school, academic_year=2025, term="summer")
     figure = charts.cost_per_month(dashboards._records(costs))
     assert_accessible(figure)
@@ -142,7 +144,8 @@ def test_comments_are_markers_at_their_level_and_escaped():
     school, pupils = build_report_school()
     a = pupils["A"]
     english = a.baselines.get().subject
-    Comment.objects.create(pupil=a, observed_on=dt.date(2025, 11, 3), objective="Infer <b>meaning</b>", activity="Guided reading",
+    Comment.objects.create(pupil=a, observed_on=dt.date(2025, 11, 3), objective="Infer <b>meaning</b>",
+                           activity="Guided reading",
                            outcome="Did it", level="5b", subject=english)
     series = selectors.pupil_series(a)
     [path] = dashboards.flight_paths(series, points_scheme(school), school.ks2_span, today=dt.date(2026, 11, 23))

@@ -95,7 +95,8 @@ def test_the_refresh_button_queues_a_termly_pack_that_the_dashboard_then_reads(
     settings.MEDIA_ROOT = tmp_path
     sign_in(client, report_school.senco)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("reports:list"), {"kind": "termly-pack", "academic_year": "2025", "term": "summer"})
+        response = client.post(reverse("reports:list"),
+                               {"kind": "termly-pack", "academic_year": "2025", "term": "summer"})
     pack = ReportRun.objects.get()
     assert response["Location"] == reverse("reports:run", args=[pack.public_id])
     assert pack.kind == ReportKind.TERMLY_PACK and pack.status == "done"
@@ -118,7 +119,9 @@ def test_the_senco_dashboard_runs_the_same_queries_however_many_pupils(client, r
     assert before <= 40
 
 
-def test_the_dashboard_reading_stored_runs_runs_few_queries(client, report_school, settings, tmp_path, django_assert_max_num_queries):
+def test_the_dashboard_reading_stored_runs_runs_few_queries(
+    client, report_school, settings, tmp_path, django_assert_max_num_queries
+):
     settings.MEDIA_ROOT = tmp_path
     pack = ReportRun.objects.create(school=report_school.school, kind=ReportKind.TERMLY_PACK, parameters=PARAMS)
     services.report_run_execute(pack.pk)

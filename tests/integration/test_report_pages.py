@@ -116,7 +116,8 @@ def test_a_run_queued_while_the_broker_is_down_says_it_will_start_when_the_servi
 
 
 def test_a_failed_run_says_why_in_one_line(client, report_school):
-    run = ReportRun.objects.create(school=report_school.school, kind="value-added", parameters={**PARAMS, "subject": "Latin"})
+    run = ReportRun.objects.create(school=report_school.school, kind="value-added",
+                                   parameters={**PARAMS, "subject": "Latin"})
     with pytest.raises(ValueError):
         services.report_run_execute(run.pk)
     sign_in(client, report_school.senco)
@@ -156,7 +157,8 @@ def test_a_pack_with_a_subject_is_refused_with_a_reason(client, report_school, d
 
 
 def test_the_history_lists_past_runs_with_their_parameters_status_requester_and_downloads(client, report_school):
-    done = ReportRun.objects.create(school=report_school.school, kind="value-added", parameters={**PARAMS, "subject": "Maths"},
+    done = ReportRun.objects.create(school=report_school.school, kind="value-added",
+                                    parameters={**PARAMS, "subject": "Maths"},
                                     requested_by=report_school.senco)
     services.report_run_execute(done.pk)
     queued = ReportRun.objects.create(school=report_school.school, kind="starting-points", parameters=PARAMS)
@@ -194,7 +196,8 @@ def test_the_history_page_runs_the_same_queries_however_many_runs_there_are(
 
 
 def test_csv_and_json_downloads_come_from_the_stored_result(client, report_school, monkeypatch):
-    run = ReportRun.objects.create(school=report_school.school, kind="value-added", parameters={**PARAMS, "subject": "Maths"})
+    run = ReportRun.objects.create(school=report_school.school, kind="value-added",
+                                   parameters={**PARAMS, "subject": "Maths"})
     services.report_run_execute(run.pk)
     from reports import generators
 
@@ -245,7 +248,8 @@ def test_teachers_tas_and_data_managers_cannot_open_reports(client, report_schoo
     run = ReportRun.objects.create(school=report_school.school, kind="value-added", parameters=PARAMS)
     sign_in(client, getattr(report_school, who))
     assert client.get(reverse("reports:list")).status_code == 403
-    assert client.post(reverse("reports:list"), {"kind": "value-added", "academic_year": "2025", "term": "summer"}).status_code == 403
+    form = {"kind": "value-added", "academic_year": "2025", "term": "summer"}
+    assert client.post(reverse("reports:list"), form).status_code == 403
     assert client.get(run_url(run)).status_code == 403
     assert client.get(download_url(run, "json")).status_code == 403
     assert not ReportRun.objects.exclude(pk=run.pk).exists()
