@@ -1,16 +1,64 @@
+from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from pupils.models import Role
+from sencotrack import home as selectors
 from sencotrack.access import current_membership
+from sencotrack.navigation import url_or_none
+
+
+class SignInView(auth_views.LoginView):
+    """Django's login view; in development it also lists the demo accounts, when seeded ones are configured."""
+
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["demo_logins"] = list(getattr(settings, "DEMO_LOGINS", None) or []) if settings.DEBUG else []
+        context["demo_password"] = getattr(settings, "DEMO_PASSWORD", "") if settings.DEBUG else ""
+        return context
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """Each role's starting page: what needs doing today."""
     membership = current_membership(request)
-    return render(request, "home.html", {"membership": membership})
+    if membership is None:
+        return render(request, "home/no_role.html")
+    today = timezone.localdate()
+    context = {"today": today}
+    if membership.role == Role.SENCO:
+        missing = selectors.register_pupils_missing_assessment(membership, today=today)
+        context |= {
+            "reviews": selectors.shortlist(selectors.reviews_due(membership, today=today)),
+            "review_window_days": selectors.REVIEW_WINDOW_DAYS,
+            "missing": missing,
+            "missing_pupils": selectors.shortlist(missing.pupils),
+            "interventions": selectors.shortlist(selectors.interventions_needing_attention(membership, today=today)),
+            "ending_window_days": selectors.INTERVENTION_ENDING_DAYS,
+        }
+        return render(request, "home/senco.html", context)
+    if membership.role == Role.TEACHER:
+        context["groups"] = selectors.teaching_groups_with_counts(membership, today=today)
+        return render(request, "home/teacher.html", context)
+    if membership.role == Role.TA:
+        context |= {
+            "pupils": selectors.ta_pupils(membership, today=today),
+            "sessions": selectors.sessions_today(membership, today=today),
+        }
+        return render(request, "home/ta.html", context)
+    if membership.role == Role.GOVERNOR:
+        dashboard = url_or_none("reports:governor")
+        if dashboard:
+            return redirect(dashboard)
+        return render(request, "home/governor.html", context)
+    return render(request, "home/data_manager.html", context)
 
 
 @require_GET

@@ -1,0 +1,87 @@
+"""The navigation bar: which links each role sees.
+
+Links name URL routes. A route that does not resolve yet (its app has no ``urls.py``, or the view
+is not written) is skipped, so a link lights up as soon as another app adds the route. The routes
+the navigation expects are:
+
+    home, pupils:register, pupils:list, assessments:grid, interventions:list,
+    interventions:session_today, interventions:comment_add, reports:list, reports:dashboard,
+    reports:governor, imports:upload
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.urls import NoReverseMatch, reverse
+
+from pupils.models import Role
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url: str
+    active: bool
+
+
+# (label, route name) per role, in the order they appear.
+ROLE_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
+    Role.SENCO: (
+        ("Home", "home"),
+        ("Register", "pupils:register"),
+        ("Pupils", "pupils:list"),
+        ("Assessments", "assessments:grid"),
+        ("Interventions", "interventions:list"),
+        ("Comments", "interventions:comment_add"),
+        ("Reports", "reports:list"),
+        ("Dashboards", "reports:dashboard"),
+        ("Import", "imports:upload"),
+    ),
+    Role.TEACHER: (
+        ("Home", "home"),
+        ("My groups", "pupils:list"),
+        ("Assessments", "assessments:grid"),
+        ("Comments", "interventions:comment_add"),
+    ),
+    Role.TA: (
+        ("Home", "home"),
+        ("My pupils", "pupils:list"),
+        ("Sessions", "interventions:session_today"),
+        ("Comments", "interventions:comment_add"),
+    ),
+    Role.GOVERNOR: (("Governor dashboard", "reports:governor"),),
+    Role.DATA_MANAGER: (
+        ("Home", "home"),
+        ("Import", "imports:upload"),
+    ),
+}
+
+
+def url_or_none(route: str, *args) -> str | None:
+    """The URL of a route (with positional ``args``), or None while the route does not exist."""
+    try:
+        return reverse(route, args=args or None)
+    except NoReverseMatch:
+        return None
+
+
+@lru_cache(maxsize=1)
+def _home_url() -> str:
+    return reverse("home")
+
+
+def links_for(role: str | None, current_path: str) -> list[NavLink]:
+    """The links a role sees, marking the one for the page being shown."""
+    if role is None:
+        return []
+    home = _home_url()
+    links = []
+    for label, route in ROLE_LINKS.get(role, ()):
+        url = url_or_none(route)
+        if url is None:
+            continue
+        active = current_path == url if url == home else current_path.startswith(url)
+        links.append(NavLink(label=label, url=url, active=active))
+    return links
