@@ -1,0 +1,198 @@
+"""Saving the assessment entry grid: one teaching group's results for a subject and term at once.
+
+Unlike a CSV import this is deliberately NOT all-or-nothing (issue 3): a teacher types thirty
+results, two are slips, and the other twenty-eight should not be lost. So each cell is read on its
+own; valid cells are saved together through ``assessments_record_many`` (one bulk path, a fixed
+number of queries whatever the group size) and invalid cells come back with the reason and the
+text as typed, saving nothing for that pupil.
+
+Blank cells mean "no result": nothing is written. A cell that showed a result when the page was
+drawn and was cleared by the person deletes that result (and the summary says so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from assessments.ladder import ENGAGEMENT_SCALE, LadderError, parse_result
+from assessments.models import Assessment, AssessmentKind, Framework
+from assessments.services import assessments_record_many
+from pupils.models import Pupil, Subject
+from pupils.services import Outcome, RowsInvalid
+
+#: The order in which a cell's text is tried: NC ladder first, so "2" is level 2, not a rating.
+CELL_FRAMEWORKS = (Framework.NC, Framework.PKS, Framework.ENGAGEMENT)
+CELL_CODES_TEXT = (
+    "P1i-P3ii (e.g. P1ii), P4-P8, 1c-8a (e.g. 4b), whole levels 1-8, EP, W, B, N, "
+    f"pre-key-stage PK1-PK6, or an engagement rating ({', '.join(ENGAGEMENT_SCALE)})"
+)
+
+CREATED, UPDATED, UNCHANGED, DELETED, BLANK, INVALID = (
+    "created", "updated", "unchanged", "deleted", "blank", "invalid",
+)  # fmt: skip
+
+
+class CellError(ValueError):
+    """A cell's text is not a result on any framework the grid accepts."""
+
+
+def read_cell(text: str) -> tuple[str, str]:
+    """(framework, canonical code) for what a person typed in a cell: "4 B" -> ("nc", "4b")."""
+    shown = text.strip()
+    for framework in CELL_FRAMEWORKS:
+        try:
+            return framework, parse_result(framework, shown).code
+        except LadderError:
+            continue
+    quoted = repr(shown) if len(shown) <= 20 else repr(shown[:17] + "...")
+    raise CellError(f"{quoted} is not a level. Valid codes: {CELL_CODES_TEXT}.")
+
+
+@dataclass
+class Cell:
+    """One pupil's cell after a save: what was typed, what is stored now, and what happened."""
+
+    pupil: Pupil
+    typed: str
+    original: str = ""
+    code: str = ""
+    framework: str = ""
+    outcome: str = BLANK
+    error: str = ""
+    assessment: Assessment | None = None  # the stored assessment after the save (None if none or removed)
+
+    @property
+    def invalid(self) -> bool:
+        return self.outcome == INVALID
+
+    @property
+    def value(self) -> str:
+        """What the cell shows after the save: the typed text when invalid, else the stored code."""
+        return self.typed if self.invalid else self.code
+
+
+@dataclass
+class GridSave:
+    cells: dict[int, Cell] = field(default_factory=dict)
+
+    def count(self, *outcomes: str) -> int:
+        return sum(1 for cell in self.cells.values() if cell.outcome in outcomes)
+
+    @property
+    def saved(self) -> int:
+        return self.count(CREATED, UPDATED)
+
+    @property
+    def invalid(self) -> int:
+        return self.count(INVALID)
+
+    @property
+    def deleted(self) -> int:
+        return self.count(DELETED)
+
+    @property
+    def unchanged(self) -> int:
+        return self.count(UNCHANGED)
+
+    @property
+    def summary(self) -> str:
+        """"Saved 27 results; 2 need checking", with unchanged and removed results when there are any.
+
+        Starts "Nothing new saved" when no result was created or changed.
+        """
+        parts = [f"Saved {self.saved} result{_s(self.saved)}" if self.saved else "Nothing new saved"]
+        if self.unchanged:
+            parts.append(f"{self.unchanged} unchanged")
+        if self.deleted:
+            parts.append(f"removed {self.deleted} cleared result{_s(self.deleted)}")
+        if self.invalid:
+            parts.append(f"{self.invalid} need{'s' if self.invalid == 1 else ''} checking")
+        text = "; ".join(parts)
+        return text[0].upper() + text[1:]
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"
+
+
+@transaction.atomic
+def grid_save(
+    *,
+    pupils: Sequence[Pupil],
+    subject: Subject,
+    academic_year: int,
+    term: str,
+    typed: Mapping[int, str],
+    originals: Mapping[int, str],
+    recorded_by: Any,
+) -> GridSave:
+    """Save a grid of teacher assessments for ``pupils`` (keyed by pupil pk) in a fixed number of queries.
+
+    ``typed`` is each pupil's cell as submitted; ``originals`` what the cell showed when the page
+    was drawn, so that only a cell the person cleared deletes a stored result.
+    """
+    result = GridSave()
+    rows: list[dict[str, Any]] = []
+    row_cells: list[Cell] = []
+    cleared: list[int] = []
+    for pupil in pupils:
+        text = (typed.get(pupil.pk) or "").strip()
+        cell = Cell(pupil=pupil, typed=text, original=(originals.get(pupil.pk) or "").strip())
+        result.cells[pupil.pk] = cell
+        if not text:
+            if cell.original:
+                cleared.append(pupil.pk)
+            continue
+        try:
+            cell.framework, cell.code = read_cell(text)
+        except CellError as exc:
+            cell.outcome, cell.error = INVALID, str(exc)
+            continue
+        rows.append(
+            dict(pupil=pupil, subject=subject, academic_year=academic_year, term=term, result=cell.code,
+                 kind=AssessmentKind.TEACHER, framework=cell.framework)
+        )  # fmt: skip
+        row_cells.append(cell)
+
+    if rows:
+        recorded = _record(rows, row_cells, recorded_by)
+        for cell, saved in zip(row_cells, recorded, strict=True):
+            if saved is not None:
+                cell.assessment, outcome = saved
+                cell.outcome = {Outcome.CREATED: CREATED, Outcome.UPDATED: UPDATED}.get(outcome, UNCHANGED)
+
+    if cleared:
+        stored = Assessment.objects.filter(
+            pupil_id__in=cleared, subject=subject, academic_year=academic_year, term=term, kind=AssessmentKind.TEACHER
+        )
+        gone = set(stored.values_list("pupil_id", flat=True))
+        stored.delete()
+        for pupil_id in gone:
+            result.cells[pupil_id].outcome = DELETED
+    return result
+
+
+def _record(rows: list[dict], cells: list[Cell], recorded_by: Any) -> list[tuple[Assessment, Outcome] | None]:
+    """Record the valid rows; a row the service still refuses is marked on its cell and the rest saved."""
+    try:
+        return list(assessments_record_many(rows=rows, recorded_by=recorded_by))
+    except RowsInvalid as exc:
+        bad = exc.row_errors
+    for i, error in bad.items():
+        cells[i].outcome, cells[i].error = INVALID, _message(error)
+    keep = [i for i in range(len(rows)) if i not in bad]
+    recorded: list[tuple[Assessment, Outcome] | None] = [None] * len(rows)
+    if keep:
+        saved = assessments_record_many(rows=[rows[i] for i in keep], recorded_by=recorded_by)
+        for i, pair in zip(keep, saved, strict=True):
+            recorded[i] = pair
+    return recorded
+
+
+def _message(error: ValidationError) -> str:
+    return "; ".join(error.messages)
