@@ -133,14 +133,14 @@ def svg_flight_path(path: FlightPath, *, width: int = SVG_WIDTH, height: int = S
     for c in path.comments:
         parts.append(f'<circle cx="{sx(c.day):.1f}" cy="{sy(c.points):.1f}" r="3" fill="{_COLOURS["comment"]}" '
                      f'stroke="#000" stroke-width="0.5"/>')
-    legend = [("actual", "Teacher assessment", ""), ("expected", "Expected", "6 4"), ("exceeding", "Exceeding", "2 3")]
+    legend = [("actual", "Assessment", ""), ("expected", "Expected", "6 4"), ("exceeding", "Exceeding", "2 3")]
     x = left
     for key, label, dash in legend:
         dashed = f' stroke-dasharray="{dash}"' if dash else ""
         parts.append(f'<line x1="{x}" y1="{height - 8}" x2="{x + 18}" y2="{height - 8}" stroke="{_COLOURS[key]}" '
                      f'stroke-width="2"{dashed}/>')
         parts.append(f'<text x="{x + 22}" y="{height - 5}" fill="#1f2933">{label}</text>')
-        x += 26 + 5 * len(label)
+        x += 30 + round(5.6 * len(label))
     parts.append(f'<path d="M{x + 4} {height - 13} L{x + 9} {height - 8} L{x + 4} {height - 3} '
                  f'L{x - 1} {height - 8} Z" '
                  f'fill="#000"/><text x="{x + 14}" y="{height - 5}" fill="#1f2933">Baseline</text>')
