@@ -5,7 +5,7 @@ SENCo can act on, ``full_clean()`` then ``save()``, atomic; record services matc
 key and return ``(instance, Outcome)``. Definitions: shared/DOMAIN.md section 8 (SDQ, Boxall,
 behaviour, qualitative ratings, pupil voice) and 9.4 (targets from expected progress).
 
-Boxall section totals are stored in ``scores`` as ``{"section_1": x, "section_2": y}``: the reports
+Boxall section totals are stored in ``scores`` as ``{"I": x, "II": y}`` (the section keys of ``assessments.semh.BOXALL_SECTIONS``): the reports
 (``reports.datasets.semh_measures``) read exactly those keys.
 """
 
@@ -174,7 +174,7 @@ def boxall_record(
     """A Boxall Profile on a day: the totals of section I (higher is better) and section II (lower is better).
 
     Each section has 34 items scored 0-4, so a total is 0-136. Stored in ``scores`` as
-    ``{"section_1": x, "section_2": y}``; the checklist's own total is left empty because the two
+    ``{"I": x, "II": y}`` (the section keys of ``assessments.semh.BOXALL_SECTIONS``); the checklist's own total is left empty because the two
     sections point in opposite directions. Matched on (pupil, Boxall, date).
     """
     values = _gather(
@@ -190,7 +190,7 @@ def boxall_record(
         {"pupil": pupil, "instrument": SemhInstrument.BOXALL, "completed_on": values["completed_on"]},
         {
             "academic_year": year, "term": term, "total": None, "higher_is_better": True,
-            "scores": {"section_1": values["section_1"], "section_2": values["section_2"]}, "completed_by": completed_by,
+            "scores": {"I": values["section_1"], "II": values["section_2"]}, "completed_by": completed_by,
         },
     )  # fmt: skip
 

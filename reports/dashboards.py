@@ -643,9 +643,8 @@ def reading_points(series: selectors.PupilSeries) -> list[ReadingPoint]:
 
 
 def _boxall_section(scores: dict, section: str) -> float | None:
-    key = {"I": "section_1", "II": "section_2"}[section]
-    if scores.get(key) is not None:
-        return float(scores[key])
+    if scores.get(section) is not None:  # section totals, keyed as assessments.semh.BOXALL_SECTIONS
+        return float(scores[section])
     clusters = "ABCDEFGHIJ" if section == "I" else "QRSTUVWXYZ"
     values = [scores[c] for c in clusters if isinstance(scores.get(c), (int, float))]
     return float(sum(values)) if values else None

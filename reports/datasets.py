@@ -220,7 +220,7 @@ def semh_measures(school: School, term_indexes: list[int]) -> pd.DataFrame:
         .values_list("pupil_id", "academic_year", "term", "scores"),
         ["pupil_id", "academic_year", "term", "scores"],
     )
-    for section, label, higher in (("section_1", "Boxall section I", True), ("section_2", "Boxall section II", False)):
+    for section, label, higher in (("I", "Boxall section I", True), ("II", "Boxall section II", False)):
         part = boxall.assign(value=boxall["scores"].map(lambda s, k=section: (s or {}).get(k)))
         frames.append(part.drop(columns="scores").dropna(subset=["value"]).assign(measure=label, higher_is_better=higher))
 

@@ -283,7 +283,7 @@ def test_a_boxall_profile_stores_its_section_totals_under_the_keys_reports_read(
     assert response.status_code == 302
     saved = SemhChecklist.objects.get()
     assert saved.instrument == "boxall"
-    assert saved.scores == {"section_1": 80, "section_2": 40}
+    assert saved.scores == {"I": 80, "II": 40}
 
 
 def test_a_boxall_total_above_136_is_refused(client, school):
