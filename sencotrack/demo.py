@@ -1416,6 +1416,19 @@ def demo_logins() -> list[DemoLogin]:
     return [row[3] for row in sorted(rows, key=order)]
 
 
+def sign_in_hints() -> list[tuple[str, str]]:
+    """(username, role) of the main demo accounts for the sign-in page in development: one query."""
+    memberships = (
+        pm.Membership.objects.filter(
+            user__email__endswith=f"@{DEMO_EMAIL_DOMAIN}", user__username__in=MAIN_LOGINS,
+            school__code=DEMO_SCHOOL_CODE,
+        )
+        .select_related("user")
+        .order_by("pk")
+    )
+    return [(m.user.username, m.get_role_display()) for m in memberships]
+
+
 def format_logins(logins: Iterable[DemoLogin]) -> list[str]:
     logins = list(logins)
     header = DemoLogin("username", "role", "school", "password")

@@ -44,6 +44,7 @@ ROLE_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
         ("My groups", "pupils:list"),
         ("Assessments", "assessments:grid"),
         ("Comments", "interventions:comment_add"),
+        ("Dashboards", "reports:dashboard"),
     ),
     Role.TA: (
         ("Home", "home"),
@@ -77,11 +78,9 @@ def links_for(role: str | None, current_path: str) -> list[NavLink]:
     if role is None:
         return []
     home = _home_url()
-    links = []
-    for label, route in ROLE_LINKS.get(role, ()):
-        url = url_or_none(route)
-        if url is None:
-            continue
-        active = current_path == url if url == home else current_path.startswith(url)
-        links.append(NavLink(label=label, url=url, active=active))
-    return links
+    resolved = [(label, url) for label, route in ROLE_LINKS.get(role, ()) if (url := url_or_none(route))]
+    # The link whose URL is the longest prefix of the page is the active one (/pupils/register/
+    # lights "Register", not "Pupils" too); Home is active only on the home page itself.
+    matches = [url for _, url in resolved if (current_path == url if url == home else current_path.startswith(url))]
+    current = max(matches, key=len, default=None)
+    return [NavLink(label=label, url=url, active=url == current) for label, url in resolved]

@@ -14,14 +14,17 @@ from sencotrack.navigation import url_or_none
 
 
 class SignInView(auth_views.LoginView):
-    """Django's login view; in development it also lists the demo accounts, when seeded ones are configured."""
+    """Django's login view; in development (DEBUG) it also lists the seeded demo accounts."""
 
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["demo_logins"] = list(getattr(settings, "DEMO_LOGINS", None) or []) if settings.DEBUG else []
-        context["demo_password"] = getattr(settings, "DEMO_PASSWORD", "") if settings.DEBUG else ""
+        if settings.DEBUG:
+            from sencotrack import demo  # development only: production never reads the demo accounts
+
+            context["demo_logins"] = demo.sign_in_hints()
+            context["demo_password"] = demo.DEMO_PASSWORD if context["demo_logins"] else ""
         return context
 
 

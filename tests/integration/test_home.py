@@ -86,21 +86,26 @@ def test_person_with_no_school_role_sees_a_friendly_page_and_no_data(client, per
     assert "Oak Academy" not in _text(response)
 
 
-def test_sign_in_page_lists_demo_logins_only_in_debug_when_configured(client, db, settings):
+def test_sign_in_page_lists_the_seeded_demo_logins_only_in_debug(client, db, settings):
+    from pupils.models import Membership, Role, School
+    from sencotrack import demo
+    from tests import factories as f
+
     settings.DEBUG = True
-    settings.DEMO_LOGINS = [("alice", "SENCo"), ("bob", "Teacher")]
+    school = School.objects.create(code=demo.DEMO_SCHOOL_CODE, name="Riverside Academy")
+    user = f.UserFactory(username="senco", email=f"senco@{demo.DEMO_EMAIL_DOMAIN}")
+    Membership.objects.create(user=user, school=school, role=Role.SENCO)
     page = _text(client.get(reverse("login")))
     assert "Demo accounts" in page
-    assert 'data-fill-username="alice"' in page
+    assert 'data-fill-username="senco"' in page
+    assert demo.DEMO_PASSWORD in page
 
     settings.DEBUG = False
     assert "Demo accounts" not in _text(client.get(reverse("login")))
 
 
-def test_sign_in_page_works_without_a_demo_logins_setting(client, db, settings):
+def test_sign_in_page_works_without_demo_accounts(client, db, settings):
     settings.DEBUG = True
-    if hasattr(settings, "DEMO_LOGINS"):
-        del settings.DEMO_LOGINS
     response = client.get(reverse("login"))
     assert response.status_code == 200
     assert "Demo accounts" not in _text(response)
@@ -293,7 +298,7 @@ def test_navigation_shows_only_links_whose_routes_exist(client, personas, monkey
     ("persona", "labels"),
     [
         ("senco", ["Home", "Register", "Pupils", "Assessments", "Interventions", "Comments", "Reports", "Dashboards", "Import"]),
-        ("teacher", ["Home", "My groups", "Assessments", "Comments"]),
+        ("teacher", ["Home", "My groups", "Assessments", "Comments", "Dashboards"]),
         ("ta", ["Home", "My pupils", "Sessions", "Comments"]),
         ("data_manager", ["Home", "Import"]),
     ],
