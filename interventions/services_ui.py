@@ -1,0 +1,380 @@
+"""Writes behind the intervention and comment pages: keyword-only, full_clean() then save().
+
+Multi-row writes are atomic: an enrolment of several pupils, or a session with its attendances,
+is saved whole or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterable, Sequence
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from assessments.ages import AgeEquivalentError, format_age_equivalent, parse_age_equivalent
+from assessments.ladder import VALID_CODES_TEXT, LadderError, parse_level, parse_result
+from interventions.models import Attendance, Comment, Enrolment, Intervention, InterventionSession, MeasureKind, Programme
+from pupils.models import Pupil, School, Subject
+
+LEVEL_CODES_TEXT = f"{VALID_CODES_TEXT}; or a pre-key-stage standard PK1-PK6"
+
+
+# --- Pure checks shared with the forms ---------------------------------------------------------
+
+
+def canonical_level(text: str) -> str:
+    """A level as people type it ("2 b", "p1(ii)", "pk3") in its stored form ("2b", "P1ii", "PK3").
+
+    Raises ValidationError listing the valid codes for anything else. Empty text stays empty.
+    """
+    text = (text or "").strip()
+    if not text:
+        return ""
+    try:
+        return parse_level(text).code
+    except LadderError:
+        pass
+    try:
+        return parse_result("pks", text).code
+    except LadderError:
+        shown = text if len(text) <= 20 else text[:17] + "..."
+        raise ValidationError(
+            f"“{shown}” is not a level. Valid codes: {LEVEL_CODES_TEXT}.", code="invalid_level"
+        ) from None
+
+
+def canonical_measure(kind: str, text: str) -> str:
+    """An entry or exit measure in the group's measure, in a standard form; free text for Boxall or none.
+
+    Reading and spelling ages are stored as years:months ("7:06"); standardised scores as a whole
+    number from 40 to 160; SDQ total difficulties as a whole number from 0 to 40.
+    """
+    text = (text or "").strip()
+    if not text:
+        return ""
+    if kind in (MeasureKind.READING, MeasureKind.SPELLING):
+        try:
+            return format_age_equivalent(parse_age_equivalent(text))
+        except AgeEquivalentError as exc:
+            raise ValidationError(str(exc), code="invalid_age") from None
+    if kind in (MeasureKind.STANDARDISED, MeasureKind.SDQ):
+        low, high = (40, 160) if kind == MeasureKind.STANDARDISED else (0, 40)
+        label = "A standardised score" if kind == MeasureKind.STANDARDISED else "An SDQ total difficulties score"
+        if not text.isdigit() or not low <= int(text) <= high:
+            raise ValidationError(f"{label} is a whole number from {low} to {high}.", code="invalid_score")
+        return str(int(text))
+    return text
+
+
+# --- Programmes ---------------------------------------------------------------------------------
+
+
+def programme_create(
+    *,
+    school: School,
+    name: str,
+    area_of_need: str,
+    cost_per_session: Decimal,
+    default_measure: str = MeasureKind.NONE,
+    description: str = "",
+    active: bool = True,
+) -> Programme:
+    programme = Programme(
+        school=school,
+        name=name.strip(),
+        area_of_need=area_of_need,
+        cost_per_session=cost_per_session,
+        default_measure=default_measure,
+        description=description.strip(),
+        active=active,
+    )
+    programme.full_clean()
+    programme.save()
+    return programme
+
+
+def programme_update(
+    *,
+    programme: Programme,
+    name: str,
+    area_of_need: str,
+    cost_per_session: Decimal,
+    default_measure: str,
+    description: str,
+    active: bool,
+) -> Programme:
+    """Change a programme. Groups keep their own cost per session: changing the programme's does not re-cost them."""
+    programme.name = name.strip()
+    programme.area_of_need = area_of_need
+    programme.cost_per_session = cost_per_session
+    programme.default_measure = default_measure
+    programme.description = description.strip()
+    programme.active = active
+    programme.full_clean()
+    programme.save()
+    return programme
+
+
+# --- Intervention groups ------------------------------------------------------------------------
+
+
+def _check_staff(programme: Programme, staff: Iterable) -> list:
+    staff = list(staff)
+    school_id = programme.school_id
+    from pupils.models import Membership
+
+    members = set(Membership.objects.filter(school_id=school_id, user__in=staff).values_list("user_id", flat=True))
+    outsiders = [person for person in staff if person.pk not in members]
+    if outsiders:
+        raise ValidationError({"staff": "Staff must be members of the school."})
+    return staff
+
+
+@transaction.atomic
+def intervention_create(
+    *,
+    programme: Programme,
+    name: str,
+    staff: Iterable,
+    schedule: str,
+    sessions_per_week: int,
+    cost_per_session: Decimal | None,
+    measure: str,
+    start_date: dt.date,
+    end_date: dt.date | None,
+) -> Intervention:
+    """A new group running ``programme``; its cost per session defaults to the programme's."""
+    staff = _check_staff(programme, staff)
+    intervention = Intervention(
+        programme=programme,
+        name=name.strip(),
+        schedule=schedule.strip(),
+        sessions_per_week=sessions_per_week,
+        cost_per_session=programme.cost_per_session if cost_per_session is None else cost_per_session,
+        measure=measure,
+        start_date=start_date,
+        end_date=end_date,
+    )
+    intervention.full_clean()
+    intervention.save()
+    intervention.staff.set(staff)
+    return intervention
+
+
+@transaction.atomic
+def intervention_update(
+    *,
+    intervention: Intervention,
+    programme: Programme,
+    name: str,
+    staff: Iterable,
+    schedule: str,
+    sessions_per_week: int,
+    cost_per_session: Decimal | None,
+    measure: str,
+    start_date: dt.date,
+    end_date: dt.date | None,
+) -> Intervention:
+    if programme.school_id != intervention.programme.school_id:
+        raise ValidationError({"programme": "The programme must belong to the same school."})
+    staff = _check_staff(programme, staff)
+    first_enrolment = intervention.enrolments.order_by("start_date").values_list("start_date", flat=True).first()
+    if first_enrolment is not None and start_date > first_enrolment:
+        raise ValidationError(
+            {"start_date": f"A pupil joined on {first_enrolment:%d/%m/%Y}: the group cannot start after that."}
+        )
+    intervention.programme = programme
+    intervention.name = name.strip()
+    intervention.schedule = schedule.strip()
+    intervention.sessions_per_week = sessions_per_week
+    intervention.cost_per_session = programme.cost_per_session if cost_per_session is None else cost_per_session
+    intervention.measure = measure
+    intervention.start_date = start_date
+    intervention.end_date = end_date
+    intervention.full_clean()
+    intervention.save()
+    intervention.staff.set(staff)
+    return intervention
+
+
+# --- Enrolments -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def enrolments_create(*, intervention: Intervention, pupils: Sequence[Pupil], start_date: dt.date) -> list[Enrolment]:
+    """Enrol several pupils from ``start_date``: all of them or, if any cannot be, none."""
+    if not pupils:
+        raise ValidationError({"pupils": "Choose at least one pupil."})
+    if start_date < intervention.start_date:
+        raise ValidationError(
+            {"start_date": f"The group starts on {intervention.start_date:%d/%m/%Y}: pupils cannot join before that."}
+        )
+    if intervention.end_date is not None and start_date > intervention.end_date:
+        raise ValidationError(
+            {"start_date": f"The group ended on {intervention.end_date:%d/%m/%Y}: pupils cannot join after that."}
+        )
+    school_id = intervention.programme.school_id
+    if any(pupil.school_id != school_id for pupil in pupils):
+        raise ValidationError({"pupils": "Pupils must be at the group's school."})
+    already = set(
+        Enrolment.objects.filter(intervention=intervention, pupil__in=pupils, end_date__isnull=True).values_list(
+            "pupil_id", flat=True
+        )
+    )
+    if already:
+        names = ", ".join(sorted(p.full_name for p in pupils if p.pk in already))
+        raise ValidationError({"pupils": f"Already in this group: {names}."})
+    same_day = set(
+        Enrolment.objects.filter(intervention=intervention, pupil__in=pupils, start_date=start_date).values_list(
+            "pupil_id", flat=True
+        )
+    )
+    if same_day:
+        names = ", ".join(sorted(p.full_name for p in pupils if p.pk in same_day))
+        raise ValidationError(
+            {"start_date": f"{names} already had a place starting on {start_date:%d/%m/%Y}: choose another start date."}
+        )
+    enrolments = []
+    for pupil in pupils:
+        enrolment = Enrolment(intervention=intervention, pupil=pupil, start_date=start_date)
+        enrolment.full_clean()
+        enrolment.save()
+        enrolments.append(enrolment)
+    return enrolments
+
+
+def enrolment_end(*, enrolment: Enrolment, end_date: dt.date, reason: str = "") -> Enrolment:
+    """A pupil leaves the group on ``end_date`` (no earlier than they joined)."""
+    if end_date < enrolment.start_date:
+        raise ValidationError(
+            {"end_date": f"{enrolment.pupil.full_name} joined on {enrolment.start_date:%d/%m/%Y}: "
+             "the end date cannot be before that."}
+        )
+    enrolment.end_date = end_date
+    enrolment.end_reason = reason.strip()
+    enrolment.full_clean()
+    enrolment.save()
+    return enrolment
+
+
+def enrolment_measures_record(*, enrolment: Enrolment, entry_measure: str, exit_measure: str) -> Enrolment:
+    """Record the entry and exit measures, in the group's measure, stored in a standard form."""
+    kind = enrolment.intervention.measure
+    errors = {}
+    values = {}
+    for field, text in (("entry_measure", entry_measure), ("exit_measure", exit_measure)):
+        try:
+            values[field] = canonical_measure(kind, text)
+        except ValidationError as exc:
+            errors[field] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    enrolment.entry_measure = values["entry_measure"]
+    enrolment.exit_measure = values["exit_measure"]
+    enrolment.full_clean()
+    enrolment.save()
+    return enrolment
+
+
+# --- The session log ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def session_log_save(
+    *,
+    intervention: Intervention,
+    date: dt.date,
+    delivered: bool,
+    note: str,
+    enrolments: Sequence[Enrolment],
+    attended: Collection[int],
+    logged_by,
+    today: dt.date | None = None,
+) -> InterventionSession:
+    """Save one day's session of a group and every attendance in it, whole or not at all.
+
+    ``enrolments`` are the enrolments open that day (from ``selectors.session_sheet``), ``attended``
+    the pks of those whose pupil came. Logging the same day again updates the session and its
+    attendances rather than adding another. A session not delivered keeps no attendances.
+    The number of queries does not depend on the number of pupils (one upsert for all rows).
+    """
+    today = today or timezone.localdate()
+    if date > today:
+        raise ValidationError({"date": "A session cannot be logged before the day it happens."})
+    if date < intervention.start_date or (intervention.end_date is not None and date > intervention.end_date):
+        raise ValidationError({"date": "The group was not running on that day."})
+    if any(enrolment.intervention_id != intervention.pk for enrolment in enrolments):
+        raise ValidationError("Every attendance must be for a pupil of this group.")
+
+    session = InterventionSession.objects.select_for_update().filter(intervention=intervention, date=date).first()
+    if session is None:
+        session = InterventionSession(intervention=intervention, date=date)
+    session.delivered = delivered
+    session.note = note.strip()
+    session.logged_by = logged_by
+    # The intervention and the person were read from the database moments ago: checking their
+    # keys again would cost two queries for nothing.
+    session.full_clean(exclude=["intervention", "logged_by"])
+    session.save()
+
+    kept = [enrolment.pk for enrolment in enrolments] if delivered else []
+    # Rows for pupils no longer in the group that day (or all rows, when not delivered).
+    Attendance.objects.filter(session=session).exclude(enrolment_id__in=kept).delete()
+    if delivered and enrolments:
+        # Each row is built from an enrolment just read for this session, so per-row
+        # full_clean() (a query or two each) would check nothing new.
+        Attendance.objects.bulk_create(
+            [Attendance(session=session, enrolment=e, attended=e.pk in attended) for e in enrolments],
+            update_conflicts=True,
+            unique_fields=["session", "enrolment"],
+            update_fields=["attended"],
+        )
+    return session
+
+
+# --- Anecdotal comments -----------------------------------------------------------------------
+
+
+def comment_create(
+    *,
+    pupil: Pupil,
+    author,
+    observed_on: dt.date,
+    objective: str,
+    activity: str,
+    outcome: str,
+    level: str = "",
+    subject: Subject | None = None,
+    intervention: Intervention | None = None,
+    today: dt.date | None = None,
+) -> Comment:
+    """An anecdotal comment about a pupil. The level, if any, is stored in its canonical form."""
+    today = today or timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    try:
+        level = canonical_level(level)
+    except ValidationError as exc:
+        errors["level"] = exc.messages
+    if observed_on > today:
+        errors["observed_on"] = ["The date observed cannot be in the future."]
+    if intervention is not None and intervention.programme.school_id != pupil.school_id:
+        errors["intervention"] = ["That intervention is at another school."]
+    if errors:
+        raise ValidationError(errors)
+    comment = Comment(
+        pupil=pupil,
+        author=author,
+        observed_on=observed_on,
+        objective=objective.strip(),
+        activity=activity.strip(),
+        outcome=outcome.strip(),
+        level=level,
+        subject=subject,
+        intervention=intervention,
+    )
+    comment.full_clean()
+    comment.save()
+    return comment
