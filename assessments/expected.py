@@ -22,11 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from assessments.ladder import STEP_CODES, LadderError, PointsScheme
 
 POINTS_PER_LEVEL = 6
-#: "At least" holds within this, so a gain exactly on a boundary counts (as in reports.metrics).
+#: "At least" holds within this, so a gain exactly on a boundary counts despite binary floating
+#: point (8.7 - 0.3 == 8.399999999999999 < 8.4). reports.metrics uses this same constant.
 TOLERANCE = 1e-9
 
 STATUS_BELOW = "below"
@@ -37,8 +39,7 @@ STATUS_EXCEEDING = "exceeding"
 KEY_STAGES = ("KS1", "KS2", "KS3", "Entry")
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
     """Expected progress over a key-stage span: ``expected_levels`` whole levels in ``span_terms`` terms."""
 
     expected_levels: int

@@ -72,6 +72,18 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+# One definition of the spans, statuses and tolerance, shared with the one-pupil version.
+from assessments.expected import (  # noqa: F401  (re-exported)
+    KEY_STAGES,
+    POINTS_PER_LEVEL,
+    STATUS_BELOW,
+    STATUS_EXCEEDING,
+    STATUS_EXPECTED,
+    TOLERANCE,
+    Span,
+    progress_span,
+)
+
 __all__ = [
     "DAYS_PER_MONTH",
     "EXPECTED_PROGRESS_COLUMNS",
@@ -107,10 +119,6 @@ __all__ = [
 # Constants (DOMAIN.md sections 5-9)
 # --------------------------------------------------------------------------------------------
 
-#: Absolute tolerance for "at least" comparisons on points, so that a gain exactly on a
-#: boundary counts despite binary floating point (8.7 - 0.3 == 8.399999999999999 < 8.4).
-TOLERANCE = 1e-9
-POINTS_PER_LEVEL = 6
 #: Days in an average month (365.25 / 12), DOMAIN 9.7.
 DAYS_PER_MONTH = 30.4375
 #: Pre-test may be up to 14 days after the start, post-test up to 14 days before the end.
@@ -140,14 +148,10 @@ SUPPRESSED_VALUE_COLUMNS = {
     "starting-points": ["pct_expected", "pct_more_than_expected"],
 }
 
-KEY_STAGES = ("KS1", "KS2", "KS3", "Entry")
 #: Tie-break when two baselines of a subject share a term: the later stage wins; an on-entry
 #: assessment is the school's own and most recent judgement, so it ranks last (wins).
 _KEY_STAGE_RANK = {key_stage: rank for rank, key_stage in enumerate(KEY_STAGES)}
 
-STATUS_BELOW = "below"
-STATUS_EXPECTED = "expected"
-STATUS_EXCEEDING = "exceeding"
 
 SIGNIFICANCE_ABOVE = "above"
 SIGNIFICANCE_BELOW = "below"
@@ -271,30 +275,14 @@ def round_for_output(df: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 
-class Span(NamedTuple):
-    """Expected progress over a key-stage span: ``expected_levels`` whole levels in ``span_terms``."""
-
-    expected_levels: int
-    span_terms: int
-
-
-KS2_SPANS = {"KS2-KS4": Span(3, 15), "KS2-KS3": Span(2, 9)}
-
-
 def progress_spans(ks2_span: str = "KS2-KS4") -> dict[str, Span]:
     """Key stage of the baseline -> :class:`Span` (DOMAIN 9.1).
 
     KS1 -> 2 levels in 12 terms; KS2 -> 3 levels in 15 terms (``"KS2-KS4"``, default) or, by
     the school's choice, 2 levels in 9 terms (``"KS2-KS3"``); KS3 and Entry -> 2 levels in 9.
+    The table itself lives in ``assessments.expected`` so the pupil page and reports agree.
     """
-    if ks2_span not in KS2_SPANS:
-        raise ValueError(f"ks2_span must be one of {', '.join(KS2_SPANS)}, not {ks2_span!r}")
-    return {
-        "KS1": Span(2, 12),
-        "KS2": KS2_SPANS[ks2_span],
-        "KS3": Span(2, 9),
-        "Entry": Span(2, 9),
-    }
+    return {key_stage: progress_span(key_stage, ks2_span) for key_stage in KEY_STAGES}
 
 
 def select_baselines(baselines: pd.DataFrame, report_term_index: int) -> pd.DataFrame:
