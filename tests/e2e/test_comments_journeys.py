@@ -17,12 +17,6 @@ from tests.e2e.conftest import login, screenshot
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """These tests are not about passwords: a fast hasher saves seconds per test of hashing the personas'."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def ta_pupils(personas):
     """Tia runs a phonics group with Amy and Ben in it."""

@@ -15,12 +15,6 @@ from interventions.models import Comment
 from tests import factories as f
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """These tests are not about passwords: a fast hasher saves seconds per test of hashing the personas'."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def today() -> dt.date:
     return timezone.localdate()

@@ -18,12 +18,6 @@ from pupils.models import Role
 from tests import factories as f
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """These tests are not about passwords: a fast hasher saves seconds per test of hashing the personas'."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def today() -> dt.date:
     return timezone.localdate()
