@@ -24,7 +24,8 @@ from tests.factories import PASSWORD
 # thread with a running loop unless told it is safe (it is: the loop only drives the browser).
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's package; CHROMIUM_PATH points elsewhere on a machine that keeps Chromium somewhere else.
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -34,6 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--lang=en-GB",  # date inputs show dd/mm/yyyy, as a school in England sees them
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
@@ -151,6 +153,9 @@ def pytest_runtest_call(item):
 def _open_page(browser, live_server, problems: BrowserProblems, viewport: dict) -> Iterator:
     context = browser.new_context(viewport=viewport, base_url=live_server.url, locale="en-GB", timezone_id="Europe/London")
     context.set_default_timeout(10_000)
+    # Nothing leaves the machine: a request to another origin is recorded as a problem and refused.
+    elsewhere = re.compile(r"^(?!" + re.escape(live_server.url) + r"|data:|blob:|about:)")
+    context.route(elsewhere, lambda route: route.abort())
     page = context.new_page()
     problems.watch(page)
     try:
