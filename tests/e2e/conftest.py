@@ -53,13 +53,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Personas make six users; the production hasher would spend seconds on each test's passwords.
-    The live server runs in this process and reads the same settings."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # --- The browser -------------------------------------------------------------------------------
 
 

@@ -9,7 +9,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from pupils.models import Provision
+from pupils.models import Provision, Role
+from sencotrack import demo
 from sencotrack.navigation import url_or_none
 from tests import factories as f
 from tests.e2e.conftest import login, screenshot
@@ -103,12 +104,16 @@ def test_sign_in_page_explains_the_product(page, live_server, db):
 
 def test_demo_logins_box_fills_the_username_in_development(page, live_server, db, settings):
     settings.DEBUG = True
-    settings.DEMO_LOGINS = [("alice", "SENCo"), ("bob", "Teacher"), ("tia", "Teaching assistant")]
+    school = f.SchoolFactory(code=demo.DEMO_SCHOOL_CODE, name="Riverside Academy")
+    for username, role in (("senco", Role.SENCO), ("teacher", Role.TEACHER)):
+        user = f.UserFactory(username=username, email=f"{username}@{demo.DEMO_EMAIL_DOMAIN}")
+        f.MembershipFactory(user=user, school=school, role=role)
     page.goto(f"{live_server.url}/login/")
-    demo = page.get_by_role("complementary", name="Demo accounts (development only)")
-    expect(demo).to_be_visible()
-    demo.get_by_role("button", name="Use bob").click()
-    expect(page.get_by_label("Username")).to_have_value("bob")
+    box = page.get_by_role("complementary", name="Demo accounts (development only)")
+    expect(box).to_be_visible()
+    expect(box).to_contain_text(demo.DEMO_PASSWORD)
+    box.get_by_role("button", name="Use teacher").click()
+    expect(page.get_by_label("Username")).to_have_value("teacher")
     expect(page.get_by_label("Password")).to_be_focused()
     screenshot(page, "login-demo-logins")
 

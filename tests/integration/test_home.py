@@ -39,12 +39,6 @@ urlpatterns = [p for p in site_urlpatterns if getattr(p, "namespace", None) not 
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Personas make six users; the production hasher would spend seconds on each test's passwords."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def without_app_routes(settings, monkeypatch):
     """The site as it was before any app added pages: only sencotrack's own routes."""
