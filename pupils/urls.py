@@ -1,6 +1,6 @@
 """Pages of the SEN register and of pupils. A pupil is named by their public_id (a UUID), never the database id."""
 
-from django.urls import path
+from django.urls import include, path
 
 from pupils import views
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("<uuid:public_id>/register/<int:entry_id>/close/", views.register_entry_end, name="entry_close"),
     path("<uuid:public_id>/concerns/raise/", views.concern_add, name="concern_raise"),
     path("<uuid:public_id>/concerns/<int:concern_id>/close/", views.concern_end, name="concern_close"),
+    path("", include("pupils.urls_data_protection")),
 ]
