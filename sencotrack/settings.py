@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "assessments",
     "interventions",
     "reports",
+    "imports",
 ]
 
 MIDDLEWARE = [

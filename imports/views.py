@@ -1,0 +1,215 @@
+"""Import a CSV file in the browser (upload, preview, confirm) and export data as CSV or XLSX.
+
+Thin views (STYLE.md): each starts with :func:`import_membership`, which admits the SENCo and the
+data manager of a school and refuses everyone else (403). The import itself is
+``sencotrack.imports.run_import``, the engine behind ``manage.py import_data``: the preview is its
+dry run and the confirm runs it for real, all or nothing, on the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from imports import exports, pending
+from imports.forms import KIND_LABELS, KIND_TEXT, UploadForm, size_text
+from imports.preview import preview_table
+from pupils.models import Membership, Role, School
+from sencotrack.access import require_membership
+from sencotrack.csvsafe import neutralise
+from sencotrack.imports import KINDS, ImportResult, column_help, run_import, template_csv
+
+logger = logging.getLogger(__name__)
+
+#: Who may import files and export named data (shared/DESIGN.md; the brief for the import page).
+IMPORT_ROLES = (Role.SENCO, Role.DATA_MANAGER)
+#: Errors listed on the preview page; the CSV of errors has them all.
+ERRORS_SHOWN = 200
+GONE = (
+    "That upload is no longer waiting: it was imported or cancelled, or it is over an hour old. "
+    "Nothing was imported from it; upload the file again."
+)
+
+
+def import_membership(request: HttpRequest) -> Membership:
+    """The SENCo's or data manager's membership; anyone else is refused (403)."""
+    return require_membership(request, *IMPORT_ROLES)
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    """Named pupils' data: never kept by a browser or proxy cache."""
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _kind_or_default(text: str | None) -> str:
+    return text if text in KINDS else "pupils"
+
+
+def _kinds() -> list[dict]:
+    return [
+        {"kind": kind, "label": KIND_LABELS[kind], "text": KIND_TEXT[kind], "columns": column_help(kind)} for kind in KINDS
+    ]
+
+
+# --- Upload ---------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    membership = import_membership(request)
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            kind = form.cleaned_data["kind"]
+            waiting = pending.save(
+                request.session, kind=kind, school_id=membership.school_id,
+                filename=form.cleaned_data["file"].name, data=form.data_bytes,
+            )  # fmt: skip
+            return redirect("imports:preview", token=waiting.token)
+        kind = _kind_or_default(request.POST.get("kind"))
+    else:
+        kind = _kind_or_default(request.GET.get("kind"))
+        form = UploadForm(initial={"kind": kind})
+    context = {"form": form, "kind": kind, "kinds": _kinds(), "exports": exports.KINDS}
+    if request.htmx and not request.htmx.history_restore_request and request.method == "GET":
+        response = render(request, "imports/upload.html#columns", context)
+    else:
+        response = render(request, "imports/upload.html", context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@login_required
+@require_GET
+def template(request: HttpRequest, kind: str) -> HttpResponse:
+    import_membership(request)
+    if kind not in KINDS:
+        raise Http404("No such kind of import.")
+    response = HttpResponse(template_csv(kind), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
+    return response
+
+
+# --- Preview, confirm, cancel ---------------------------------------------------------------------
+
+
+def _waiting(request: HttpRequest, membership: Membership, token: str) -> pending.Pending | None:
+    return pending.get(request.session, token, school_id=membership.school_id)
+
+
+def _render_preview(
+    request: HttpRequest, school: School, waiting: pending.Pending, data: bytes, result: ImportResult
+) -> HttpResponse:
+    table = preview_table(waiting.kind, data, result, school=school)
+    context = {
+        "pending": waiting,
+        "kind_text": KIND_TEXT[waiting.kind],
+        "result": result,
+        "table": table,
+        "errors": result.errors[:ERRORS_SHOWN],
+        "errors_hidden": max(0, len(result.errors) - ERRORS_SHOWN),
+        "size": size_text(waiting.size),
+        "form": UploadForm(initial={"kind": waiting.kind}),
+    }
+    return _no_store(render(request, "imports/preview.html", context))
+
+
+@login_required
+@require_GET
+def preview(request: HttpRequest, token: str) -> HttpResponse:
+    membership = import_membership(request)
+    waiting = _waiting(request, membership, token)
+    data = waiting.read() if waiting is not None else None
+    if data is None:
+        messages.error(request, GONE)
+        return redirect("imports:upload")
+    result = run_import(kind=waiting.kind, data=data, school=membership.school, dry_run=True, user=request.user)
+    return _render_preview(request, membership.school, waiting, data, result)
+
+
+@login_required
+@require_POST
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    membership = import_membership(request)
+    waiting = _waiting(request, membership, token)
+    data = waiting.claim() if waiting is not None else None
+    if data is None:
+        messages.error(request, GONE)
+        return redirect("imports:upload")
+    try:
+        result = run_import(kind=waiting.kind, data=data, school=membership.school, user=request.user)
+    except Exception:
+        waiting.release()  # nothing was saved (the import is atomic); the upload can be tried again
+        raise
+    if not result.ok:  # the data changed since the preview: nothing was saved; show why
+        waiting.release()
+        return _render_preview(request, membership.school, waiting, data, result)
+    pending.discard(request.session, token)
+    logger.info(
+        "Import of %s by user %s at %s: %s", waiting.kind, request.user.pk, membership.school.code, result.summary()
+    )
+    messages.success(request, result.summary())
+    for note in result.notes:
+        messages.info(request, note)
+    return redirect(f"{reverse('imports:upload')}?kind={waiting.kind}")
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, token: str) -> HttpResponse:
+    import_membership(request)
+    pending.discard(request.session, token)
+    messages.info(request, "The upload was cancelled and deleted. Nothing was imported.")
+    return redirect("imports:upload")
+
+
+@login_required
+@require_GET
+def errors_csv(request: HttpRequest, token: str) -> HttpResponse:
+    membership = import_membership(request)
+    waiting = _waiting(request, membership, token)
+    data = waiting.read() if waiting is not None else None
+    if data is None:
+        messages.error(request, GONE)
+        return redirect("imports:upload")
+    result = run_import(kind=waiting.kind, data=data, school=membership.school, dry_run=True, user=request.user)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["line", "column", "message"])
+    for error in result.errors:
+        writer.writerow(["" if error.line is None else error.line, neutralise(error.column or ""), neutralise(error.message)])
+    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{waiting.kind}-errors.csv"'
+    return _no_store(response)
+
+
+# --- Exports --------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+    membership = import_membership(request)
+    if kind not in exports.KINDS or fmt not in exports.FORMATS:
+        raise Http404("No such export.")
+    today = timezone.localdate()
+    data = exports.build(kind, membership.school, today=today)
+    logger.info("Export of %s (%s) by user %s at %s", kind, fmt, request.user.pk, membership.school.code)
+    if fmt == "csv":
+        response = StreamingHttpResponse(exports.csv_chunks(data), content_type=exports.FORMATS["csv"])
+    else:
+        response = HttpResponse(exports.xlsx_bytes(data), content_type=exports.FORMATS["xlsx"])
+    response["Content-Disposition"] = f'attachment; filename="{data.filename(membership.school, fmt, today)}"'
+    return _no_store(response)
