@@ -58,9 +58,10 @@ class UploadForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, kinds=KINDS, **kwargs):
         super().__init__(*args, **kwargs)
         self.data_bytes: bytes | None = None
+        self.fields["kind"].choices = [(kind, KIND_LABELS[kind]) for kind in kinds]
         self.fields["file"].help_text += f" Up to {size_text(settings.IMPORT_MAX_BYTES)}."
 
     def clean_file(self):

@@ -123,11 +123,12 @@ def test_the_senco_and_the_data_manager_see_the_upload_page(client, personas, wh
     page = response.content.decode()
     assert "Upload a file" in page
     assert 'accept=".csv,.txt,text/csv,text/plain"' in page
+    senco = who == "senco"
     for kind in KINDS:
-        assert reverse("imports:template", args=[kind]) in page
+        assert (reverse("imports:template", args=[kind]) in page) is (senco or kind != "enrolments")
     for kind in ("register", "assessments", "interventions"):
         for fmt in ("csv", "xlsx"):
-            assert reverse("imports:export", args=[kind, fmt]) in page
+            assert (reverse("imports:export", args=[kind, fmt]) in page) is (senco or kind != "interventions")
 
 
 def test_the_upload_page_shows_the_chosen_kinds_columns_and_accepted_forms(client, personas):
@@ -469,15 +470,16 @@ def test_a_token_cannot_name_a_path_outside_the_upload_folder(client, personas):
 
 def test_every_kind_of_messy_mis_export_imports_through_the_browser_and_again_changes_nothing(client, db):
     """The sample exports of tests/data/imports, in the order a school loads them, each previewed and
-    confirmed by the data manager; then the same files again, every row unchanged."""
+    confirmed by the SENCo (enrolments are the SENCo's to import); then the same files again, every
+    row unchanged."""
     from sencotrack.imports import NOUNS
     from tests import factories as f
     from tests.data.imports.school import database_state, oak_school, read
 
     oak = oak_school()
-    dan = f.UserFactory(username="dan")
-    f.MembershipFactory(user=dan, school=oak.school, role="data_manager")
-    client.force_login(dan)
+    senco = f.UserFactory(username="sally")
+    f.MembershipFactory(user=senco, school=oak.school, role="senco")
+    client.force_login(senco)
 
     for kind in KINDS:
         token = token_of(upload(client, kind, read(f"{kind}_messy.csv"), f"{kind}_messy.csv"))
@@ -503,9 +505,9 @@ def test_an_enrolments_preview_names_programmes_and_staff_as_the_school_knows_th
     from tests.data.imports.school import oak_school, read
 
     oak = oak_school()
-    dan = f.UserFactory(username="dan")
-    f.MembershipFactory(user=dan, school=oak.school, role="data_manager")
-    client.force_login(dan)
+    senco = f.UserFactory(username="sally")
+    f.MembershipFactory(user=senco, school=oak.school, role="senco")
+    client.force_login(senco)
     client.post(reverse("imports:confirm", args=[token_of(upload(client, "pupils", read("pupils_messy.csv")))]))
 
     token = token_of(upload(client, "enrolments", read("enrolments_messy.csv"), "enrolments.csv"))
@@ -522,3 +524,26 @@ def test_an_enrolments_preview_names_programmes_and_staff_as_the_school_knows_th
     confirmed = client.post(reverse("imports:confirm", args=[token]), follow=True)
     page = confirmed.content.decode()
     assert "Imported 4 enrolments: 4 created, 0 updated, 0 unchanged" in page and note in page
+
+
+# --- The data manager's scope (DESIGN.md: imports the register and assessments; no interventions) ---
+
+
+def test_the_data_manager_cannot_import_enrolments(client, personas):
+    from interventions.models import Enrolment
+
+    client.force_login(personas.data_manager)
+    page = client.get(reverse("imports:upload"))
+    assert [k["kind"] for k in page.context["kinds"]] == ["pupils", "register", "baselines", "assessments", "reading"]
+    response = upload(client, "enrolments", "upn,programme,start_date\n", name="enrolments.csv")
+    assert response.status_code == 200  # the form again, with the reason
+    assert "kind" in response.context["form"].errors
+    assert Enrolment.objects.count() == 0
+
+
+def test_the_data_manager_cannot_export_interventions_but_the_senco_can(client, personas):
+    client.force_login(personas.data_manager)
+    assert client.get(reverse("imports:export", args=["interventions", "csv"])).status_code == 403
+    assert client.get(reverse("imports:export", args=["register", "csv"])).status_code == 200
+    client.force_login(personas.senco)
+    assert client.get(reverse("imports:export", args=["interventions", "csv"])).status_code == 200
