@@ -23,7 +23,7 @@ from assessments.ladder import ENGAGEMENT_SCALE, LadderError, parse_result
 from assessments.models import Assessment, AssessmentKind, Framework
 from assessments.services import assessments_record_many
 from pupils.models import Pupil, Subject
-from pupils.services import Outcome, RowsInvalid
+from pupils.services import Outcome, RowsInvalid, delete_with_history
 
 #: The order in which a cell's text is tried: NC ladder first, so "2" is level 2, not a rating.
 CELL_FRAMEWORKS = (Framework.NC, Framework.PKS, Framework.ENGAGEMENT)
@@ -167,11 +167,13 @@ def grid_save(
                 cell.outcome = {Outcome.CREATED: CREATED, Outcome.UPDATED: UPDATED}.get(outcome, UNCHANGED)
 
     if cleared:
-        stored = Assessment.objects.filter(
-            pupil_id__in=cleared, subject=subject, academic_year=academic_year, term=term, kind=AssessmentKind.TEACHER
+        stored = list(
+            Assessment.objects.filter(
+                pupil_id__in=cleared, subject=subject, academic_year=academic_year, term=term, kind=AssessmentKind.TEACHER
+            )
         )
-        gone = set(stored.values_list("pupil_id", flat=True))
-        stored.delete()
+        gone = {assessment.pupil_id for assessment in stored}
+        delete_with_history(Assessment, stored, user=recorded_by)  # the audit history says who cleared it
         for pupil_id in gone:
             result.cells[pupil_id].outcome = DELETED
     return result

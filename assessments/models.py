@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from pupils.history import AuditHistory
 
 from pupils.models import Pupil, School, Subject
 
@@ -133,6 +134,8 @@ class Baseline(TermStamped):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = AuditHistory(excluded_fields=["updated_at"])
+
     class Meta:
         ordering = ["pupil", "subject", "academic_year"]
         constraints = [
@@ -160,6 +163,8 @@ class Assessment(TermStamped):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = AuditHistory(excluded_fields=["updated_at"])
+
     class Meta:
         ordering = ["pupil", "subject", "academic_year", "term"]
         constraints = [
@@ -181,6 +186,8 @@ class Target(models.Model):
     suggested = models.BooleanField(default=True, help_text="Still the figure suggested from expected progress.")
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = AuditHistory(excluded_fields=["updated_at"])
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["pupil", "subject", "academic_year"], name="target_unique")]
@@ -206,6 +213,8 @@ class ReadingTest(models.Model):
         null=True, blank=True, validators=[MinValueValidator(40), MaxValueValidator(160)]
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = AuditHistory()
 
     class Meta:
         ordering = ["pupil", "measure", "tested_on"]
@@ -241,6 +250,8 @@ class SemhChecklist(TermStamped):
     higher_is_better = models.BooleanField(default=False, help_text="True when a rising total means improvement.")
     completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
+    history = AuditHistory()
+
     class Meta:
         ordering = ["pupil", "completed_on"]
         constraints = [
@@ -255,6 +266,8 @@ class BehaviourRecord(TermStamped):
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="behaviour_records")
     points = models.IntegerField(help_text="Behaviour points under the school's policy (negative points).")
     times_on_report = models.PositiveSmallIntegerField(default=0)
+
+    history = AuditHistory()
 
     class Meta:
         ordering = ["pupil", "academic_year", "term"]
@@ -281,6 +294,8 @@ class QualitativeRating(TermStamped):
     note = models.CharField(max_length=300, blank=True)
     rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
+    history = AuditHistory()
+
     class Meta:
         ordering = ["pupil", "academic_year", "term"]
         constraints = [
@@ -302,6 +317,8 @@ class SelfAssessment(TermStamped):
     rating = models.PositiveSmallIntegerField(choices=RATING_SCALE)
     comment = models.TextField(blank=True)
     recorded_on = models.DateField()
+
+    history = AuditHistory()
 
     class Meta:
         ordering = ["pupil", "recorded_on"]

@@ -137,11 +137,13 @@ def _apply_many(
     existing_for: Callable[[list[tuple]], dict[tuple, Any]],
     fk_fields: Sequence[str],
     on_change: Callable[[Any, bool], None] | None = None,
+    user: Any = None,
 ) -> list[tuple[Any, Outcome]]:
     """The shared shape of a record-many service.
 
     ``prepare`` turns a row into (natural key, fields to set, fields to set only when given);
-    ``existing_for`` fetches the stored rows for a list of keys in a few queries.
+    ``existing_for`` fetches the stored rows for a list of keys in a few queries. ``user``, when
+    known, is named in the audit history as the person who made the change.
     """
     errors: dict[int, ValidationError] = {}
     prepared: dict[int, tuple[tuple, dict[str, Any], dict[str, Any]]] = {}
@@ -193,11 +195,14 @@ def _apply_many(
         results[i] = (instance, outcome)
     if errors:
         raise RowsInvalid(errors)
+    if user is not None:
+        for instance in new + changed:
+            instance._history_user = user  # django-simple-history's per-instance "who"
     if len(rows) == 1:
         save_planned(new + changed, thorough=True)
     else:
         write_fields = list(fields) + (["recorded_by"] if "recorded_by" in {f.name for f in model._meta.fields} else [])
-        bulk_write(model, new=new, changed=changed, fields=write_fields)
+        bulk_write(model, new=new, changed=changed, fields=write_fields, user=user)
     return [results[i] for i in range(len(rows))]
 
 
@@ -346,7 +351,7 @@ def assessments_record_many(
 
     return _apply_many(
         model=Assessment, rows=rows, fields=ASSESSMENT_FIELDS, prepare=prepare, existing_for=existing_for,
-        fk_fields=["pupil", "subject", "recorded_by"], on_change=stamp,
+        fk_fields=["pupil", "subject", "recorded_by"], on_change=stamp, user=recorded_by,
     )  # fmt: skip
 
 

@@ -33,7 +33,15 @@ from assessments.models import (
 )
 from assessments.semh import BOXALL_MAX_SECTION_TOTAL
 from pupils.models import Pupil, School, Subject
-from pupils.services import Outcome, RowsInvalid, bulk_write, field_error, merge_errors, snapshot
+from pupils.services import (
+    Outcome,
+    RowsInvalid,
+    bulk_write,
+    delete_with_history,
+    field_error,
+    merge_errors,
+    snapshot,
+)
 from sencotrack.parsing import ParseError, parse_academic_year, parse_term, term_for_date
 
 SDQ_SCALES = ("emotional", "conduct", "hyperactivity", "peer", "prosocial")
@@ -359,7 +367,7 @@ def targets_set_many(
         target = existing.get(key)
         if not code:
             if target is not None:
-                cleared.append(target.pk)
+                cleared.append(target)
             continue
         if target is None:
             target = Target(
@@ -376,7 +384,6 @@ def targets_set_many(
             outcome = Outcome.UNCHANGED
         target.full_clean(exclude=["pupil", "subject", "set_by"], validate_unique=False, validate_constraints=False)
         results[i] = (target, outcome)
-    bulk_write(Target, new=new, changed=changed, fields=["result", "suggested", "set_by"])
-    if cleared:
-        Target.objects.filter(pk__in=cleared).delete()
+    bulk_write(Target, new=new, changed=changed, fields=["result", "suggested", "set_by"], user=set_by)
+    delete_with_history(Target, cleared, user=set_by)
     return results

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from pupils.history import AuditHistory
 
 from pupils.models import Pupil, School, Subject
 
@@ -42,6 +43,8 @@ class Programme(models.Model):
     default_measure = models.CharField(max_length=12, choices=MeasureKind.choices, default=MeasureKind.NONE)
     active = models.BooleanField(default=True)
 
+    history = AuditHistory()
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -70,6 +73,8 @@ class Intervention(models.Model):
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
 
+    history = AuditHistory()
+
     class Meta:
         ordering = ["-start_date", "name"]
         constraints = [
@@ -96,6 +101,8 @@ class Enrolment(models.Model):
     )
     end_reason = models.CharField(max_length=200, blank=True)
 
+    history = AuditHistory()
+
     class Meta:
         ordering = ["-start_date"]
         constraints = [
@@ -119,6 +126,8 @@ class InterventionSession(models.Model):
     logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     logged_at = models.DateTimeField(auto_now_add=True)
 
+    history = AuditHistory()
+
     class Meta:
         ordering = ["-date"]
         constraints = [models.UniqueConstraint(fields=["intervention", "date"], name="session_one_per_day")]
@@ -131,6 +140,8 @@ class Attendance(models.Model):
     session = models.ForeignKey(InterventionSession, on_delete=models.CASCADE, related_name="attendances")
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="attendances")
     attended = models.BooleanField(default=True)
+
+    history = AuditHistory()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["session", "enrolment"], name="attendance_once_per_session")]
@@ -153,6 +164,8 @@ class Comment(models.Model):
     subject = models.ForeignKey(Subject, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     intervention = models.ForeignKey(Intervention, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = AuditHistory()
 
     class Meta:
         ordering = ["-observed_on", "-created_at"]

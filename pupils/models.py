@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from pupils.history import AuditHistory
 
 
 class Trust(models.Model):
@@ -138,6 +139,8 @@ class Pupil(models.Model):
 
     objects = PupilQuerySet.as_manager()
 
+    history = AuditHistory(excluded_fields=["updated_at"])
+
     class Meta:
         ordering = ["surname", "forename"]
         constraints = [
@@ -242,6 +245,8 @@ class RegisterEntry(models.Model):
 
     objects = RegisterEntryQuerySet.as_manager()
 
+    history = AuditHistory(excluded_fields=["updated_at"])
+
     class Meta:
         ordering = ["pupil", "-start_date"]
         verbose_name_plural = "register entries"
@@ -280,6 +285,8 @@ class PupilProfile(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
+    history = AuditHistory(excluded_fields=["updated_at"])
+
     def __str__(self) -> str:
         return f"Profile of {self.pupil}"
 
@@ -293,6 +300,8 @@ class Concern(models.Model):
     reason = models.TextField()
     closed_on = models.DateField(null=True, blank=True)
 
+    history = AuditHistory()
+
     class Meta:
         ordering = ["-raised_on"]
         constraints = [
@@ -303,3 +312,35 @@ class Concern(models.Model):
 
     def __str__(self) -> str:
         return f"Concern about {self.pupil.upn} from {self.raised_on:%d/%m/%Y}"
+
+
+class AccessAction(models.TextChoices):
+    VIEWED = "viewed", "Viewed"
+    DOWNLOADED = "downloaded", "Downloaded"
+    EXPORTED = "exported", "Exported"
+
+
+class AccessEvent(models.Model):
+    """Who viewed a named pupil's record, or downloaded or exported a report naming pupils, and when.
+
+    Written by ``pupils.services_audit.access_record``; never changed. ``pupil`` is empty for a
+    download that names many pupils (a report run); ``what`` says which page or report it was.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="access_events")
+    pupil = models.ForeignKey(Pupil, null=True, blank=True, on_delete=models.CASCADE, related_name="access_events")
+    action = models.CharField(max_length=10, choices=AccessAction.choices)
+    what = models.CharField(max_length=100, help_text="The page or report, e.g. 'pupil page' or 'expected-progress csv'.")
+    path = models.CharField(max_length=500, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [
+            models.Index(fields=["pupil", "-at"], name="access_event_pupil_at"),
+            models.Index(fields=["school", "-at"], name="access_event_school_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.what} at {self.at:%d/%m/%Y %H:%M}"

@@ -24,9 +24,13 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import models, transaction
+from django.db import models, router, transaction
+from django.db.models.deletion import Collector
 from django.utils import timezone
+from simple_history.exceptions import NotHistoricalModelError
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history, get_history_manager_for_model
 
+from pupils.history import HISTORY_WRITTEN
 from pupils.models import (
     Membership,
     Need,
@@ -130,10 +134,22 @@ def save_planned(instances: Sequence[models.Model], *, thorough: bool) -> None:
         instance.save()
 
 
-def bulk_write(model: type[models.Model], *, new: list, changed: list, fields: Sequence[str]) -> None:
-    """Insert and update in batches. ``updated_at`` is stamped by hand: bulk_update skips save()."""
+def bulk_write(
+    model: type[models.Model], *, new: list, changed: list, fields: Sequence[str], user: Any = None
+) -> None:
+    """Insert and update in batches. ``updated_at`` is stamped by hand: bulk_update skips save().
+
+    Bulk writes send no signals, so for a model with an audit history (django-simple-history)
+    the history rows are written here too, in the same transaction. They name ``user`` as the
+    person who made the change, else the signed-in person of the request being served (the
+    history middleware); a write from a command or task with neither names nobody.
+    """
+    audited = has_history(model)
     if new:
-        model.objects.bulk_create(new, batch_size=BULK_BATCH_SIZE)
+        if audited:
+            bulk_create_with_history(new, model, batch_size=BULK_BATCH_SIZE, default_user=user)
+        else:
+            model.objects.bulk_create(new, batch_size=BULK_BATCH_SIZE)
     if changed:
         fields = list(fields)
         if any(f.name == "updated_at" for f in model._meta.concrete_fields):
@@ -141,7 +157,52 @@ def bulk_write(model: type[models.Model], *, new: list, changed: list, fields: S
             for instance in changed:
                 instance.updated_at = now
             fields.append("updated_at")
-        model.objects.bulk_update(changed, fields, batch_size=BULK_BATCH_SIZE)
+        if audited:
+            bulk_update_with_history(changed, model, fields, batch_size=BULK_BATCH_SIZE, default_user=user)
+        else:
+            model.objects.bulk_update(changed, fields, batch_size=BULK_BATCH_SIZE)
+
+
+def delete_with_history(model: type[models.Model], instances: Iterable[models.Model], *, user: Any = None) -> int:
+    """Delete instances (and what cascades from them) with their audit history in a fixed number of queries.
+
+    ``QuerySet.delete()`` on a model with a history records each row with its own insert (the
+    post_delete signal) and can name only the signed-in person of a request. Here the "deleted"
+    history rows are written in one bulk insert naming ``user`` (else the request's person), then
+    the rows are deleted as ``delete()`` would, cascades included. Returns the number of
+    ``model`` rows deleted.
+    """
+    instances = list(instances)
+    if not instances:
+        return 0
+    if has_history(model):
+        history = get_history_manager_for_model(model).model
+        now = timezone.now()
+        rows = []
+        for instance in instances:
+            rows.append(
+                history(
+                    history_date=now,
+                    history_user=user if user is not None else history.get_default_history_user(instance),
+                    history_type="-",
+                    **{f.attname: getattr(instance, f.attname) for f in history.tracked_fields},
+                )
+            )
+            setattr(instance, HISTORY_WRITTEN, True)
+        history._default_manager.bulk_create(rows, batch_size=BULK_BATCH_SIZE)
+    collector = Collector(using=router.db_for_write(model))
+    collector.collect(instances)
+    _, deleted = collector.delete()
+    return deleted.get(model._meta.label, 0)
+
+
+def has_history(model: type[models.Model]) -> bool:
+    """Whether ``model`` keeps an audit history (``history = HistoricalRecords()``)."""
+    try:
+        get_history_manager_for_model(model)
+    except NotHistoricalModelError:
+        return False
+    return True
 
 
 def single(many: Callable[..., list], **kwargs: Any):

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from pupils import views
+from pupils import views, views_audit
 
 app_name = "pupils"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("<uuid:public_id>/", views.pupil_detail, name="detail"),
     path("<uuid:public_id>/profile/", views.profile_edit, name="profile_edit"),
     path("<uuid:public_id>/history/", views.register_history, name="history"),
+    path("<uuid:public_id>/audit/", views_audit.pupil_audit_view, name="audit"),
     path("<uuid:public_id>/register/<int:entry_id>/change/", views.register_entry_edit, name="entry_change"),
     path("<uuid:public_id>/register/<int:entry_id>/close/", views.register_entry_end, name="entry_close"),
     path("<uuid:public_id>/concerns/raise/", views.concern_add, name="concern_raise"),

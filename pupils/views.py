@@ -32,8 +32,9 @@ from pupils.forms import (
     RegisterFilterForm,
     apply_service_errors,
 )
-from pupils.models import Pupil, Role
+from pupils.models import AccessAction, Pupil, Role
 from pupils.services import register_entry_close
+from pupils.services_audit import access_record
 from pupils.services_profile import (
     concern_close,
     concern_raise,
@@ -320,6 +321,7 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def pupil_detail(request: HttpRequest, public_id) -> HttpResponse:
     pupil = pupil_for_user(request, public_id)
+    access_record(request=request, pupil=pupil, action=AccessAction.VIEWED, what="pupil page")
     membership = current_membership(request)
     page = selectors.pupil_page(pupil, membership, today=timezone.localdate())
     kind = request.GET.get("type", "")

@@ -21,7 +21,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
-from pupils.models import Role
+from pupils.models import AccessAction, Role
+from pupils.services_audit import access_record
 from reports import casestudy, dashboards, selectors
 from reports.access import (
     case_study_pupil,
@@ -40,6 +41,10 @@ from sencotrack.csvsafe import neutralise
 from sencotrack.parsing import format_academic_year
 
 ROWS_SHOWN = 500
+#: Reports whose rows name pupils: each download is written to the access log.
+NAMED_KINDS = {
+    ReportKind.EXPECTED_PROGRESS, ReportKind.INTERVENTION_IMPACT, ReportKind.NO_GAIN_BUT_SEMH, ReportKind.TERMLY_PACK,
+}
 WAITING_FOR_BROKER = "Waiting for the report service"
 
 
@@ -213,6 +218,8 @@ def run_download(request: HttpRequest, public_id, fmt: str) -> HttpResponse:
                                 content_type="application/pdf" if fmt == "pdf" else "application/zip")
     else:
         raise Http404("No such download.")
+    if run.kind in NAMED_KINDS:
+        access_record(request=request, action=AccessAction.DOWNLOADED, what=f"{run.kind} {fmt}")
     return _private(response)
 
 
@@ -241,6 +248,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_GET
 def pupil_dashboard(request: HttpRequest, public_id) -> HttpResponse:
     membership, pupil = dashboard_pupil(request, public_id)
+    access_record(request=request, pupil=pupil, action=AccessAction.VIEWED, what="pupil dashboard")
     data = dashboards.pupil_dashboard(pupil, today=timezone.localdate())
     context = {"data": data, "pupil": pupil, "can_case_study": membership.role == Role.SENCO}
     return _private(render(request, "reports/pupil_dashboard.html", context))
@@ -265,6 +273,7 @@ def governor(request: HttpRequest) -> HttpResponse:
 @require_GET
 def case_study(request: HttpRequest, public_id) -> HttpResponse:
     _, pupil = case_study_pupil(request, public_id)
+    access_record(request=request, pupil=pupil, action=AccessAction.DOWNLOADED, what="case study PDF")
     today = timezone.localdate()
     pdf = casestudy.case_study_pdf(pupil, today=today)
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_celery_beat",
     "django_celery_results",
+    "simple_history",
     "axes",
     "csp",
     "sencotrack.apps.SencotrackConfig",
@@ -112,6 +113,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: the audit history (django-simple-history) records who made each change.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

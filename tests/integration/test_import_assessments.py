@@ -110,10 +110,11 @@ def test_five_thousand_assessments_import_in_seconds_in_a_few_queries(oak, djang
     assert (result.created, result.updated, result.unchanged) == (5000, 0, 0)
     assert elapsed < 20, f"5,000 rows took {elapsed:.1f}s"
     # Pupils, subjects and existing rows are looked up in a few queries, whatever the number of rows;
-    # rows are inserted in batches: 10 of 500 on PostgreSQL, 56 on SQLite (999 parameters a statement).
+    # rows are inserted in batches: 10 of 500 on PostgreSQL, 56 on SQLite (999 parameters a statement),
+    # and their audit-history rows as many again (10 on PostgreSQL; 76 of 66 on SQLite: 15 columns).
     sql = [q["sql"].lstrip().upper() for q in queries.captured_queries]
     assert len([q for q in sql if q.startswith("SELECT")]) <= 5
-    assert len([q for q in sql if q.startswith("INSERT")]) <= 60
+    assert len([q for q in sql if q.startswith("INSERT")]) <= 140
     assert Assessment.objects.filter(result="4b").count() == 2500
     assert Assessment.objects.filter(result="P1ii").count() == 2500
 

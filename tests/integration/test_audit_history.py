@@ -1,0 +1,281 @@
+"""The audit history (django-simple-history): every change to a pupil and their records, with who
+made it, kept by single saves and by the bulk paths alike; and the SENCo's audit page of a pupil."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from assessments.models import Assessment, Target
+from assessments.services import assessments_record_many
+from assessments.services_measures import targets_set_many
+from interventions.models import Attendance, Enrolment, InterventionSession
+from pupils.models import Pupil, RegisterEntry
+from pupils.selectors_audit import pupil_audit, tracked_models
+from pupils.services import bulk_write, delete_with_history, pupils_upsert_many
+from pupils.upn import make_upn
+from sencotrack.imports import run_import
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def audit_url(pupil) -> str:
+    return reverse("pupils:audit", args=[pupil.public_id])
+
+
+# --- What the history keeps ----------------------------------------------------------------------
+
+
+def test_a_change_made_in_the_browser_names_the_person_who_made_it(client, personas):
+    client.force_login(personas.senco)
+    url = reverse("pupils:profile_edit", args=[personas.pupil.public_id])
+    fields = {"needs_summary": "Dyslexia", "strengths": "", "what_helps": "", "aspirations": "", "pupil_voice": ""}
+    assert client.post(url, fields).status_code == 302
+    assert client.post(url, fields | {"needs_summary": "Dyslexia; slow processing"}).status_code == 302
+
+    history = list(personas.pupil.profile.history.order_by("history_date"))
+    assert [h.history_type for h in history] == ["+", "~"]
+    assert {h.history_user for h in history} == {personas.senco}
+    change = history[1].diff_against(history[0])
+    assert [(c.field, c.old, c.new) for c in change.changes] == [
+        ("needs_summary", "Dyslexia", "Dyslexia; slow processing")
+    ]
+
+
+def test_bulk_writes_keep_history_and_name_the_person_given(personas):
+    # Two rows make pupils_upsert_many take its bulk path (a single row is saved one by one).
+    rows = [
+        dict(upn=make_upn(801, 2000, 15, 500 + n), surname="Bulk", forename=f"Pupil{n}", date_of_birth="2012-01-01",
+             gender="F", year_group=9)
+        for n in range(2)
+    ]  # fmt: skip
+    pupils_upsert_many(school=personas.school, rows=rows)
+    created = Pupil.objects.filter(surname="Bulk")
+    assert Pupil.history.filter(id__in=created.values("pk"), history_type="+").count() == 2
+
+    pupils = list(created)
+    for pupil in pupils:
+        pupil.year_group = 10
+    bulk_write(Pupil, new=[], changed=pupils, fields=["year_group"], user=personas.senco)
+    updates = Pupil.history.filter(id__in=[p.pk for p in pupils], history_type="~")
+    assert updates.count() == 2 and {h.history_user for h in updates} == {personas.senco}
+    assert {h.year_group for h in updates} == {10}
+
+
+def test_an_assessment_import_names_the_importer_in_the_history(personas):
+    f.SubjectFactory(code="english", name="English")
+    amy, ben = personas.pupil, personas.other_pupil
+    data = f"upn,subject,academic_year,term,result\n{amy.upn},English,2024/25,Autumn,4b\n{ben.upn},English,2024/25,Autumn,3a\n"
+    result = run_import(kind="assessments", data=data, school=personas.school, user=personas.senco)
+    assert result.ok and result.created == 2
+    history = Assessment.history.filter(pupil_id__in=[amy.pk, ben.pk])
+    assert history.count() == 2 and {h.history_user for h in history} == {personas.senco}
+
+    again = data.replace("4b", "4a")
+    assert run_import(kind="assessments", data=again, school=personas.school, user=personas.teacher).updated == 1
+    change = Assessment.history.get(pupil_id=amy.pk, history_type="~")
+    assert change.history_user == personas.teacher and change.result == "4a"
+
+
+def test_a_browser_import_names_the_signed_in_person_for_rows_whose_service_has_no_user(client, personas):
+    # The pupils service takes no user: the history middleware names the person of the request.
+    client.force_login(personas.data_manager)
+    csv = "upn,surname,forename,date_of_birth,gender,year_group\n" + "".join(
+        f"{make_upn(801, 2000, 15, 600 + n)},Browser,Pupil{n},2012-01-01,F,9\n" for n in range(3)
+    )
+    upload = client.post(
+        reverse("imports:upload"),
+        {"kind": "pupils", "file": _file("pupils.csv", csv)},
+    )
+    assert upload.status_code == 302
+    token = upload["Location"].rstrip("/").split("/")[-1]
+    assert client.post(reverse("imports:confirm", args=[token])).status_code == 302
+    history = Pupil.history.filter(surname="Browser")
+    assert history.count() == 3 and {h.history_user for h in history} == {personas.data_manager}
+
+
+def _file(name: str, text: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
+
+
+def test_clearing_targets_keeps_a_deleted_row_naming_who_cleared_them(personas):
+    english = f.SubjectFactory(code="english", name="English")
+    amy, ben = personas.pupil, personas.other_pupil
+    rows = [dict(pupil=p, subject=english, academic_year=2024, result="5c", suggested=False) for p in (amy, ben)]
+    targets_set_many(rows=rows, set_by=personas.senco)
+    assert Target.history.filter(history_type="+", history_user=personas.senco).count() == 2
+
+    cleared = [dict(row, result="") for row in rows]
+    targets_set_many(rows=cleared, set_by=personas.teacher)
+    assert not Target.objects.exists()
+    deleted = Target.history.filter(history_type="-")
+    assert deleted.count() == 2 and {h.history_user for h in deleted} == {personas.teacher}
+    assert {h.result for h in deleted} == {"5c"}
+
+
+def test_delete_with_history_writes_the_deleted_rows_in_one_insert_whatever_their_number(personas):
+    english = f.SubjectFactory(code="english", name="English")
+    counts = []
+    for size in (2, 12):
+        pupils = [f.PupilFactory(school=personas.school) for _ in range(size)]
+        made = [Assessment.objects.create(pupil=p, subject=english, academic_year=2024, term="autumn", result="4b")
+                for p in pupils]  # fmt: skip
+        pks = [a.pk for a in made]
+        with CaptureQueriesContext(connection) as queries:
+            assert delete_with_history(Assessment, made, user=personas.senco) == size
+        counts.append(len(queries))
+        gone = Assessment.history.filter(id__in=pks, history_type="-")
+        assert gone.count() == size and {h.history_user for h in gone} == {personas.senco}
+    assert counts[0] == counts[1]
+
+
+def test_delete_with_history_still_cascades_and_the_cascade_is_in_the_history_too(personas):
+    enrolment = f.EnrolmentFactory(intervention__programme__school=personas.school, pupil=personas.pupil)
+    session = InterventionSession.objects.create(intervention=enrolment.intervention, date=enrolment.start_date)
+    attendance = Attendance.objects.create(session=session, enrolment=enrolment)
+    enrolment_pk, attendance_pk = enrolment.pk, attendance.pk
+    delete_with_history(Enrolment, [enrolment], user=personas.senco)
+    assert not Attendance.objects.filter(pk=attendance_pk).exists()
+    assert Enrolment.history.filter(id=enrolment_pk, history_type="-").count() == 1
+    assert Attendance.history.filter(id=attendance_pk, history_type="-").count() == 1
+
+
+def test_a_plain_queryset_delete_is_recorded_too(personas):
+    entry = f.RegisterEntryFactory(pupil=personas.pupil)
+    RegisterEntry.objects.filter(pk=entry.pk).delete()
+    assert RegisterEntry.history.filter(id=entry.pk, history_type="-").count() == 1
+
+
+def test_every_model_the_issue_names_keeps_a_history_and_is_on_the_audit_page():
+    labels = {model._meta.label for model, _, _ in tracked_models()}
+    assert labels >= {
+        "pupils.Pupil", "pupils.RegisterEntry", "pupils.PupilProfile", "pupils.Concern",
+        "assessments.Baseline", "assessments.Assessment", "assessments.Target", "assessments.ReadingTest",
+        "assessments.SemhChecklist", "assessments.BehaviourRecord", "assessments.QualitativeRating",
+        "assessments.SelfAssessment", "interventions.Enrolment", "interventions.Attendance", "interventions.Comment",
+    }  # fmt: skip
+    # Programmes, groups and sessions belong to no one pupil: they keep a history, but not on a pupil's page.
+    from interventions.models import Intervention, Programme
+
+    for model in (Programme, Intervention, InterventionSession):
+        assert model.history.model._meta.db_table.startswith("interventions_historical")
+
+
+# --- The audit page ------------------------------------------------------------------------------
+
+
+def _busy_pupil(personas, english):
+    """Amy's record changed a few ways by a few people, oldest first."""
+    amy = personas.pupil
+    entry = f.RegisterEntryFactory(pupil=amy, provision="K", primary_need="SPLD", start_date=dt.date(2023, 9, 4))
+    entry._history_user = personas.senco
+    entry.provision = "E"
+    entry.save()
+    assessments_record_many(
+        rows=[dict(pupil=amy, subject=english, academic_year=2024, term="autumn", result="3a")],
+        recorded_by=personas.teacher,
+    )
+    assessments_record_many(
+        rows=[dict(pupil=amy, subject=english, academic_year=2024, term="autumn", result="4b")],
+        recorded_by=personas.teacher,
+    )
+    return amy
+
+
+def test_the_senco_sees_every_change_newest_first_with_who_and_before_and_after(client, personas):
+    english = f.SubjectFactory(code="english", name="English")
+    amy = _busy_pupil(personas, english)
+    client.force_login(personas.senco)
+    response = client.get(audit_url(amy))
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
+    entries = response.context["audit"].entries
+    # Newest first: the assessment changed 3a -> 4b by bob, its creation, the entry K -> E by alice, ...
+    assert (entries[0].record_type, entries[0].action) == ("Assessment", "changed")
+    assert [(c.field, c.before, c.after) for c in entries[0].changes] == [("result", "3a", "4b")]
+    assert entries[0].who == personas.teacher.get_full_name()
+    assert entries[0].record == "English, Teacher assessment, Autumn 2024/25"
+    assert (entries[1].record_type, entries[1].action) == ("Assessment", "created")
+    change = next(e for e in entries if e.record_type == "Register entry" and e.action == "changed")
+    assert [(c.field, c.before, c.after) for c in change.changes] == [
+        ("provision", "K: SEN support", "E: EHC plan")
+    ]
+    assert change.who == personas.senco.get_full_name()
+    assert any(e.record_type == "Pupil" and e.action == "created" for e in entries)
+    page = response.content.decode()
+    assert "3a → 4b" in page and "K: SEN support → E: EHC plan" in page
+
+
+def test_the_audit_page_shows_a_deleted_record_with_its_last_values(client, personas):
+    english = f.SubjectFactory(code="english", name="English")
+    amy = _busy_pupil(personas, english)
+    delete_with_history(Assessment, list(Assessment.objects.filter(pupil=amy)), user=personas.senco)
+    client.force_login(personas.senco)
+    entries = client.get(audit_url(amy)).context["audit"].entries
+    assert (entries[0].record_type, entries[0].action, entries[0].who) == (
+        "Assessment", "deleted", personas.senco.get_full_name()
+    )
+    assert ("result", "4b", "–") in [(c.field, c.before, c.after) for c in entries[0].changes]
+
+
+def test_the_audit_page_reads_in_the_same_number_of_queries_however_long_the_history(
+    client, personas, django_assert_num_queries
+):
+    english = f.SubjectFactory(code="english", name="English")
+    amy = _busy_pupil(personas, english)
+    client.force_login(personas.senco)
+    client.get(audit_url(amy))
+    with CaptureQueriesContext(connection) as short:
+        client.get(audit_url(amy))
+    for year in range(2015, 2024):
+        for term in ("autumn", "spring", "summer"):
+            assessments_record_many(
+                rows=[dict(pupil=amy, subject=english, academic_year=year, term=term, result="2b")],
+                recorded_by=personas.teacher,
+            )
+    f.EnrolmentFactory(intervention__programme__school=personas.school, pupil=amy)
+    with CaptureQueriesContext(connection) as long:
+        response = client.get(audit_url(amy))
+    assert len(response.context["audit"].entries) > 30
+    # + 2, once: the history of her enrolments' attendances (read only once she has an enrolment),
+    # and the intervention groups the enrolments name, fetched together whatever their number.
+    assert len(long) == len(short) + 2
+
+
+def test_only_the_senco_of_the_pupils_school_opens_the_audit_page(client, personas):
+    url = audit_url(personas.pupil)
+    assert client.get(url).status_code == 302  # anonymous: to sign in
+    for user, status in (
+        (personas.teacher, 403), (personas.ta, 403), (personas.governor, 403), (personas.data_manager, 403),
+        (personas.outsider, 404),
+    ):  # fmt: skip
+        client.force_login(user)
+        assert client.get(url).status_code == status, user
+
+
+def test_the_audit_page_lists_who_viewed_the_pupil(client, personas):
+    client.force_login(personas.teacher)
+    client.get(reverse("pupils:detail", args=[personas.pupil.public_id]))
+    client.force_login(personas.senco)
+    response = client.get(audit_url(personas.pupil))
+    events = response.context["audit"].access
+    # Newest first: alice opening this page, then bob's view of the pupil page.
+    assert [(e.user, e.action, e.what) for e in events] == [
+        (personas.senco, "viewed", "audit history"),
+        (personas.teacher, "viewed", "pupil page"),
+    ]
+    assert "Viewed the pupil page" in response.content.decode()
+
+
+def test_the_audit_of_one_pupil_shows_nothing_of_another(personas):
+    english = f.SubjectFactory(code="english", name="English")
+    _busy_pupil(personas, english)
+    audit = pupil_audit(personas.other_pupil)
+    assert [e.record_type for e in audit.entries] == ["Pupil"]
