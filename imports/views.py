@@ -25,7 +25,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from imports import exports, pending
 from imports.forms import KIND_LABELS, KIND_TEXT, UploadForm, size_text
 from imports.preview import preview_table
-from pupils.models import Membership, Role, School
+from pupils.models import AccessAction, Membership, Role, School
+from pupils.services_audit import access_record
 from sencotrack.access import require_membership
 from sencotrack.csvsafe import neutralise
 from sencotrack.imports import KINDS, ImportResult, column_help, run_import, template_csv
@@ -34,10 +35,10 @@ logger = logging.getLogger(__name__)
 
 #: Who may import files and export named data (shared/DESIGN.md; the brief for the import page).
 IMPORT_ROLES = (Role.SENCO, Role.DATA_MANAGER)
-#: DESIGN.md gives a data manager imports of the register and assessments but no access to
-#: interventions, so enrolments in and interventions out are the SENCo's alone.
+#: DESIGN.md gives a data manager imports of the register and assessments but no view of named
+#: SEN data and no access to interventions: enrolments in, and every export out, are the SENCo's.
 SENCO_ONLY_IMPORTS = frozenset({"enrolments"})
-SENCO_ONLY_EXPORTS = frozenset({"interventions"})
+SENCO_ONLY_EXPORTS = frozenset(exports.KINDS)
 
 
 def import_kinds(membership: Membership) -> list[str]:
@@ -220,10 +221,10 @@ def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     if kind not in exports.KINDS or fmt not in exports.FORMATS:
         raise Http404("No such export.")
     if kind not in export_kinds(membership):
-        raise PermissionDenied("Only the SENCo can export interventions.")
+        raise PermissionDenied("Only the SENCo can export named pupils' records.")
     today = timezone.localdate()
     data = exports.build(kind, membership.school, today=today)
-    logger.info("Export of %s (%s) by user %s at %s", kind, fmt, request.user.pk, membership.school.code)
+    access_record(request=request, action=AccessAction.EXPORTED, what=f"{kind} export ({fmt})")
     if fmt == "csv":
         response = StreamingHttpResponse(exports.csv_chunks(data), content_type=exports.FORMATS["csv"])
     else:
