@@ -35,9 +35,12 @@ worker: install
 beat: install
 	$(VENV)/bin/celery -A sencotrack beat --loglevel=info
 
+# Benchmarks on a synthetic trust in a throwaway PostgreSQL database (bench/README.md):
+# SCALE=small|medium|large; BENCH_ARGS for options, e.g. BENCH_ARGS="--no-pdf --keep-db".
 SCALE ?= small
+BENCH_ARGS ?=
 bench: install
-	$(PY) -m bench.run --scale $(SCALE)
+	$(PY) -m bench.run --scale $(SCALE) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles test-artifacts

@@ -1,0 +1,83 @@
+"""CPU seconds used by processes, from /proc: a cross-check of wall-clock ratios on a busy machine.
+
+Wall-clock time includes waiting for a CPU while other work runs; CPU time counts only the work
+done (in this process, or in the gunicorn workers, and in the PostgreSQL backends serving them).
+Ratios of CPU time barely move with the machine's load, so every result carries both. Linux
+only, and PostgreSQL must run on the same machine; otherwise the figures are None.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a process, or None if it is gone or not visible."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) "
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime (fields 14 and 15)
+
+
+def children(pid: int) -> list[int]:
+    """Direct children of a process (for gunicorn: its workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat[stat.rindex(")") + 2:].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def available() -> bool:
+    return cpu_seconds(os.getpid()) is not None
+
+
+class ServerCpu:
+    """CPU seconds of gunicorn's workers plus the PostgreSQL backends connected to the benchmark database."""
+
+    def __init__(self, gunicorn_pid: int, database_url: str):
+        self.gunicorn_pid = gunicorn_pid
+        self.database_url = database_url
+
+    def _backend_pids(self) -> list[int]:
+        from bench.run import _pg_connect
+
+        connection = _pg_connect(self.database_url)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                return [row[0] for row in cursor.fetchall()]
+        finally:
+            connection.close()
+
+    def snapshot(self) -> dict[str, dict[int, float]] | None:
+        """CPU seconds so far of each gunicorn worker ("app") and each database backend ("db")."""
+        if not available():
+            return None
+        backends = self._backend_pids()
+        db = {pid: cpu_seconds(pid) for pid in backends}
+        if backends and all(v is None for v in db.values()):
+            return None  # PostgreSQL runs elsewhere (or where this user cannot see it)
+        app = {pid: cpu_seconds(pid) for pid in children(self.gunicorn_pid)}
+        return {"app": {k: v for k, v in app.items() if v is not None},
+                "db": {k: v for k, v in db.items() if v is not None}}
+
+    @staticmethod
+    def used(before: dict | None, after: dict | None) -> dict[str, float] | None:
+        """CPU seconds between two snapshots, app and db (processes that appeared in between count in full)."""
+        if before is None or after is None:
+            return None
+        return {side: sum(v - before[side].get(pid, 0.0) for pid, v in after[side].items()) for side in ("app", "db")}
