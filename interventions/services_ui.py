@@ -18,6 +18,7 @@ from assessments.ages import AgeEquivalentError, format_age_equivalent, parse_ag
 from assessments.ladder import VALID_CODES_TEXT, LadderError, parse_level, parse_result
 from interventions.models import Attendance, Comment, Enrolment, Intervention, InterventionSession, MeasureKind, Programme
 from pupils.models import Pupil, School, Subject
+from pupils.services import bulk_write, delete_with_history
 
 LEVEL_CODES_TEXT = f"{VALID_CODES_TEXT}; or a pre-key-stage standard PK1-PK6"
 
@@ -320,18 +321,24 @@ def session_log_save(
     session.full_clean(exclude=["intervention", "logged_by"])
     session.save()
 
-    kept = [enrolment.pk for enrolment in enrolments] if delivered else []
+    kept = {enrolment.pk for enrolment in enrolments} if delivered else set()
+    existing = {a.enrolment_id: a for a in Attendance.objects.filter(session=session)}
     # Rows for pupils no longer in the group that day (or all rows, when not delivered).
-    Attendance.objects.filter(session=session).exclude(enrolment_id__in=kept).delete()
-    if delivered and enrolments:
-        # Each row is built from an enrolment just read for this session, so per-row
-        # full_clean() (a query or two each) would check nothing new.
-        Attendance.objects.bulk_create(
-            [Attendance(session=session, enrolment=e, attended=e.pk in attended) for e in enrolments],
-            update_conflicts=True,
-            unique_fields=["session", "enrolment"],
-            update_fields=["attended"],
-        )
+    stale = [a for enrolment_id, a in existing.items() if enrolment_id not in kept]
+    if stale:
+        delete_with_history(Attendance, stale, user=logged_by)
+    # Each row is built from an enrolment just read for this session, so per-row full_clean()
+    # (a query or two each) would check nothing new. bulk_write records the audit history.
+    new, changed = [], []
+    for enrolment in enrolments if delivered else []:
+        came = enrolment.pk in attended
+        row = existing.get(enrolment.pk)
+        if row is None:
+            new.append(Attendance(session=session, enrolment=enrolment, attended=came))
+        elif row.attended != came:
+            row.attended = came
+            changed.append(row)
+    bulk_write(Attendance, new=new, changed=changed, fields=["attended"], user=logged_by)
     return session
 
 

@@ -234,13 +234,14 @@ def test_saving_a_session_takes_the_same_queries_for_3_pupils_or_12(
     client.force_login(personas.ta)
     client.get(reverse("interventions:session_today"))
     # Request: session, user, membership, the group, its staff check (5). Sheet: the day's session,
-    # the enrolments with pupils (2). Save: savepoint, lock the session, insert it, delete stale
-    # attendances, upsert all attendances, release (6), and the session's audit-history row (1).
-    # 14 in all, for any number of pupils.
-    with django_assert_num_queries(14):
-        client.post(_log_url(group, today), {"attended": [str(p.public_id) for p in pupils[::2]]})
-    # Saving again reads the day's attendances too (1 more) and updates rather than inserts.
+    # the enrolments with pupils (2). Save: savepoint, lock the session, insert it, read its
+    # attendances (none yet), insert them all, release (6), and the audit history of the session
+    # and of the attendances (2). 15 in all, for any number of pupils.
     with django_assert_num_queries(15):
+        client.post(_log_url(group, today), {"attended": [str(p.public_id) for p in pupils[::2]]})
+    # Saving again reads the day's attendances for the sheet too (1 more) and updates the changed
+    # rows in one statement rather than inserting.
+    with django_assert_num_queries(16):
         client.post(_log_url(group, today), {"attended": [str(p.public_id) for p in pupils[1::2]]})
     assert Attendance.objects.filter(session__intervention=group, attended=True).count() == size // 2
     assert Attendance.objects.filter(session__intervention=group).count() == size
@@ -255,3 +256,19 @@ def test_a_membership_at_two_schools_logs_only_in_the_school_it_is_acting_for(cl
     session["membership_id"] = elm_membership.pk
     session.save()
     assert client.get(_log_url(group, today)).status_code == 404
+
+
+def test_the_session_log_keeps_an_audit_history_of_each_attendance_naming_the_ta(client, personas, today):
+    programme = f.ProgrammeFactory(school=personas.school)
+    group = f.InterventionFactory(programme=programme, start_date=today - dt.timedelta(days=7))
+    group.staff.add(personas.ta)
+    pupils = [f.PupilFactory(school=personas.school) for _ in range(3)]
+    for pupil in pupils:
+        f.EnrolmentFactory(intervention=group, pupil=pupil, start_date=group.start_date)
+    client.force_login(personas.ta)
+    client.post(_log_url(group, today), {"attended": [str(pupils[0].public_id)]})
+    client.post(_log_url(group, today), {"attended": [str(p.public_id) for p in pupils]})
+    history = Attendance.history.all()
+    # 3 created, then 2 changed (absent -> attended): every row names the TA
+    assert sorted(h.history_type for h in history) == ["+", "+", "+", "~", "~"]
+    assert {h.history_user for h in history} == {personas.ta}
