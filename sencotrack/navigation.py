@@ -1,7 +1,7 @@
 """The navigation bar: which links each role sees.
 
 Links name URL routes. A route that does not resolve yet (its app has no ``urls.py``, or the view
-is not written) is skipped, so a link lights up as soon as another app adds the route. The routes
+is not written) is skipped. The routes
 the navigation expects are:
 
     home, pupils:register, pupils:list, assessments:grid, interventions:list,
