@@ -32,6 +32,7 @@ from assessments.models import (
     Term,
 )
 from assessments.semh import BOXALL_MAX_SECTION_TOTAL
+from assessments.services import _academic_year, _term  # one way to read a year and a term
 from pupils.models import Pupil, School, Subject
 from pupils.services import (
     Outcome,
@@ -42,7 +43,7 @@ from pupils.services import (
     merge_errors,
     snapshot,
 )
-from sencotrack.parsing import ParseError, parse_academic_year, parse_term, term_for_date
+from sencotrack.parsing import term_for_date
 
 SDQ_SCALES = ("emotional", "conduct", "hyperactivity", "peer", "prosocial")
 #: Total difficulties is the sum of the four difficulty scales; prosocial is not part of it.
@@ -62,24 +63,6 @@ def term_of_day(school: School, day: dt.date) -> tuple[int, str]:
         .first()
     )
     return term if term else term_for_date(day)
-
-
-def _academic_year(value: int | str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        if 1990 <= value <= 2100:
-            return value
-        raise field_error("academic_year", f"{value} is not an academic year's start year (1990-2100)")
-    try:
-        return parse_academic_year(value)
-    except ParseError as exc:
-        raise field_error("academic_year", str(exc)) from None
-
-
-def _term(value: str) -> str:
-    try:
-        return parse_term(value)
-    except ParseError as exc:
-        raise field_error("term", str(exc)) from None
 
 
 def _past_date(value: dt.date | None, field: str) -> dt.date:
