@@ -109,12 +109,17 @@ class PrivateRedis:
 
 
 def use_broker(url: str) -> None:
-    """Point this process's Celery app at ``url``, dropping pooled connections to the old broker."""
+    """Point this process's Celery app at ``url``, dropping pooled connections to the old broker.
+
+    kombu keeps its pools in a registry keyed by connection: ``pools.reset()`` closes them and
+    empties the registry, so the next publish builds a fresh pool (a closed pool left in the
+    registry would break every later test that publishes)."""
+    from kombu import pools
+
     from sencotrack.celery import app
 
     app.conf.broker_url = url
-    if app._pool is not None:
-        app._pool.force_close_all()
+    pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 
