@@ -59,6 +59,8 @@ TABLES: tuple[Table, ...] = (
     # A session names its intervention and day; the enrolment it hangs on is in "enrolments".
     Table("attendance", "enrolments__attendances", ("session__intervention",), skip=("enrolment",)),
     Table("comments", "comments", ("author", "subject", "intervention")),
+    # Who opened the record or exported it, and when (pupils.services_audit.access_record).
+    Table("access_log", "access_events", ("user",), skip=("school",)),
 )
 
 PUPIL_SKIP = ("id",)
@@ -217,8 +219,9 @@ README = """Subject-access export from sencotrack
 subject-access.json holds everything sencotrack holds on the pupil: their details, SEN register
 history, one-page profile, concerns, teaching groups, baselines, assessments, targets, reading and
 spelling tests, SEMH checklists, behaviour records, ratings, self-assessments, intervention
-enrolments and attendance, and staff comments (with the names of the staff who wrote them); and,
-under audit_history, every earlier version of those records with who changed them and when.
+enrolments and attendance, staff comments (with the names of the staff who wrote them), the log of
+who opened the record and when; and, under audit_history, every earlier version of those records
+with who changed them and when.
 
 csv/ holds the same tables as CSV files for a spreadsheet. A text cell that starts with = + - or @
 is written with a leading apostrophe, so a spreadsheet shows it as text instead of running it.

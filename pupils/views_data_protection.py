@@ -8,8 +8,6 @@ confirmation page, so a plain link from the pupil page works; only a POST change
 
 from __future__ import annotations
 
-import logging
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -21,13 +19,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from pupils.forms import apply_service_errors
 from pupils.forms_data_protection import PupilArchiveForm, PupilUnarchiveForm
-from pupils.models import Role
+from pupils.models import AccessAction, Role
+from pupils.services_audit import access_record
 from pupils.services_retention import pupil_archive, pupil_unarchive
 from pupils.subject_access import subject_access_filename, subject_access_zip
 from sencotrack.access import pupil_for_user, require_membership
-
-logger = logging.getLogger(__name__)
-
 
 def _pupil_url(pupil) -> str:
     return reverse("pupils:detail", args=[pupil.public_id])
@@ -86,7 +82,7 @@ def subject_access(request: HttpRequest, public_id) -> HttpResponse:
     require_membership(request, Role.SENCO)
     pupil = pupil_for_user(request, public_id)
     content = subject_access_zip(pupil, generated_by=request.user)
-    logger.info("Subject-access export of pupil %s by user %s", pupil.public_id, request.user.pk)
+    access_record(request=request, pupil=pupil, action=AccessAction.EXPORTED, what="subject-access export")
     response = HttpResponse(content, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{subject_access_filename(pupil, timezone.localdate())}"'
     response["Cache-Control"] = "private, no-store"

@@ -196,6 +196,11 @@ def test_the_subject_access_export_holds_everything_on_the_pupil(personas, clien
     assert data["attendance"][0]["session"].startswith("Year 9 readers on ") and data["attendance"][0]["attended"] is True
     assert data["teaching_groups"][0]["name"] == "9E1"
     assert data["export"]["generated_by"] == "Alice Senco"
+    client.get(reverse("pupils:subject_access", args=[personas.pupil.public_id]))  # a second time
+    again = json.loads(open_zip(client.get(reverse("pupils:subject_access", args=[personas.pupil.public_id]))).read("subject-access.json"))
+    assert [(e["user"], e["action"], e["what"]) for e in again["access_log"]][-2:] == [
+        ("Alice Senco", "exported", "subject-access export")
+    ] * 2  # the earlier exports, by name
 
     names = set(archive.namelist())
     assert {"subject-access.json", "README.txt", "csv/pupil.csv", "csv/comments.csv", "csv/attendance.csv", "csv/profile.csv"} <= names
@@ -212,6 +217,16 @@ def test_the_csv_files_of_the_export_neutralise_formulas(personas, client):
     assert rows[0]["objective"] == "'" + HYPERLINK
     pupil_row = next(csv.DictReader(io.StringIO(archive.read("csv/pupil.csv").decode())))
     assert pupil_row["upn"] == personas.pupil.upn and pupil_row["pupil_premium"] == "no"
+
+
+@pytest.mark.django_db
+def test_each_export_is_written_in_the_access_log(personas, client):
+    from pupils.models import AccessEvent
+
+    client.force_login(personas.senco)
+    client.get(reverse("pupils:subject_access", args=[personas.pupil.public_id]))
+    event = AccessEvent.objects.get(pupil=personas.pupil)
+    assert (event.user, event.action, event.what) == (personas.senco, "exported", "subject-access export")
 
 
 @pytest.mark.django_db
@@ -236,11 +251,11 @@ def test_the_export_takes_the_same_number_of_queries_however_much_is_held(person
             assert client.get(reverse("pupils:subject_access", args=[pupil.public_id])).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
-    # session + user + membership (3), pupil (1), its school (1), one per table (15 today) and one
-    # per audit-history table (when the models keep history)
+    # session + user + membership (3), pupil (1), its school (1), one per table (15 today), one
+    # per audit-history table, and the access-log entry (1)
     from pupils.subject_access import _history, export_tables
 
-    assert counts[0] == 5 + len(export_tables()) + len(_history(personas.pupil))
+    assert counts[0] == 6 + len(export_tables()) + len(_history(personas.pupil))
 
 
 # --- archive_leavers ------------------------------------------------------------------------------
