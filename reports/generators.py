@@ -63,7 +63,7 @@ class Report:
             if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column].dtype):
                 frame[column] = frame[column].map(neutralise)
         buffer = io.StringIO()
-        frame.to_csv(buffer, index=False, float_format="%.2f", lineterminator="\n")
+        frame.to_csv(buffer, index=False, float_format="%.2f", lineterminator="\r\n")
         return buffer.getvalue()
 
 

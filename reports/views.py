@@ -175,7 +175,7 @@ def run_detail(request: HttpRequest, public_id) -> HttpResponse:
 def _csv(data: dict) -> str:
     columns = data.get("columns", [])
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
     for row in data.get("rows", []):
         cells = []

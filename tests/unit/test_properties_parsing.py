@@ -135,12 +135,7 @@ def test_the_report_csv_neutralises_every_text_cell_and_keeps_numbers(rows):
         assert va == f"{number:.2f}"  # numbers are never prefixed, even negative ones
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reports.generators.Report.to_csv (and reports.views._csv) write with lineterminator='\\n', so the csv "
-    "module leaves a bare carriage return unquoted; spreadsheets end the row there and the rest of the cell "
-    "starts a new row, un-neutralised. Fix: lineterminator='\\r\\n' (which quotes \\r and \\n) or QUOTE_ALL.",
-)
+# Report CSVs end rows with CRLF (RFC 4180), so the csv module quotes a bare \r or \n inside a cell.
 def test_a_carriage_return_inside_a_report_cell_cannot_start_a_new_row_with_a_formula():
     cell = "Smith\r=cmd|' /C calc'!A0"  # no quote or comma in it, which would get it quoted anyway
     parsed = report_csv([cell], [1.0])
