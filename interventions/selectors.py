@@ -57,6 +57,11 @@ def _open_on(day: dt.date, prefix: str = "") -> Q:
     )
 
 
+def _enrolled_on(day: dt.date) -> Q:
+    """Enrolments running on ``day`` of pupils still on roll: an archived leaver attends nothing."""
+    return _open_on(day) & Q(pupil__archived_at__isnull=True)
+
+
 def _staff_prefetch() -> Prefetch:
     return Prefetch("staff", queryset=User.objects.order_by("first_name", "last_name", "username"))
 
@@ -81,7 +86,7 @@ def with_totals(interventions: QuerySet[Intervention], *, today: dt.date) -> Que
 
     One query for any number of groups (plus one for the staff when prefetched).
     """
-    enrolments = Enrolment.objects.filter(Q(intervention=OuterRef("pk")) & _open_on(today))
+    enrolments = Enrolment.objects.filter(Q(intervention=OuterRef("pk")) & _enrolled_on(today))
     sessions = InterventionSession.objects.filter(intervention=OuterRef("pk"))
     return interventions.annotate(
         enrolled=_count(enrolments, "intervention"),
@@ -123,7 +128,8 @@ def enrolments_for_detail(intervention: Intervention, membership: Membership) ->
     ``attended`` counts attendances at delivered sessions; ``sessions_attended`` (from an import)
     is shown only where no session has been logged.
     """
-    enrolments = intervention.enrolments.select_related("pupil")
+    # Archived leavers are kept for reporting but hidden from this daily page.
+    enrolments = intervention.enrolments.filter(pupil__archived_at__isnull=True).select_related("pupil")
     if not is_manager(membership):
         enrolments = enrolments.filter(pupil__in=visible_pupils(membership).values("pk"))
     attended = Attendance.objects.filter(enrolment=OuterRef("pk"), attended=True, session__delivered=True)
@@ -172,7 +178,7 @@ def sessions_for_day(membership: Membership, day: dt.date) -> QuerySet[Intervent
     ``enrolled`` (enrolments open on the day). One query plus one for the staff.
     """
     session = InterventionSession.objects.filter(intervention=OuterRef("pk"), date=day)
-    enrolments = Enrolment.objects.filter(Q(intervention=OuterRef("pk")) & _open_on(day))
+    enrolments = Enrolment.objects.filter(Q(intervention=OuterRef("pk")) & _enrolled_on(day))
     return (
         loggable_interventions(membership)
         .filter(_open_on(day))
@@ -200,7 +206,7 @@ def session_sheet(intervention: Intervention, day: dt.date) -> SessionSheet:
     """The day's session (if logged), the enrolments open that day and their attendance: three queries."""
     session = InterventionSession.objects.filter(intervention=intervention, date=day).first()
     enrolments = list(
-        Enrolment.objects.filter(Q(intervention=intervention) & _open_on(day))
+        Enrolment.objects.filter(Q(intervention=intervention) & _enrolled_on(day))
         .select_related("pupil")
         .order_by("pupil__surname", "pupil__forename", "start_date")
     )
@@ -227,7 +233,8 @@ def comments_for_pupil(pupil: Pupil) -> QuerySet[Comment]:
 
 def visible_comments(membership: Membership) -> QuerySet[Comment]:
     """Comments about the pupils this person may see: all of the school's for the SENCo."""
-    comments = Comment.objects.filter(pupil__school=membership.school)
+    # Archived leavers' comments stay on their record, not in the daily list.
+    comments = Comment.objects.filter(pupil__school=membership.school, pupil__archived_at__isnull=True)
     if not is_manager(membership):
         comments = comments.filter(pupil__in=visible_pupils(membership).values("pk"))
     return comments

@@ -211,7 +211,7 @@ def sessions_today(membership: Membership, *, today: dt.date) -> list[Interventi
             logged_today=Exists(logged),
             pupil_count=Count(
                 "enrolments",
-                filter=Q(enrolments__start_date__lte=today)
+                filter=Q(enrolments__start_date__lte=today, enrolments__pupil__archived_at__isnull=True)
                 & (Q(enrolments__end_date__isnull=True) | Q(enrolments__end_date__gte=today)),
                 distinct=True,
             ),

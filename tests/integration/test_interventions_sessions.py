@@ -272,3 +272,19 @@ def test_the_session_log_keeps_an_audit_history_of_each_attendance_naming_the_ta
     # 3 created, then 2 changed (absent -> attended): every row names the TA
     assert sorted(h.history_type for h in history) == ["+", "+", "+", "~", "~"]
     assert {h.history_user for h in history} == {personas.ta}
+
+
+def test_an_archived_leaver_is_not_on_the_session_sheet_or_counted(client, personas, today):
+    from django.utils import timezone
+
+    programme = f.ProgrammeFactory(school=personas.school)
+    group = f.InterventionFactory(programme=programme, start_date=today - dt.timedelta(days=7))
+    group.staff.add(personas.ta)
+    stays, leaver = f.PupilFactory(school=personas.school), f.PupilFactory(school=personas.school, surname="Leaver")
+    for pupil in (stays, leaver):
+        f.EnrolmentFactory(intervention=group, pupil=pupil, start_date=group.start_date)
+    leaver.archived_at = timezone.now()
+    leaver.save()
+    client.force_login(personas.ta)
+    page = client.get(_log_url(group, today)).content.decode()
+    assert stays.surname in page and "Leaver" not in page
