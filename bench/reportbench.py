@@ -8,8 +8,11 @@ tests and the SEMH measures) into a DataFrame. Medians of a few repeats, floor a
 interleaved so both see the same cache. The CSV/JSON serialisation is timed apart.
 
 ``--mode memory``: what a report worker holds at its peak: the pack computation for every
-school, then one real ``build_pack`` (CSVs and the WeasyPrint PDF, timed) for the largest school. The
-parent reads this process's ``ru_maxrss`` with ``os.wait4``; the child reports its own too.
+school, then one real ``build_pack`` (CSVs and the WeasyPrint PDF, timed) for the largest school.
+The peak is this process's own high-water mark, ``VmHWM`` in ``/proc/self/status``: on Linux
+``ru_maxrss`` (``getrusage`` in the child, or ``os.wait4``/``RUSAGE_CHILDREN`` in the parent)
+starts from the parent's peak at the fork, so it would report the parent's size whenever that is
+larger. The parent still records the ``os.wait4`` figure beside it.
 
 Prints one line ``BENCHJSON {...}`` on stdout; everything else goes to stderr.
 """
@@ -23,6 +26,18 @@ import resource
 import statistics
 import sys
 import time
+
+
+def peak_rss_kib() -> int:
+    """This process's peak resident set size in KiB (VmHWM; ru_maxrss where /proc is missing)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _log(message: str) -> None:
@@ -192,21 +207,24 @@ DB_SHARE: list[float] = []
 
 
 def _measure(fn, repeats: int) -> tuple[float, float | None, object]:
-    """Median wall seconds and median CPU seconds (this process + its PostgreSQL backend) of ``fn``."""
-    from bench.cpu import cpu_seconds
+    """Median wall seconds and median CPU seconds of ``fn``: this process (less the sampling thread's
+    share, which is small) + its PostgreSQL backend + that backend's parallel workers."""
+    from bench.cpu import ParallelWorkers, cpu_seconds
 
     backend = _backend_pid()
     walls, cpus, shares, result = [], [], [], None
     for _ in range(repeats):
         own, theirs = time.process_time(), cpu_seconds(backend) if backend else None
-        started = time.perf_counter()
-        result = fn()
-        walls.append(time.perf_counter() - started)
+        with ParallelWorkers({backend} if backend else set()) as parallel:
+            started = time.perf_counter()
+            result = fn()
+            walls.append(time.perf_counter() - started)
         after = cpu_seconds(backend) if backend else None
         if theirs is not None and after is not None:
-            total = time.process_time() - own + after - theirs
+            db = after - theirs + parallel.seconds
+            total = time.process_time() - own + db
             cpus.append(total)
-            shares.append((after - theirs) / total if total else 0.0)
+            shares.append(db / total if total else 0.0)
     DB_SHARE[:] = [statistics.median(shares)] if shares else []
     return statistics.median(walls), (statistics.median(cpus) if cpus else None), result
 
@@ -304,6 +322,7 @@ def timing(args) -> dict:
         return {k: r.to_dict() for k, r in reports.items()}
 
     out["school"]["serialise_s"] = _median_time(serialise, args.repeats)[0]
+    out["peak_kib"] = peak_rss_kib()
     return out
 
 
@@ -318,7 +337,7 @@ def memory(args) -> dict:
     for school in schools:
         compute_pack(school, args.academic_year, args.term)
     out = {"schools": len(schools), "compute_s": time.perf_counter() - started,
-           "after_compute_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "pdf_built": not args.no_pdf}
+           "after_compute_kib": peak_rss_kib(), "pdf_built": not args.no_pdf}
     if not args.no_pdf:
         largest = School.objects.filter(trust_id=args.trust).annotate(n=Count("pupils")).order_by("-n", "pk").first()
         render_pdf = packs.render_pdf
@@ -335,7 +354,7 @@ def memory(args) -> dict:
         packs.build_pack(school=largest, academic_year=args.academic_year, term=args.term)
         out.update(pack_build_s=time.perf_counter() - started, pdf_s=pdf.get("seconds"), pdf_bytes=pdf.get("size"))
         _log(f"  full pack for {largest.code} in {out['pack_build_s']:.1f} s (PDF {out['pdf_s']:.1f} s)")
-    out["peak_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    out["peak_kib"] = peak_rss_kib()
     return out
 
 

@@ -8,7 +8,8 @@ One run, side by side, on one machine:
     8 and 32 concurrent clients, served by gunicorn and loaded by wrk over loopback, against a
     trivial view on the same server (``bench.load``); pages not built yet are skipped with a note;
 (c) queries per page (Django's test client in this process, ``CaptureQueriesContext``);
-(d) the report worker's peak memory (a child process's ``ru_maxrss``, read with ``os.wait4``).
+(d) the report worker's peak memory (a child process's own high-water mark, VmHWM; see
+    ``bench.reportbench`` for why not ``ru_maxrss``).
 
 Writes ``bench/results/<date>-<scale>.json`` and appends a row to ``bench/RESULTS.md``.
 The benchmark uses its own PostgreSQL database, ``sencotrack_bench_<scale>`` on
@@ -45,12 +46,14 @@ TARGET_PAGE_RATIO = 5.0
 TARGET_MEMORY_MIB = 2048
 TARGET_CLIENTS = 32
 
-# Indexes the benchmark found missing, proposed for the product (bench/SCALING.md); created in the
-# benchmark database only with --proposed-indexes, to measure what they would change.
+# Indexes to try (an experiment): created in the benchmark database only with --proposed-indexes,
+# so a run measures what they would change before anyone adds them to the models.
 PROPOSED_INDEXES = {
-    # Per-school reads of a term's teacher assessments (reports.datasets.teacher_assessments, the
-    # grid, the dashboards) filter on pupil and term; with only (pupil, subject, ...) and
-    # (subject, academic_year, term) the planner scans every school's assessments instead.
+    # Per-school reads of a term's teacher assessments (reports.datasets.teacher_assessments) filter
+    # on pupil and term. At the medium scale the planner answers them with a parallel scan of every
+    # school's assessments (about 60 ms each against 5 ms with this index); at the large scale it
+    # already uses the unique (pupil, subject, academic_year, term, kind) index. Measured effect on
+    # the termly pack: within noise (bench/RESULTS.md, "+ proposed index" rows).
     "bench_proposed_assessment_pupil_term": "assessments_assessment (pupil_id, academic_year, term)",
 }
 
@@ -455,65 +458,90 @@ def single_request_ms(base: str, target: dict, cookies: dict, repeats: int = 3) 
 
 def run_pages(base: str, cookies: dict, targets: dict, plan: dict, clients: list[int], cores: int,
               workers: int, meter) -> dict:
-    """Each page at each concurrency, after a warm-up that reaches every worker, the server settled between.
+    """Each page at each concurrency, right after the trivial view at the same concurrency (its floor).
+
+    The floor is measured again before every page measurement, so a page and its floor share the
+    machine's conditions even when other work comes and goes; the trivial view's row reports the
+    median of those floors. Every measurement follows a warm-up that reaches every worker, and
+    starts once the server has settled.
 
     A fast page is loaded by wrk for the plan's duration. A slow one, where fewer than five rounds
     (single-request time x clients / cores) would fit in that time, is loaded in whole rounds
     instead: max(clients, 5) requests in all, every one of them counted.
 
-    Server CPU per request (gunicorn workers and their PostgreSQL backends, after the server has
-    settled) is kept beside each latency: unlike latency, it hardly moves with the machine's load.
-    A wrk run is credited with its counted requests plus the ``clients`` still in flight at its end.
+    Server CPU per request (gunicorn workers, their PostgreSQL backends and those backends'
+    parallel workers, the server settled) is kept beside each latency: unlike latency it hardly
+    moves with the machine's load. A wrk run is credited with its counted requests plus the
+    ``clients`` still in flight at its end.
     """
     from bench.load import load
 
-    out: dict = {}
-    for key in ["trivial", *targets]:
-        target = targets.get(key, {"path": "/bench/trivial/"})
-        url = base + target["path"]
-        bodies = target.get("bodies")
-        headers = target.get("headers")
-        load(url, clients=workers, duration=plan["warmup"], cookies=cookies, bodies=bodies, headers=headers,
-             cores=cores)
+    trivial = {"path": "/bench/trivial/"}
+    floor_seconds = min(plan["duration"], 3)
+
+    def measure(target: dict, c: int, duration: float, per_client: int | None) -> dict:
+        before = meter.snapshot()
+        with meter.parallel_workers(before) as parallel:
+            result = load(base + target["path"], clients=c, duration=duration, cookies=cookies,
+                          bodies=target.get("bodies"), headers=target.get("headers"), cores=cores,
+                          requests_per_client=per_client)
+            result["settle_s"] = round(settle(base), 1)
+        used = meter.used(before, meter.snapshot(), parallel)
+        served = result["requests"] + (0 if per_client else c)
+        if used is not None and served:
+            result["app_cpu_ms"] = used["app"] * 1000 / served
+            result["db_cpu_ms"] = used["db"] * 1000 / served
+            result["server_cpu_ms"] = result["app_cpu_ms"] + result["db_cpu_ms"]
+        return result
+
+    load(base + trivial["path"], clients=workers, duration=plan["warmup"], cookies=cookies, cores=cores)
+    settle(base)
+    floors: dict[str, list[dict]] = {str(c): [] for c in clients}
+    out: dict = {"trivial": {"single_ms": single_request_ms(base, trivial, cookies)}}
+    for key, target in targets.items():
+        load(base + target["path"], clients=workers, duration=plan["warmup"], cookies=cookies,
+             bodies=target.get("bodies"), headers=target.get("headers"), cores=cores)
         settle(base)
         single = single_request_ms(base, target, cookies)
         out[key] = {"single_ms": single}
         for c in clients:
+            floor = measure(trivial, c, floor_seconds, None)
+            floors[str(c)].append(floor)
             round_s = single / 1000 * max(1.0, c / cores)
-            counted = round_s * 5 > plan["duration"]
-            per_client = max(1, -(-max(c, 5) // c)) if counted else None
-            before = meter.snapshot()
-            result = load(url, clients=c, duration=plan["duration"], cookies=cookies, bodies=bodies,
-                          headers=headers, cores=cores, requests_per_client=per_client)
-            result["settle_s"] = round(settle(base), 1)
-            used = meter.used(before, meter.snapshot())
-            served = result["requests"] + (0 if per_client else c)
-            if used is not None and served:
-                result["app_cpu_ms"] = used["app"] * 1000 / served
-                result["db_cpu_ms"] = used["db"] * 1000 / served
-                result["server_cpu_ms"] = result["app_cpu_ms"] + result["db_cpu_ms"]
+            per_client = max(1, -(-max(c, 5) // c)) if round_s * 5 > plan["duration"] else None
+            result = measure(target, c, plan["duration"], per_client)
+            result["floor_p95_ms"] = floor["p95_ms"]
+            result["floor_server_cpu_ms"] = floor.get("server_cpu_ms")
             out[key][str(c)] = result
             flag = f"  ({result['errors']} errors: {result['errors_detail']})" if result["errors"] else ""
             say(f"    {key:<10} {c:>3} clients: p50 {result['p50_ms']:8.1f} ms  p95 {result['p95_ms']:8.1f} ms  "
                 f"{result['rps']:7.1f} req/s  ({result['requests']} requests in {result['seconds']:.0f} s, "
-                f"{result['tool']}){flag}")
+                f"{result['tool']}); floor p95 {floor['p95_ms']:.1f} ms{flag}")
+    for c, runs in floors.items():
+        if runs:
+            median = sorted(runs, key=lambda r: r["p95_ms"])[len(runs) // 2]
+            out["trivial"][c] = {**median, "floor_p95s_ms": [r["p95_ms"] for r in runs],
+                                 "server_cpu_ms": _median([r.get("server_cpu_ms") for r in runs])}
     return out
 
 
-def _cpu_ratio(page: dict, floor: dict) -> float | None:
-    """Server CPU per request of a page over the trivial view's, each the median over the concurrencies."""
-    mine = [r["server_cpu_ms"] for k, r in page.items() if k.isdigit() and r.get("server_cpu_ms")]
-    base = [r["server_cpu_ms"] for k, r in floor.items() if k.isdigit() and r.get("server_cpu_ms")]
-    if not mine or not base:
-        return None
-    return statistics.median(mine) / statistics.median(base)
+def _median(values: list) -> float | None:
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def _cpu_ratio(page: dict) -> float | None:
+    """Server CPU per request of a page over that of the trivial view measured beside it (medians)."""
+    mine = _median([r.get("server_cpu_ms") for k, r in page.items() if k.isdigit()])
+    floor = _median([r.get("floor_server_cpu_ms") for k, r in page.items() if k.isdigit()])
+    return mine / floor if mine is not None and floor else None
 
 
 # --- Report worker (child processes) ----------------------------------------------------------------
 
 
 def run_child(args: list[str], env: dict) -> tuple[dict, int, float]:
-    """Run ``python -m bench.reportbench``; returns its JSON, its ru_maxrss in KiB, and wall seconds."""
+    """Run ``python -m bench.reportbench``; returns its JSON, its ru_maxrss (os.wait4) in KiB, and wall seconds."""
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "bench.reportbench", *args], env=env, cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=None, text=True)
@@ -608,11 +636,12 @@ hardly moves when other work shares the machine: compare runs by the CPU figure 
 - **pack**: termly-pack computation (all reports of `reports.packs.PACK_REPORTS`, no PDF) ÷ the
   floor, one raw SQL query reading the same rows into a DataFrame; *trust* = every school, target <= 3x.
 - **p95 @32**: a page's 95th-percentile latency with 32 concurrent clients ÷ the trivial view's
-  p95 at 32 clients on the same gunicorn (target <= 5x for the dashboard and the pupil page);
-  the CPU figure is server CPU per request ÷ the trivial view's.
+  p95 at 32 clients, measured on the same gunicorn just before the page (target <= 5x for the
+  dashboard and the pupil page); the CPU figure is server CPU per request (gunicorn workers,
+  their PostgreSQL backends and parallel workers) ÷ the trivial view's.
 - **queries**: per page (dashboard / pupil / register / grid save); target: identical at every scale.
-- **worker peak**: the report worker's ru_maxrss (every school's pack computed, then one full pack
-  with its PDF); target < 2048 MiB at the large scale.
+- **worker peak**: the report worker's peak resident memory, VmHWM (every school's pack computed,
+  then one full pack with its PDF); target < 2048 MiB at the large scale.
 - **load**: the 1-minute load average when the run started (2 cores: above 2 means queueing).
 
 | date | scale | machine | load | trust pack ÷ floor | school pack ÷ floor | dashboard p95 @32 | pupil p95 @32 | register p95 @32 | grid save p95 @32 | queries | worker peak | targets |
@@ -674,7 +703,8 @@ def print_summary(result: dict) -> None:
     pages = result.get("pages") or {}
     if pages:
         clients = sorted({int(c) for v in pages.values() for c in v if c.isdigit()})
-        say("   Pages: p95 in ms (ratio to the trivial view's p95 at the same concurrency); server CPU per request:")
+        say("   Pages: p95 in ms (ratio to the trivial view's p95 measured just before, same concurrency); "
+            "server CPU per request:")
         say("     " + f"{'page':<12}" + "".join(f"{str(c) + ' clients':>24}" for c in clients) + f"{'CPU/request':>22}")
         for key, by_clients in pages.items():
             cells = []
@@ -853,12 +883,10 @@ def main(argv: list[str] | None = None) -> int:
             meter = ServerCpu(server.process.pid, url)
             pages = run_pages(server.base, cookies, targets, plan, clients, cores, workers, meter)
         result["pages"] = pages
-        result["page_cpu_ratios"] = {
-            key: _cpu_ratio(by, pages["trivial"]) for key, by in pages.items() if key != "trivial"
-        }
+        result["page_cpu_ratios"] = {key: _cpu_ratio(by) for key, by in pages.items() if key != "trivial"}
         result["page_ratios"] = {
-            key: {c: (r["p95_ms"] / pages["trivial"][c]["p95_ms"]) if pages["trivial"][c]["p95_ms"] else None
-                  for c, r in by.items() if c != "single_ms"}
+            key: {c: (r["p95_ms"] / r["floor_p95_ms"]) if r.get("floor_p95_ms") else None
+                  for c, r in by.items() if c.isdigit()}
             for key, by in pages.items() if key != "trivial"
         }
 
@@ -870,16 +898,18 @@ def main(argv: list[str] | None = None) -> int:
                        "--trust-repeats", str(plan["trust_repeats"]), "--no-pdf"]
         if args.profile:
             timing_args += ["--profile", str(DATA / f"profile-{args.scale}.txt")]
-        packs, timing_rss, _ = run_child(timing_args, child_env)
+        packs, _, _ = run_child(timing_args, child_env)
         result["packs"] = packs
         say("  the report worker's peak memory: every school's pack, then one full pack with its PDF")
         memory_args = [*common, "--mode", "memory"] + (["--no-pdf"] if args.no_pdf else [])
         mem, rss_kib, seconds = run_child(memory_args, child_env)
         result["memory"] = {
-            "peak_mib": rss_kib / 1024, "after_compute_mib": mem["after_compute_kib"] / 1024,
-            "self_reported_peak_mib": mem["peak_kib"] / 1024, "seconds": round(seconds, 1),
+            "peak_mib": mem["peak_kib"] / 1024, "after_compute_mib": mem["after_compute_kib"] / 1024,
+            # ru_maxrss through os.wait4: on Linux it starts from this process's own peak at the fork,
+            # so it is at least this (parent) process's size; kept for comparison only.
+            "wait4_ru_maxrss_mib": rss_kib / 1024, "seconds": round(seconds, 1),
             "pdf_s": mem.get("pdf_s"), "pdf_bytes": mem.get("pdf_bytes"),
-            "pack_build_s": mem.get("pack_build_s"), "timing_child_peak_mib": timing_rss / 1024,
+            "pack_build_s": mem.get("pack_build_s"), "timing_child_peak_mib": packs.get("peak_kib", 0) / 1024,
         }
 
     result["targets"] = evaluate(result)
