@@ -613,6 +613,8 @@ def evaluate(result: dict) -> dict:
         mib = memory["peak_mib"]
         targets["worker_memory"] = {"value": round(mib), "target": f"< {TARGET_MEMORY_MIB} MiB (binding at large)",
                                     "pass": mib < TARGET_MEMORY_MIB}
+        if memory.get("pdf_s") is None:  # --no-pdf: the peak without the PDF says nothing about the target
+            targets["worker_memory"].update({"pass": None, "note": "no PDF was built (--no-pdf)"})
     return targets
 
 
@@ -667,7 +669,8 @@ def append_results_md(result: dict) -> str:
         *(_both((ratios.get(k) or {}).get(str(TARGET_CLIENTS)), cpu.get(k))
           for k in ("dashboard", "pupil", "register", "grid_save")),
         " / ".join(str(queries.get(k, "-")) for k in ("dashboard", "pupil", "register", "grid_save")),
-        f"{result['memory']['peak_mib']:.0f} MiB" if result.get("memory") else "n/a",
+        (f"{result['memory']['peak_mib']:.0f} MiB" + ("" if result["memory"].get("pdf_s") is not None else " (no PDF)"))
+        if result.get("memory") else "n/a",
         verdict,
     ]) + " |\n"
     if not RESULTS_MD.exists():
