@@ -90,7 +90,7 @@ def baselines(school: School, scheme: PointsScheme, subjects: list[str] | None =
     if subjects:
         qs = qs.filter(subject__name__in=subjects)
     df = _frame(
-        qs.values_list("pupil_id", "subject__name", "key_stage", "result", "academic_year", "term"),
+        qs.order_by().values_list("pupil_id", "subject__name", "key_stage", "result", "academic_year", "term"),
         ["pupil_id", "subject", "key_stage", "result", "academic_year", "term"],
     )
     df["points"] = df["result"].map(points_map(scheme)).astype("float64")
@@ -110,7 +110,7 @@ def teacher_assessments(
     if subjects:
         qs = qs.filter(subject__name__in=subjects)
     df = _frame(
-        qs.values_list("pupil_id", "pupil__upn", "subject__name", "result", "academic_year", "term"),
+        qs.order_by().values_list("pupil_id", "pupil__upn", "subject__name", "result", "academic_year", "term"),
         ["pupil_id", "upn", "subject", "result", "academic_year", "term"],
     )
     df["points"] = df["result"].map(points_map(scheme)).astype("float64")
@@ -121,11 +121,11 @@ def teacher_assessments(
 def pupil_groups(school: School, on_day: date) -> pd.DataFrame:
     """One row per pupil: upn and the value-added group flags, SEN status as on ``on_day``."""
     pupils = _frame(
-        Pupil.objects.filter(school=school).values_list("id", "upn", "pupil_premium"),
+        Pupil.objects.filter(school=school).order_by().values_list("id", "upn", "pupil_premium"),
         ["pupil_id", "upn", "pupil_premium"],
     )
     provision = _frame(
-        RegisterEntry.objects.filter(pupil__school=school).open_on(on_day).values_list("pupil_id", "provision"),
+        RegisterEntry.objects.filter(pupil__school=school).open_on(on_day).order_by().values_list("pupil_id", "provision"),
         ["pupil_id", "provision"],
     )
     df = pupils.merge(provision, on="pupil_id", how="left")
@@ -143,7 +143,7 @@ def register_entries_on(school: School, on_day: date) -> pd.DataFrame:
     return _frame(
         RegisterEntry.objects.filter(pupil__school=school)
         .open_on(on_day)
-        .values_list("pupil_id", "provision", "primary_need"),
+        .order_by().values_list("pupil_id", "provision", "primary_need"),
         ["pupil_id", "provision", "primary_need"],
     )
 
@@ -152,7 +152,7 @@ def enrolments_ended_by(school: School, on_day: date) -> pd.DataFrame:
     """Enrolments (one row per enrolment and the intervention's reading or spelling measure)."""
     qs = Enrolment.objects.filter(intervention__programme__school=school, intervention__measure__in=["reading", "spelling"])
     df = _frame(
-        qs.filter(Q(end_date__isnull=True) | Q(end_date__lte=on_day)).values_list(
+        qs.filter(Q(end_date__isnull=True) | Q(end_date__lte=on_day)).order_by().values_list(
             "id", "pupil_id", "pupil__upn", "intervention__programme__name", "intervention_id",
             "intervention__measure", "start_date", "end_date",
         ),
@@ -165,7 +165,7 @@ def enrolments_ended_by(school: School, on_day: date) -> pd.DataFrame:
 
 def reading_tests(school: School) -> pd.DataFrame:
     df = _frame(
-        ReadingTest.objects.filter(pupil__school=school).values_list(
+        ReadingTest.objects.filter(pupil__school=school).order_by().values_list(
             "pupil_id", "measure", "tested_on", "age_equivalent_months", "standardised_score"
         ),
         ["pupil_id", "measure", "tested_on", "months", "standardised_score"],
@@ -178,21 +178,21 @@ def reading_tests(school: School) -> pd.DataFrame:
 def intervention_costs_inputs(school: School, on_day: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Interventions with the sessions delivered up to ``on_day``, and who was enrolled."""
     interventions = _frame(
-        Intervention.objects.filter(programme__school=school, start_date__lte=on_day).values_list(
+        Intervention.objects.filter(programme__school=school, start_date__lte=on_day).order_by().values_list(
             "id", "programme__name", "cost_per_session"
         ),
         ["intervention_id", "programme", "cost_per_session"],
     )
     delivered = _frame(
         InterventionSession.objects.filter(intervention__programme__school=school, delivered=True, date__lte=on_day)
-        .values_list("intervention_id", "id"),
+        .order_by().values_list("intervention_id", "id"),
         ["intervention_id", "session_id"],
     ).groupby("intervention_id").size().rename("sessions_delivered")
     interventions = interventions.merge(delivered, on="intervention_id", how="left")
     interventions["sessions_delivered"] = interventions["sessions_delivered"].fillna(0).astype("int64")
     interventions["cost_per_session"] = interventions["cost_per_session"].astype("float64")
     enrolled = _frame(
-        Enrolment.objects.filter(intervention__programme__school=school, start_date__lte=on_day).values_list(
+        Enrolment.objects.filter(intervention__programme__school=school, start_date__lte=on_day).order_by().values_list(
             "intervention_id", "pupil_id"
         ),
         ["intervention_id", "pupil_id"],
@@ -210,14 +210,14 @@ def semh_measures(school: School, term_indexes: list[int]) -> pd.DataFrame:
 
     sdq = _frame(
         SemhChecklist.objects.filter(wanted, pupil__school=school, instrument=SemhInstrument.SDQ, total__isnull=False)
-        .values_list("pupil_id", "academic_year", "term", "total"),
+        .order_by().values_list("pupil_id", "academic_year", "term", "total"),
         ["pupil_id", "academic_year", "term", "value"],
     ).assign(measure="SDQ total difficulties", higher_is_better=False)
     frames.append(sdq)
 
     boxall = _frame(
         SemhChecklist.objects.filter(wanted, pupil__school=school, instrument=SemhInstrument.BOXALL)
-        .values_list("pupil_id", "academic_year", "term", "scores"),
+        .order_by().values_list("pupil_id", "academic_year", "term", "scores"),
         ["pupil_id", "academic_year", "term", "scores"],
     )
     for section, label, higher in (("I", "Boxall section I", True), ("II", "Boxall section II", False)):
@@ -225,13 +225,13 @@ def semh_measures(school: School, term_indexes: list[int]) -> pd.DataFrame:
         frames.append(part.drop(columns="scores").dropna(subset=["value"]).assign(measure=label, higher_is_better=higher))
 
     behaviour = _frame(
-        BehaviourRecord.objects.filter(wanted, pupil__school=school).values_list("pupil_id", "academic_year", "term", "points"),
+        BehaviourRecord.objects.filter(wanted, pupil__school=school).order_by().values_list("pupil_id", "academic_year", "term", "points"),
         ["pupil_id", "academic_year", "term", "value"],
     ).assign(measure="behaviour points", higher_is_better=False)
     frames.append(behaviour)
 
     ratings = _frame(
-        QualitativeRating.objects.filter(wanted, pupil__school=school).values_list(
+        QualitativeRating.objects.filter(wanted, pupil__school=school).order_by().values_list(
             "pupil_id", "academic_year", "term", "aspect", "subject__name", "rating"
         ),
         ["pupil_id", "academic_year", "term", "aspect", "subject", "value"],
@@ -240,7 +240,7 @@ def semh_measures(school: School, term_indexes: list[int]) -> pd.DataFrame:
     frames.append(ratings.drop(columns=["aspect", "subject"]).assign(higher_is_better=True))
 
     selves = _frame(
-        SelfAssessment.objects.filter(wanted, pupil__school=school).values_list("pupil_id", "academic_year", "term", "rating"),
+        SelfAssessment.objects.filter(wanted, pupil__school=school).order_by().values_list("pupil_id", "academic_year", "term", "rating"),
         ["pupil_id", "academic_year", "term", "value"],
     ).assign(measure="self-assessment", higher_is_better=True)
     frames.append(selves)
@@ -257,5 +257,5 @@ def term_before(academic_year: int, term: str) -> tuple[int, str]:
 
 def core_subject_names() -> list[str]:
     """English and maths (subjects marked core): the no-gain report reads these."""
-    names = list(Subject.objects.filter(core=True).values_list("name", flat=True))
+    names = list(Subject.objects.filter(core=True).order_by().values_list("name", flat=True))
     return names or ["English", "Maths"]

@@ -32,6 +32,8 @@ class ReportContext:
     subjects: list[str] | None = None
     governor: bool = False
     progress: ProgressCallback = lambda percent, note: None
+    # Expected-progress rows feed three reports; a pack computes them once per context.
+    _ep_rows: pd.DataFrame | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -118,6 +120,12 @@ def build(kind: str, ctx: ReportContext) -> Report:
 
 
 def _expected_progress_rows(ctx: ReportContext) -> pd.DataFrame:
+    if ctx._ep_rows is None:
+        ctx._ep_rows = _compute_expected_progress_rows(ctx)
+    return ctx._ep_rows
+
+
+def _compute_expected_progress_rows(ctx: ReportContext) -> pd.DataFrame:
     base = datasets.baselines(ctx.school, ctx.scheme, ctx.subjects)
     ctx.progress(20, "Baselines read")
     selected = metrics.select_baselines(base, ctx.term.index)

@@ -28,9 +28,10 @@ def build_pack(*, school: School, academic_year: int, term: str, governor: bool 
     progress = progress or (lambda percent, note: None)
     kinds = [k for k in PACK_REPORTS if not governor or k in generators.GOVERNOR_SAFE]
     reports = []
+    # One context for the whole pack: the rows shared by several reports are read once.
+    ctx = generators.context_for(school=school, academic_year=academic_year, term=term, governor=governor)
     for i, kind in enumerate(kinds):
         progress(int(80 * i / len(kinds)), f"Computing {kind}")
-        ctx = generators.context_for(school=school, academic_year=academic_year, term=term, governor=governor)
         reports.append(generators.build(kind, ctx))
     stem = f"{school.code}-{academic_year}-{term}{'-governors' if governor else ''}-pack"
 

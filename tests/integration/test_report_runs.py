@@ -175,3 +175,18 @@ def test_killing_the_worker_mid_run_lets_another_worker_finish_it_exactly_once(r
         finished = wait_for(run.pk, RunStatus.DONE, timeout=120)
     assert finished.attempts == 2 and finished.worker.startswith("rescuer-")
     assert ReportRun.objects.filter(school=school).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_pack_reads_the_assessments_once_for_the_three_reports_built_on_expected_progress(settings, tmp_path, monkeypatch):
+    from reports import datasets, packs
+
+    settings.MEDIA_ROOT = tmp_path
+    school, _ = build_report_school()
+    calls = []
+    real = datasets.baselines
+    monkeypatch.setattr(datasets, "baselines", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(packs, "render_pdf", lambda **kwargs: b"%PDF-test")
+    packs.build_pack(school=school, academic_year=2025, term="summer")
+    # expected-progress, starting-points and value-added share one read of the baselines
+    assert len(calls) == 1
