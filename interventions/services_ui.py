@@ -313,6 +313,8 @@ def session_log_save(
     session = InterventionSession.objects.select_for_update().filter(intervention=intervention, date=date).first()
     if session is None:
         session = InterventionSession(intervention=intervention, date=date)
+    else:
+        session.intervention = intervention  # loaded already: cached pages find its school through it
     session.delivered = delivered
     session.note = note.strip()
     session.logged_by = logged_by
@@ -322,7 +324,12 @@ def session_log_save(
     session.save()
 
     kept = {enrolment.pk for enrolment in enrolments} if delivered else set()
-    existing = {a.enrolment_id: a for a in Attendance.objects.filter(session=session)}
+    by_pk = {enrolment.pk: enrolment for enrolment in enrolments}
+    existing = {}
+    for row in Attendance.objects.filter(session=session):
+        if row.enrolment_id in by_pk:  # loaded already, with its pupil
+            row.enrolment = by_pk[row.enrolment_id]
+        existing[row.enrolment_id] = row
     # Rows for pupils no longer in the group that day (or all rows, when not delivered).
     stale = [a for enrolment_id, a in existing.items() if enrolment_id not in kept]
     if stale:

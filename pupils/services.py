@@ -41,6 +41,7 @@ from pupils.models import (
     Subject,
 )
 from pupils.upn import UpnError, validate_upn
+from sencotrack import freshness
 from sencotrack.parsing import ParseError, parse_date
 
 DEFAULT_SCHOOL_CODE = "DEFAULT"
@@ -161,6 +162,7 @@ def bulk_write(
             bulk_update_with_history(changed, model, fields, batch_size=BULK_BATCH_SIZE, default_user=user)
         else:
             model.objects.bulk_update(changed, fields, batch_size=BULK_BATCH_SIZE)
+    freshness.touch_rows(model, [*new, *changed])  # bulk writes send no signals
 
 
 def delete_with_history(model: type[models.Model], instances: Iterable[models.Model], *, user: Any = None) -> int:
@@ -192,7 +194,8 @@ def delete_with_history(model: type[models.Model], instances: Iterable[models.Mo
         history._default_manager.bulk_create(rows, batch_size=BULK_BATCH_SIZE)
     collector = Collector(using=router.db_for_write(model))
     collector.collect(instances)
-    _, deleted = collector.delete()
+    with freshness.batch():  # the cascade's rows resolve their schools in one query per model
+        _, deleted = collector.delete()
     return deleted.get(model._meta.label, 0)
 
 

@@ -14,10 +14,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from pupils import selectors
@@ -42,6 +44,7 @@ from pupils.services_profile import (
     register_entry_add,
     register_entry_change,
 )
+from sencotrack import freshness
 from sencotrack.access import current_membership, pupil_for_user, require_membership
 
 #: Roles that see named pupils: the SENCo all of the school, teachers and TAs their own pupils.
@@ -323,22 +326,38 @@ def pupil_detail(request: HttpRequest, public_id) -> HttpResponse:
     pupil = pupil_for_user(request, public_id)
     access_record(request=request, pupil=pupil, action=AccessAction.VIEWED, what="pupil page")
     membership = current_membership(request)
-    page = selectors.pupil_page(pupil, membership, today=timezone.localdate())
+    today = timezone.localdate()
     kind = request.GET.get("type", "")
     if kind not in selectors.TIMELINE_KINDS:
         kind = ""
-    timeline = page.timeline_of(kind)
     show_all = request.GET.get("show") == "all"
-    context = {
-        "pupil": pupil,
-        "page": page,
-        "kind": kind,
-        "timeline": timeline if show_all else timeline[:TIMELINE_SHOWN],
-        "timeline_total": len(timeline),
-        "can_edit": membership.role == Role.SENCO,
-        "today": timezone.localdate(),
-    }
-    return _render(request, "pupils/pupil_detail.html", context, partial="timeline")
+    partial = "timeline" if _partial(request) else ""
+    # The body depends on the pupil's records (the data version), what the role may see, the
+    # timeline's filter and the day (ages, the current register entry): never on the person.
+    version = freshness.token(pupil.school_id, pupil.pk)
+    key = version and f"page:pupil:{pupil.pk}:{version}:{membership.role}:{kind}:{int(show_all)}:{partial}:{today}"
+    body = freshness.get_page(key)
+    if body is None:
+        page = selectors.pupil_page(pupil, membership, today=today)
+        timeline = page.timeline_of(kind)
+        context = {
+            "pupil": pupil,
+            "page": page,
+            "kind": kind,
+            "timeline": timeline if show_all else timeline[:TIMELINE_SHOWN],
+            "timeline_total": len(timeline),
+            "can_edit": membership.role == Role.SENCO,
+            "today": today,
+        }
+        template = "pupils/_pupil_body.html" + (f"#{partial}" if partial else "")
+        body = render_to_string(template, context, request=request)
+        freshness.set_page(key, body)
+    if partial:
+        response = HttpResponse(body)
+    else:
+        response = render(request, "pupils/pupil_detail.html", {"pupil": pupil, "body": mark_safe(body)})  # noqa: S308 - our own template's output
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 @login_required

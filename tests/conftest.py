@@ -13,6 +13,17 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_cached_pages():
+    """A new data epoch per test: a page cached by an earlier test (ids are reused) is never read.
+
+    Not ``cache.clear()``: in production mode the cache shares Redis with the Celery broker.
+    """
+    from sencotrack import freshness
+
+    freshness.new_epoch()
+
+
 @dataclass
 class School:
     school: object

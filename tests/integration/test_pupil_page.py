@@ -18,6 +18,7 @@ from django.urls import reverse
 from assessments.models import Assessment, ReadingTest, SemhChecklist, Target
 from interventions.models import Comment
 from pupils.models import Concern, PupilProfile
+from sencotrack import freshness
 from tests import factories as f
 
 
@@ -309,13 +310,33 @@ def test_the_pupil_page_takes_the_same_number_of_queries_however_much_is_recorde
     c = _as(client, getattr(personas, who))
     PupilProfile.objects.create(pupil=personas.pupil, strengths="Kind", updated_by=personas.senco)
     c.get(_url(personas.pupil))
-    with CaptureQueriesContext(connection) as before:
+    freshness.new_epoch()  # measured with the body built, not read from the cache
+    with CaptureQueriesContext(connection) as cold:
         small = c.get(_url(personas.pupil))
+    with CaptureQueriesContext(connection) as warm:
+        c.get(_url(personas.pupil))
+    assert len(warm.captured_queries) < len(cold.captured_queries)
     _more_history(personas, amy, 12)
-    with django_assert_num_queries(len(before.captured_queries)):
-        large = c.get(_url(personas.pupil))
+    with django_assert_num_queries(len(cold.captured_queries)):
+        large = c.get(_url(personas.pupil))  # the new records moved the pupil's version on
+    with django_assert_num_queries(len(warm.captured_queries)):
+        c.get(_url(personas.pupil))
     # 12 more of each of 8 kinds (the enrolment, concern and register entry each add 2 items: start and end).
     assert large.context["timeline_total"] == small.context["timeline_total"] + 12 * (5 + 3 * 2)
+
+
+def test_a_cached_pupil_page_shows_a_change_at_once_and_never_crosses_roles(client, personas, amy):
+    c = _as(client, personas.senco)
+    first = c.get(_url(personas.pupil)).content.decode()
+    assert "Second comment today" not in first
+    Comment.objects.create(pupil=personas.pupil, author=personas.teacher, observed_on=dt.date(2024, 6, 1),
+                           objective="Second comment today", activity="Spelling game", outcome="Spelt 8 of 10")
+    assert "Second comment today" in c.get(_url(personas.pupil)).content.decode()
+    # The SENCo's cached body (with the change buttons) is never served to the teacher.
+    senco_page = c.get(_url(personas.pupil)).content.decode()
+    teacher_page = _as(client, personas.teacher).get(_url(personas.pupil)).content.decode()
+    assert "Add a register entry" in senco_page
+    assert "Add a register entry" not in teacher_page
 
 
 def test_a_long_timeline_shows_the_latest_thirty_until_asked_for_all(client, personas, amy):

@@ -1,0 +1,128 @@
+"""Data versions behind the cached pages (sencotrack.freshness): every write moves the right ones on."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from assessments.models import Assessment
+from interventions.models import Attendance, InterventionSession
+from pupils.models import AccessAction, AccessEvent, Pupil
+from pupils.services import bulk_write, delete_with_history
+from sencotrack import freshness
+from tests import factories as f
+
+
+@pytest.fixture
+def english(db):
+    return f.SubjectFactory(code="english", name="English", position=1)
+
+
+def _assessment(pupil, subject, result="4c", year=2024, term="autumn"):
+    return Assessment(pupil=pupil, subject=subject, result=result, academic_year=year, term=term)
+
+
+def test_a_save_moves_its_pupil_and_school_on_and_nothing_else(personas, english):
+    here = freshness.token(personas.school.pk, personas.pupil.pk)
+    sibling = freshness.token(personas.school.pk, personas.other_pupil.pk)
+    elsewhere = freshness.token(personas.outsider.memberships.get().school_id)
+    Assessment.objects.create(pupil=Pupil.objects.get(pk=personas.pupil.pk), subject=english, result="4c",
+                              academic_year=2024, term="autumn")
+    assert freshness.token(personas.school.pk, personas.pupil.pk) != here
+    # The sibling's page shows nothing of Amy's, but the school moved on (the register, dashboards).
+    assert freshness.token(personas.school.pk, personas.other_pupil.pk) != sibling
+    assert freshness.token(personas.outsider.memberships.get().school_id) == elsewhere
+
+
+def test_the_same_token_is_read_twice_without_a_write(personas):
+    assert freshness.token(personas.school.pk, personas.pupil.pk) == freshness.token(personas.school.pk, personas.pupil.pk)
+
+
+def test_bulk_writes_move_versions_on_with_at_most_one_query(personas, english):
+    before = freshness.token(personas.school.pk, personas.pupil.pk)
+    rows = [_assessment(Pupil.objects.get(pk=personas.pupil.pk), english, term=t) for t in ("autumn", "spring")]
+    rows[0].pupil_id, rows[1].pupil_id = personas.pupil.pk, personas.pupil.pk
+    for row in rows:  # as if built from ids only: the school is read in one query for them all
+        row._state.fields_cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        freshness.touch_rows(Assessment, rows)
+    assert len(queries) == 1
+    bulk_write(Assessment, new=rows, changed=[], fields=[])
+    assert freshness.token(personas.school.pk, personas.pupil.pk) != before
+
+
+def test_a_cascading_delete_reads_the_schools_once_per_kind_of_row(personas, english):
+    pupils = [f.PupilFactory(school=personas.school) for _ in range(6)]
+    for pupil in pupils:
+        for term in ("autumn", "spring", "summer"):
+            Assessment.objects.create(pupil=pupil, subject=english, result="4c", academic_year=2024, term=term)
+    before = freshness.token(personas.school.pk)
+    with CaptureQueriesContext(connection) as queries, freshness.batch():
+        Assessment.objects.filter(pupil__in=pupils).delete()
+    # One query for the schools of all 18 rows' pupils (the rest is the delete and its audit history).
+    school_reads = [q for q in queries.captured_queries if q["sql"].startswith("SELECT") and "school_id" in q["sql"]]
+    assert len(school_reads) == 1
+    assert freshness.token(personas.school.pk) != before
+
+
+def test_deleting_a_pupil_moves_its_school_on(personas):
+    pupil = f.PupilFactory(school=personas.school)
+    before = freshness.token(personas.school.pk)
+    delete_with_history(Pupil, [pupil])
+    assert freshness.token(personas.school.pk) != before
+
+
+def test_attendance_and_sessions_find_their_school_through_the_group(personas):
+    today = dt.date(2024, 3, 4)
+    programme = f.ProgrammeFactory(school=personas.school)
+    group = f.InterventionFactory(programme=programme, start_date=today - dt.timedelta(days=7))
+    enrolment = f.EnrolmentFactory(intervention=group, pupil=personas.pupil, start_date=group.start_date)
+    before_school = freshness.token(personas.school.pk)
+    before_pupil = freshness.token(personas.school.pk, personas.pupil.pk)
+    session = InterventionSession.objects.create(intervention_id=group.pk, date=today)
+    assert freshness.token(personas.school.pk) != before_school
+    before_pupil_2 = freshness.token(personas.school.pk, personas.pupil.pk)
+    Attendance.objects.create(session_id=session.pk, enrolment_id=enrolment.pk, attended=True)
+    assert freshness.token(personas.school.pk, personas.pupil.pk) not in {before_pupil, before_pupil_2}
+
+
+def test_recording_a_view_or_signing_in_changes_no_version(client, personas):
+    before = freshness.token(personas.school.pk, personas.pupil.pk)
+    AccessEvent.objects.create(user=personas.senco, school=personas.school, pupil=personas.pupil,
+                               action=AccessAction.VIEWED, what="pupil page")
+    client.force_login(personas.senco)  # stamps last_login only
+    assert freshness.token(personas.school.pk, personas.pupil.pk) == before
+
+
+def test_adding_a_pupil_to_a_group_moves_the_pupil_on(personas):
+    before = freshness.token(personas.school.pk, personas.other_pupil.pk)
+    personas.group.pupils.add(personas.other_pupil)
+    assert freshness.token(personas.school.pk, personas.other_pupil.pk) != before
+
+
+def test_a_lost_counter_restarts_from_the_clock_not_from_zero(personas):
+    first = freshness.token(personas.school.pk)
+    caches["default"].delete(f"fresh:school:{personas.school.pk}")
+    again = freshness.token(personas.school.pk)
+    assert again != first
+    assert int(again.split(".")[1]) > int(first.split(".")[1])
+
+
+UNREACHABLE = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                           "LOCATION": "redis://127.0.0.1:1/0"}}
+
+
+def test_pages_and_writes_work_while_the_cache_is_down(client, personas, english):
+    client.force_login(personas.senco)
+    with override_settings(CACHES=UNREACHABLE):  # Django's setting_changed handler rebuilds the caches
+        assert freshness.token(personas.school.pk, personas.pupil.pk) is None
+        Assessment.objects.create(pupil=personas.pupil, subject=english, result="4c", academic_year=2024, term="autumn")
+        response = client.get(reverse("pupils:detail", args=[personas.pupil.public_id]))
+        assert response.status_code == 200
+        assert personas.pupil.full_name in response.content.decode()
