@@ -11,7 +11,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pandas as pd
 
@@ -26,14 +26,113 @@ ProgressCallback = Callable[[int, str], None]
 
 @dataclass
 class ReportContext:
+    """One school's report: its term (with the school's own dates), points scheme and options.
+
+    ``batch`` holds the rows behind the reports and the reports computed from them. A context from
+    :func:`context_for` is a batch of one school; :func:`contexts_for` gives several schools one
+    batch, so each dataset is read once for all of them and each report computed once across them.
+    """
+
     school: School
     term: datasets.ReportTerm
     scheme: PointsScheme
     subjects: list[str] | None = None
     governor: bool = False
     progress: ProgressCallback = lambda percent, note: None
-    # Expected-progress rows feed three reports; a pack computes them once per context.
-    _ep_rows: pd.DataFrame | None = field(default=None, repr=False)
+    batch: ReportBatch | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.batch is None:
+            self.batch = ReportBatch([self])
+
+
+class ReportBatch:
+    """The schools whose reports are computed together: one term, the same subjects and copy.
+
+    Each dataset is read once for every school (one query with a ``school_id`` column; date filters
+    use each school's own term dates) and each report is computed once across the schools, with the
+    school among the group keys (``by`` in ``reports.metrics``), so a school's figures are exactly
+    those it gets alone. A school's report is its slice, handed out from a split made once.
+    """
+
+    def __init__(self, contexts: list[ReportContext]) -> None:
+        first = contexts[0]
+        options = {(c.term.academic_year, c.term.term, tuple(c.subjects or ()), c.governor) for c in contexts}
+        if len(options) != 1:
+            raise ValueError("a batch holds one term's reports with the same subjects and copy for every school")
+        self.contexts = {c.school.pk: c for c in contexts}
+        self.term_index = first.term.index
+        self.subjects = first.subjects
+        self.governor = first.governor
+        self._data: dict = {}
+        self._reports: dict[str, dict[int, pd.DataFrame]] = {}
+
+    # --- per-school parameters
+    @property
+    def schemes(self) -> dict[int, PointsScheme]:
+        return {pk: c.scheme for pk, c in self.contexts.items()}
+
+    @property
+    def term_ends(self) -> dict[int, date]:
+        return {pk: c.term.end for pk, c in self.contexts.items()}
+
+    def progress(self, percent: int, note: str) -> None:
+        for ctx in self.contexts.values():
+            ctx.progress(percent, note)
+
+    def _once(self, key, read):
+        if key not in self._data:
+            self._data[key] = read()
+        return self._data[key]
+
+    # --- the datasets, each read once for the batch
+    def baselines(self) -> pd.DataFrame:
+        return self._once("baselines", lambda: datasets.baselines_of(self.schemes, self.subjects))
+
+    def assessments(self) -> pd.DataFrame:
+        """Teacher assessments of the report's term and the one before, every subject."""
+        terms = [self.term_index - 1, self.term_index]
+        return self._once("assessments", lambda: datasets.teacher_assessments_of(self.schemes, terms))
+
+    def pupil_groups(self) -> pd.DataFrame:
+        return self._once("pupil_groups", lambda: datasets.pupil_groups_of(self.term_ends))
+
+    def register_this_year(self) -> pd.DataFrame:
+        return self._once("register", lambda: datasets.register_entries_of(self.term_ends))
+
+    def register_last_year(self) -> pd.DataFrame:
+        def read():
+            first = next(iter(self.contexts.values())).term
+            last = datasets.report_terms(list(self.contexts), first.academic_year - 1, first.term)
+            return datasets.register_entries_of({pk: t.end for pk, t in last.items()})
+
+        return self._once("register_last_year", read)
+
+    def enrolments(self) -> pd.DataFrame:
+        return self._once("enrolments", lambda: datasets.enrolments_ended_of(self.term_ends))
+
+    def reading_tests(self) -> pd.DataFrame:
+        return self._once("reading_tests", lambda: datasets.reading_tests_of(list(self.contexts)))
+
+    def semh_measures(self) -> pd.DataFrame:
+        terms = [self.term_index - 1, self.term_index]
+        return self._once("semh", lambda: datasets.semh_measures_of(list(self.contexts), terms))
+
+    def core_subjects(self) -> list[str]:
+        return self._once("core_subjects", datasets.core_subject_names)
+
+    # --- the reports, each computed once for the batch
+    def report(self, kind: str, compute: Callable[[ReportBatch], pd.DataFrame]) -> dict[int, pd.DataFrame]:
+        """Each school's rows of ``compute(batch)`` (a frame led by ``school_id``), without that column."""
+        if kind not in self._reports:
+            self._reports[kind] = self.split(compute(self))
+        return self._reports[kind]
+
+    def split(self, frame: pd.DataFrame) -> dict[int, pd.DataFrame]:
+        rows = frame.drop(columns=datasets.SCHOOL)
+        parts = {int(pk): rows.iloc[index] for pk, index in frame.groupby(datasets.SCHOOL, sort=False).indices.items()}
+        empty = rows.iloc[:0]
+        return {pk: parts.get(pk, empty).reset_index(drop=True) for pk in self.contexts}
 
 
 @dataclass
@@ -117,81 +216,118 @@ def build(kind: str, ctx: ReportContext) -> Report:
 
 
 # --- The reports -------------------------------------------------------------------------------
+# Each report is computed for the context's whole batch (``*_rows`` functions: a frame led by
+# school_id) and the school's slice is returned; a governor's suppression is row by row.
+
+SCHOOL = datasets.SCHOOL
 
 
-def _expected_progress_rows(ctx: ReportContext) -> pd.DataFrame:
-    if ctx._ep_rows is None:
-        ctx._ep_rows = _compute_expected_progress_rows(ctx)
-    return ctx._ep_rows
+def _expected_progress_rows(batch: ReportBatch) -> pd.DataFrame:
+    """Expected-progress rows of every school: they feed three reports, so a batch computes them once."""
+    return batch._once("expected_progress_rows", lambda: _compute_expected_progress_rows(batch))
 
 
-def _compute_expected_progress_rows(ctx: ReportContext) -> pd.DataFrame:
-    base = datasets.baselines(ctx.school, ctx.scheme, ctx.subjects)
-    ctx.progress(20, "Baselines read")
-    selected = metrics.select_baselines(base, ctx.term.index)
-    current = datasets.teacher_assessments(ctx.school, ctx.scheme, [ctx.term.index], ctx.subjects)
-    groups = datasets.pupil_groups(ctx.school, ctx.term.end)
-    current = current[["pupil_id", "upn", "subject", "result", "points"]].merge(
-        groups.drop(columns=["upn"]), on="pupil_id", how="left"
+def _compute_expected_progress_rows(batch: ReportBatch) -> pd.DataFrame:
+    base = batch.baselines()
+    batch.progress(20, "Baselines read")
+    selected = metrics.select_baselines(base, batch.term_index)
+    current = batch.assessments()
+    current = current[current["term_index"] == batch.term_index]
+    if batch.subjects:
+        current = current[current["subject"].isin(batch.subjects)]
+    groups = batch.pupil_groups()
+    current = current[[SCHOOL, "pupil_id", "upn", "subject", "result", "points"]].merge(
+        groups.drop(columns=[SCHOOL, "upn"]), on="pupil_id", how="left"
     )
-    ctx.progress(50, "Assessments read")
-    spans = metrics.progress_spans(ctx.school.ks2_span)
-    return metrics.expected_progress(selected, current, ctx.term.index, spans)
+    batch.progress(50, "Assessments read")
+    # Pupil ids are unique across schools, so only the progress spans (the school's KS2 choice) differ.
+    spans = {pk: ctx.school.ks2_span for pk, ctx in batch.contexts.items()}
+    if len(set(spans.values())) == 1:
+        return metrics.expected_progress(selected, current, batch.term_index, metrics.progress_spans(*set(spans.values())))
+    parts = []
+    for ks2_span in sorted(set(spans.values())):
+        schools = [pk for pk, span in spans.items() if span == ks2_span]
+        part = current[current[SCHOOL].isin(schools)]
+        parts.append(metrics.expected_progress(selected, part, batch.term_index, metrics.progress_spans(ks2_span)))
+    # Within each school the rows keep the order expected_progress gives (upn, then subject).
+    return pd.concat(parts, ignore_index=True).sort_values(SCHOOL, kind="mergesort", ignore_index=True)
+
+
+def _slice(ctx: ReportContext, kind: str, compute: Callable[[ReportBatch], pd.DataFrame]) -> pd.DataFrame:
+    return ctx.batch.report(kind, compute)[ctx.school.pk]
+
+
+def _expected_progress_report(batch: ReportBatch) -> pd.DataFrame:
+    return _expected_progress_rows(batch)[[SCHOOL] + metrics.EXPECTED_PROGRESS_COLUMNS]
 
 
 @register("expected-progress")
 def expected_progress(ctx: ReportContext) -> pd.DataFrame:
-    return _expected_progress_rows(ctx)[metrics.EXPECTED_PROGRESS_COLUMNS]
+    return _slice(ctx, "expected-progress", _expected_progress_report)
+
+
+def _starting_points_report(batch: ReportBatch) -> pd.DataFrame:
+    table = metrics.starting_points(_expected_progress_rows(batch), by=[SCHOOL])
+    if batch.governor:
+        table = metrics.suppress_small(table, "n", ["pct_expected", "pct_more_than_expected"])
+    return table
 
 
 @register("starting-points")
 def starting_points(ctx: ReportContext) -> pd.DataFrame:
-    table = metrics.starting_points(_expected_progress_rows(ctx))[metrics.STARTING_POINTS_COLUMNS]
-    if ctx.governor:
-        table = metrics.suppress_small(table, "n", ["pct_expected", "pct_more_than_expected"])
+    return _slice(ctx, "starting-points", _starting_points_report)
+
+
+def _value_added_report(batch: ReportBatch) -> pd.DataFrame:
+    frame = _expected_progress_rows(batch).rename(columns={"current_points": "outcome_points"})
+    batch.progress(70, "Value added computed")
+    table = metrics.value_added(frame, by=[SCHOOL])
+    if batch.governor:
+        table = metrics.suppress_small(table, "n", metrics.SUPPRESSED_VALUE_COLUMNS["value-added"])
     return table
 
 
 @register("value-added")
 def value_added(ctx: ReportContext) -> pd.DataFrame:
-    ep = _expected_progress_rows(ctx)
-    frame = ep.rename(columns={"current_points": "outcome_points"})
-    ctx.progress(70, "Value added computed")
-    table = metrics.value_added(frame)[metrics.VALUE_ADDED_COLUMNS]
-    if ctx.governor:
-        table = metrics.suppress_small(table, "n")
-    return table
+    return _slice(ctx, "value-added", _value_added_report)
+
+
+def _intervention_impact_report(batch: ReportBatch) -> pd.DataFrame:
+    enrolments = batch.enrolments()
+    tests = batch.reading_tests()
+    batch.progress(40, "Enrolments and tests read")
+    prepost = metrics.select_pre_post(enrolments, tests, by=[SCHOOL])
+    return metrics.ratio_gains(prepost)[[SCHOOL] + metrics.INTERVENTION_IMPACT_COLUMNS]
 
 
 @register("intervention-impact")
 def intervention_impact(ctx: ReportContext) -> pd.DataFrame:
-    enrolments = datasets.enrolments_ended_by(ctx.school, ctx.term.end)
-    tests = datasets.reading_tests(ctx.school)
-    ctx.progress(40, "Enrolments and tests read")
-    prepost = metrics.select_pre_post(enrolments, tests)
-    return metrics.ratio_gains(prepost)[metrics.INTERVENTION_IMPACT_COLUMNS]
+    return _slice(ctx, "intervention-impact", _intervention_impact_report)
+
+
+def _no_gain_but_semh_report(batch: ReportBatch) -> pd.DataFrame:
+    assessments = batch.assessments()
+    measures = batch.semh_measures()
+    batch.progress(50, "Assessments and measures read")
+    table = metrics.no_gain_but_semh(assessments, measures, batch.term_index, subjects=batch.core_subjects(), by=[SCHOOL])
+    return table[[SCHOOL, "upn", "subjects_without_gain", "improved_measures"]]
 
 
 @register("no-gain-but-semh")
 def no_gain_but_semh(ctx: ReportContext) -> pd.DataFrame:
-    terms = [ctx.term.index - 1, ctx.term.index]
-    assessments = datasets.teacher_assessments(ctx.school, ctx.scheme, terms)
-    measures = datasets.semh_measures(ctx.school, terms)
-    ctx.progress(50, "Assessments and measures read")
-    core = datasets.core_subject_names()
-    table = metrics.no_gain_but_semh(assessments, measures, ctx.term.index, subjects=core)
-    return table[["upn", "subjects_without_gain", "improved_measures"]]
+    return _slice(ctx, "no-gain-but-semh", _no_gain_but_semh_report)
+
+
+def _register_summary_report(batch: ReportBatch) -> pd.DataFrame:
+    table = metrics.register_summary(batch.register_this_year(), batch.register_last_year(), by=[SCHOOL])
+    if batch.governor:
+        table = metrics.suppress_small(table, ["this_year", "previous_year"], ["change"])
+    return table
 
 
 @register("register-summary")
 def register_summary(ctx: ReportContext) -> pd.DataFrame:
-    this_year = datasets.register_entries_on(ctx.school, ctx.term.end)
-    last = datasets.report_term(ctx.school, ctx.term.academic_year - 1, ctx.term.term)
-    previous = datasets.register_entries_on(ctx.school, last.end)
-    table = metrics.register_summary(this_year, previous)
-    if ctx.governor:
-        table = metrics.suppress_small(table, ["this_year", "previous_year"], ["change"])
-    return table
+    return _slice(ctx, "register-summary", _register_summary_report)
 
 
 def context_for(
@@ -208,3 +344,20 @@ def context_for(
     if progress:
         ctx.progress = progress
     return ctx
+
+
+def contexts_for(
+    *, schools: list[School], academic_year: int, term: str, subject: str | None = None, governor: bool = False,
+) -> list[ReportContext]:
+    """Contexts of several schools sharing one batch, in a fixed number of queries whatever their number."""
+    terms = datasets.report_terms([s.pk for s in schools], academic_year, term)
+    schemes = datasets.points_schemes(schools)
+    subjects = datasets.subject_names(subject)
+    contexts = [
+        ReportContext(school=school, term=terms[school.pk], scheme=schemes[school.pk], subjects=subjects, governor=governor)
+        for school in schools
+    ]
+    batch = ReportBatch(contexts)
+    for ctx in contexts:
+        ctx.batch = batch
+    return contexts

@@ -57,6 +57,12 @@ Input frame contracts (extra columns are allowed unless said otherwise)
     pupil_id, provision (N/K/E or historic A/P/S), primary_need (str or None): one row per pupil
     on the register at the census date of the year (the entry open on that day).
 
+Several schools at once: the functions taking ``by`` (key columns such as ``school_id``) compute
+each part of the frame on its own, with those columns first among the group and sort keys and first
+in the output; each part's rows are exactly what the function returns for that part alone (the same
+rows in the same order, so the same floating-point sums). Pupil, enrolment and intervention ids are
+unique across schools, so functions keyed by them need no ``by``.
+
 Output contracts are the ``*_COLUMNS`` constants below plus extra columns documented on each
 function; callers select the report columns with ``df[EXPECTED_PROGRESS_COLUMNS]`` and so on.
 Figures are computed unrounded; :func:`round_for_output` rounds floats half away from zero to
@@ -381,21 +387,23 @@ def expected_progress(
     return df.reset_index(drop=True)
 
 
-def starting_points(ep: pd.DataFrame) -> pd.DataFrame:
+def starting_points(ep: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     """Starting-points table from :func:`expected_progress` output (DOMAIN 9.5).
 
     One row per subject and baseline result: n pupils, pct_expected = % whose status is
     ``expected`` or ``exceeding``, pct_more_than_expected = % ``exceeding`` (0-100, unrounded).
     Ordered by subject, then up the ladder (baseline points, then the result's text, so ``4``
-    and ``4b``, both 27 points, stay separate rows). Columns :data:`STARTING_POINTS_COLUMNS`.
+    and ``4b``, both 27 points, stay separate rows). Columns :data:`STARTING_POINTS_COLUMNS`
+    (after the ``by`` columns).
     """
-    _require(ep, ["subject", "baseline_result", "baseline_points", "status"], "expected-progress")
+    by = list(by)
+    _require(ep, by + ["subject", "baseline_result", "baseline_points", "status"], "expected-progress")
     df = ep.assign(
         _met=ep["status"].isin([STATUS_EXPECTED, STATUS_EXCEEDING]).astype("float64"),
         _more=(ep["status"] == STATUS_EXCEEDING).astype("float64"),
     )
     out = (
-        df.groupby(["subject", "baseline_result"], sort=False)
+        df.groupby(by + ["subject", "baseline_result"], sort=False)
         .agg(
             n=("status", "size"),
             _points=("baseline_points", "min"),
@@ -408,8 +416,8 @@ def starting_points(ep: pd.DataFrame) -> pd.DataFrame:
     out["pct_expected"] = out["pct_expected"] * 100.0
     out["pct_more_than_expected"] = out["pct_more_than_expected"] * 100.0
     out["n"] = out["n"].astype("int64")
-    out = out.sort_values(["subject", "_points", "starting_point"], kind="mergesort")
-    return out[STARTING_POINTS_COLUMNS].reset_index(drop=True)
+    out = out.sort_values(by + ["subject", "_points", "starting_point"], kind="mergesort")
+    return out[by + STARTING_POINTS_COLUMNS].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -417,7 +425,7 @@ def starting_points(ep: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 
-def pupil_value_added(frame: pd.DataFrame) -> pd.DataFrame:
+def pupil_value_added(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     """Pupil-level value added (for charts and for :func:`value_added`).
 
     Reference cohort: same subject and same baseline_term_index. Expected outcome: the mean
@@ -431,13 +439,14 @@ def pupil_value_added(frame: pd.DataFrame) -> pd.DataFrame:
     Returns the input columns plus cohort_n, pag_n, method (``pag`` | ``line``),
     expected_outcome and va (outcome - expected), in the input's order.
     """
-    _require(frame, ["pupil_id", "subject", "baseline_term_index", "baseline_points", "outcome_points"], "value-added")
+    by = list(by)
+    _require(frame, by + ["pupil_id", "subject", "baseline_term_index", "baseline_points", "outcome_points"], "value-added")
     df = frame.copy()
     df["baseline_points"] = _as_float(df["baseline_points"])
     df["outcome_points"] = _as_float(df["outcome_points"])
     df = df[df["baseline_points"].notna() & df["outcome_points"].notna()].copy()
 
-    cohort_keys = [df["subject"], df["baseline_term_index"]]
+    cohort_keys = [df[key] for key in by] + [df["subject"], df["baseline_term_index"]]
     pag_keys = cohort_keys + [df["baseline_points"].round(6)]
     x = df["baseline_points"]
     y = df["outcome_points"]
@@ -465,7 +474,9 @@ def pupil_value_added(frame: pd.DataFrame) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def value_added(frame: pd.DataFrame, groups: Sequence[str] = VALUE_ADDED_GROUPS) -> pd.DataFrame:
+def value_added(
+    frame: pd.DataFrame, groups: Sequence[str] = VALUE_ADDED_GROUPS, by: Sequence[str] = ()
+) -> pd.DataFrame:
     """Value added per subject and group (DOMAIN 9.6, DESIGN value-added report).
 
     ``frame`` as for :func:`pupil_value_added` with one bool column per group other than
@@ -477,9 +488,10 @@ def value_added(frame: pd.DataFrame, groups: Sequence[str] = VALUE_ADDED_GROUPS)
 
     Choices: a group with no members gets no row; a subject with one pupil has s undefined, so
     its CI is NaN and its significance ``in line``. Rows ordered by subject, then ``groups``.
-    Columns :data:`VALUE_ADDED_COLUMNS` (unrounded; n int64).
+    Columns :data:`VALUE_ADDED_COLUMNS` (unrounded; n int64), after the ``by`` columns.
     """
-    pupils = pupil_value_added(frame)
+    by = list(by)
+    pupils = pupil_value_added(frame, by)
     flag_groups = [g for g in groups if g != "all"]
     _require(pupils, flag_groups, "value-added")
     membership = pd.DataFrame(
@@ -488,14 +500,14 @@ def value_added(frame: pd.DataFrame, groups: Sequence[str] = VALUE_ADDED_GROUPS)
     )
     if "all" in groups:
         membership["all"] = True
-    long = pd.concat([pupils[["subject", "va"]], membership[list(groups)]], axis=1).melt(
-        id_vars=["subject", "va"], value_vars=list(groups), var_name="group", value_name="member"
+    long = pd.concat([pupils[by + ["subject", "va"]], membership[list(groups)]], axis=1).melt(
+        id_vars=by + ["subject", "va"], value_vars=list(groups), var_name="group", value_name="member"
     )
     long = long[long["member"].astype(bool)]
-    out = long.groupby(["subject", "group"], sort=False)["va"].agg(n="size", va="mean").reset_index()
+    out = long.groupby(by + ["subject", "group"], sort=False)["va"].agg(n="size", va="mean").reset_index()
 
-    sd = pupils.groupby("subject")["va"].std(ddof=1)
-    s = out["subject"].map(sd).astype("float64")
+    sd = pupils.groupby(by + ["subject"])["va"].std(ddof=1).rename("_sd").reset_index()
+    s = out[by + ["subject"]].merge(sd, on=by + ["subject"], how="left")["_sd"].astype("float64").to_numpy()
     n = out["n"].astype("int64")
     half_width = Z_95 * s / np.sqrt(n)
     out["n"] = n
@@ -508,8 +520,8 @@ def value_added(frame: pd.DataFrame, groups: Sequence[str] = VALUE_ADDED_GROUPS)
         default=SIGNIFICANCE_IN_LINE,
     )
     out["_order"] = out["group"].map({g: i for i, g in enumerate(groups)})
-    out = out.sort_values(["subject", "_order"], kind="mergesort")
-    return out[VALUE_ADDED_COLUMNS].reset_index(drop=True)
+    out = out.sort_values(by + ["subject", "_order"], kind="mergesort")
+    return out[by + VALUE_ADDED_COLUMNS].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -517,7 +529,7 @@ def value_added(frame: pd.DataFrame, groups: Sequence[str] = VALUE_ADDED_GROUPS)
 # --------------------------------------------------------------------------------------------
 
 
-def select_pre_post(enrolments: pd.DataFrame, tests: pd.DataFrame) -> pd.DataFrame:
+def select_pre_post(enrolments: pd.DataFrame, tests: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     """Pre- and post-test of each ended enrolment and measure (DOMAIN 9.7).
 
     pre = the last test of the enrolment's measure dated on or before start + 14 days;
@@ -527,14 +539,16 @@ def select_pre_post(enrolments: pd.DataFrame, tests: pd.DataFrame) -> pd.DataFra
     Returns every enrolment column plus pre, post (int64 months), pre_date, post_date
     (datetime64) and, when ``tests`` has standardised_score, pre_score and post_score (the
     standardised scores recorded with those same two tests; NaN when not recorded). Sorted by
-    enrolment_id then measure.
+    enrolment_id then measure. With ``by``, an enrolment is matched only with tests of its own part
+    (for schools: a pupil's tests at another school are not that school's).
     """
+    by = list(by)
     _require(
         enrolments,
-        ["enrolment_id", "pupil_id", "upn", "programme", "measure", "start_date", "end_date"],
+        by + ["enrolment_id", "pupil_id", "upn", "programme", "measure", "start_date", "end_date"],
         "enrolments",
     )
-    _require(tests, ["pupil_id", "measure", "tested_on", "months"], "tests")
+    _require(tests, by + ["pupil_id", "measure", "tested_on", "months"], "tests")
     keys = ["enrolment_id", "measure"]
     if enrolments.duplicated(keys).any():
         raise ValueError("enrolments must have one row per enrolment_id and measure")
@@ -545,7 +559,7 @@ def select_pre_post(enrolments: pd.DataFrame, tests: pd.DataFrame) -> pd.DataFra
     enr["end_date"] = pd.to_datetime(enr["end_date"])
     enr = enr[enr["end_date"].notna()]
 
-    test_cols = ["pupil_id", "measure", "tested_on", "months"] + (["standardised_score"] if with_scores else [])
+    test_cols = by + ["pupil_id", "measure", "tested_on", "months"] + (["standardised_score"] if with_scores else [])
     tst = tests[test_cols].copy()
     tst["tested_on"] = pd.to_datetime(tst["tested_on"])
     tst["months"] = pd.to_numeric(tst["months"])
@@ -554,7 +568,9 @@ def select_pre_post(enrolments: pd.DataFrame, tests: pd.DataFrame) -> pd.DataFra
         tst["standardised_score"] = np.nan
 
     window = pd.Timedelta(days=TEST_WINDOW_DAYS)
-    pairs = enr[keys + ["pupil_id", "start_date", "end_date"]].merge(tst, on=["pupil_id", "measure"], how="inner")
+    pairs = enr[keys + by + ["pupil_id", "start_date", "end_date"]].merge(
+        tst, on=by + ["pupil_id", "measure"], how="inner"
+    )
 
     pre = pairs[pairs["tested_on"] <= pairs["start_date"] + window]
     pre = pre.sort_values(keys + ["tested_on"], kind="mergesort").groupby(keys, sort=False).tail(1)
@@ -775,6 +791,7 @@ def no_gain_but_semh(
     measures: pd.DataFrame,
     report_term_index: int,
     subjects: Sequence[str] = ("English", "Maths"),
+    by: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Pupils with no gain in English or maths this term whose SEMH or qualitative measures improved.
 
@@ -786,11 +803,12 @@ def no_gain_but_semh(
 
     One row per pupil with both: pupil_id, upn, subjects_without_gain (``"English; Maths"``),
     improved_measures (``"SDQ total 18 -> 14; engagement 2 -> 3"``, measures in alphabetical
-    order, case-insensitive). Sorted by upn.
+    order, case-insensitive). Sorted by upn (after the ``by`` columns, taken from ``assessments``).
     """
-    _require(assessments, ["pupil_id", "upn", "subject", "term_index", "points"], "assessments")
+    by = list(by)
+    _require(assessments, by + ["pupil_id", "upn", "subject", "term_index", "points"], "assessments")
     _require(measures, ["pupil_id", "measure", "term_index", "value", "higher_is_better"], "measures")
-    columns = ["pupil_id", "upn", "subjects_without_gain", "improved_measures"]
+    columns = by + ["pupil_id", "upn", "subjects_without_gain", "improved_measures"]
     this_term, last_term = report_term_index, report_term_index - 1
     wanted = {s.casefold() for s in subjects}
 
@@ -801,14 +819,16 @@ def no_gain_but_semh(
     a = a[a["points"].notna()]
     if a.duplicated(["pupil_id", "subject", "term_index"]).any():
         raise ValueError("assessments must have at most one row per pupil, subject and term")
-    now = a[a["term_index"] == this_term][["pupil_id", "upn", "subject", "points"]]
+    now = a[a["term_index"] == this_term][by + ["pupil_id", "upn", "subject", "points"]]
     before = a[a["term_index"] == last_term][["pupil_id", "subject", "points"]]
     paired = now.merge(before, on=["pupil_id", "subject"], suffixes=("", "_before"))
     stalled = paired[paired["points"] - paired["points_before"] <= TOLERANCE]
     stalled = stalled.sort_values(["pupil_id", "subject"], kind="mergesort")
-    no_gain = stalled.groupby("pupil_id", sort=False).agg(
+    no_gain = stalled.groupby(by + ["pupil_id"], sort=False).agg(
         upn=("upn", "first"), subjects_without_gain=("subject", "; ".join)
     )
+    if by:
+        no_gain = no_gain.reset_index(level=by)
 
     m = measures[measures["term_index"].isin([this_term, last_term])].copy()
     m["value"] = _as_float(m["value"])
@@ -835,8 +855,10 @@ def no_gain_but_semh(
 
     out = no_gain.join(improved_text, how="inner").reset_index()
     if out.empty:
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "pupil_id" else "str") for c in columns})
-    return out[columns].sort_values("upn", kind="mergesort").reset_index(drop=True)
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "pupil_id" else "str") for c in columns}).astype(
+            {key: assessments[key].dtype for key in by}
+        )
+    return out[columns].sort_values(by + ["upn"], kind="mergesort").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -844,7 +866,7 @@ def no_gain_but_semh(
 # --------------------------------------------------------------------------------------------
 
 
-def register_summary(entries_this: pd.DataFrame, entries_prev: pd.DataFrame) -> pd.DataFrame:
+def register_summary(entries_this: pd.DataFrame, entries_prev: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     """Pupils on the register by provision and by primary need, this year against last year.
 
     Each frame: one row per pupil (pupil_id, provision, primary_need), as at the year's census
@@ -855,22 +877,24 @@ def register_summary(entries_this: pd.DataFrame, entries_prev: pd.DataFrame) -> 
     change (= this_year - previous_year), all int64; every code present in either year, zeros
     filled. Order: provision K, E, N, A, P, S; needs in the census order (SPLD, MLD, SLD, PMLD,
     SEMH, BESD, SLCN, HI, VI, MSI, PD, ASD, OTH, NSA); other codes alphabetically after them;
-    ``not recorded`` last.
+    ``not recorded`` last. With ``by``, each part's codes are those present in that part.
     """
+    by = list(by)
     for frame, name in ((entries_this, "register (this year)"), (entries_prev, "register (previous year)")):
-        _require(frame, ["pupil_id", "provision", "primary_need"], name)
+        _require(frame, by + ["pupil_id", "provision", "primary_need"], name)
 
     def long(entries: pd.DataFrame, year: str) -> pd.DataFrame:
-        provision = pd.DataFrame({"dimension": "provision", "code": entries["provision"].astype(str)})
+        keys = {key: entries[key] for key in by}
+        provision = pd.DataFrame({**keys, "dimension": "provision", "code": entries["provision"].astype(str)})
         sen = entries[entries["provision"] != "N"]
         need = sen["primary_need"].astype("object").where(
             sen["primary_need"].notna() & (sen["primary_need"].astype(str).str.strip() != ""), NEED_NOT_RECORDED
         )
-        needs = pd.DataFrame({"dimension": "primary_need", "code": need.astype(str)})
+        needs = pd.DataFrame({**{key: sen[key] for key in by}, "dimension": "primary_need", "code": need.astype(str)})
         return pd.concat([provision, needs], ignore_index=True).assign(year=year)
 
     both = pd.concat([long(entries_this, "this_year"), long(entries_prev, "previous_year")], ignore_index=True)
-    counts = both.groupby(["dimension", "code", "year"]).size().unstack("year", fill_value=0)
+    counts = both.groupby(by + ["dimension", "code", "year"]).size().unstack("year", fill_value=0)
     counts = counts.reindex(columns=["this_year", "previous_year"], fill_value=0).reset_index()
     counts["this_year"] = counts["this_year"].astype("int64")
     counts["previous_year"] = counts["previous_year"].astype("int64")
@@ -883,8 +907,8 @@ def register_summary(entries_this: pd.DataFrame, entries_prev: pd.DataFrame) -> 
     counts["_last"] = (counts["code"] == NEED_NOT_RECORDED).astype(int)
     counts["_known"] = known.isna().astype(int)
     counts["_rank"] = known.fillna(0)
-    counts = counts.sort_values(["_dim", "_last", "_known", "_rank", "code"], kind="mergesort")
-    return counts[["dimension", "code", "this_year", "previous_year", "change"]].reset_index(drop=True)
+    counts = counts.sort_values(by + ["_dim", "_last", "_known", "_rank", "code"], kind="mergesort")
+    return counts[by + ["dimension", "code", "this_year", "previous_year", "change"]].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------

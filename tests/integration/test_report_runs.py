@@ -184,8 +184,8 @@ def test_a_pack_reads_the_assessments_once_for_the_three_reports_built_on_expect
     settings.MEDIA_ROOT = tmp_path
     school, _ = build_report_school()
     calls = []
-    real = datasets.baselines
-    monkeypatch.setattr(datasets, "baselines", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = datasets.baselines_of
+    monkeypatch.setattr(datasets, "baselines_of", lambda *a, **k: calls.append(1) or real(*a, **k))
     monkeypatch.setattr(packs, "render_pdf", lambda **kwargs: b"%PDF-test")
     packs.build_pack(school=school, academic_year=2025, term="summer")
     # expected-progress, starting-points and value-added share one read of the baselines
