@@ -225,13 +225,16 @@ def register_entries_of(days: Mapping[int, date]) -> pd.DataFrame:
     return df[[SCHOOL, "pupil_id", "provision", "primary_need"]].reset_index(drop=True)
 
 
-def pupil_groups_of(days: Mapping[int, date]) -> pd.DataFrame:
-    """One row per pupil: upn and the value-added group flags, SEN status as on the school's day."""
+def pupil_groups_of(days: Mapping[int, date], register: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per pupil: upn and the value-added group flags, SEN status as on the school's day.
+
+    ``register``: :func:`register_entries_of` for the same days, when it has been read already.
+    """
     pupils = _frame(
         Pupil.objects.filter(school_id__in=list(days)).order_by().values_list("school_id", "id", "upn", "pupil_premium"),
         [SCHOOL, "pupil_id", "upn", "pupil_premium"],
     )
-    provision = register_entries_of(days)[["pupil_id", "provision"]]
+    provision = (register_entries_of(days) if register is None else register)[["pupil_id", "provision"]]
     df = pupils.merge(provision, on="pupil_id", how="left")
     df["provision"] = df["provision"].fillna("N")
     df["pupil_premium"] = df["pupil_premium"].astype(bool)

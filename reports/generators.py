@@ -95,7 +95,7 @@ class ReportBatch:
         return self._once("assessments", lambda: datasets.teacher_assessments_of(self.schemes, terms))
 
     def pupil_groups(self) -> pd.DataFrame:
-        return self._once("pupil_groups", lambda: datasets.pupil_groups_of(self.term_ends))
+        return self._once("pupil_groups", lambda: datasets.pupil_groups_of(self.term_ends, self.register_this_year()))
 
     def register_this_year(self) -> pd.DataFrame:
         return self._once("register", lambda: datasets.register_entries_of(self.term_ends))
