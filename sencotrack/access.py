@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from pupils.models import Membership, Pupil, Role
+from sencotrack import freshness
 
 SESSION_KEY = "membership_id"
 
@@ -26,12 +27,21 @@ def current_membership(request: HttpRequest) -> Membership | None:
         return request._membership_cache
     membership = None
     if request.user.is_authenticated:
-        memberships = Membership.objects.filter(user=request.user).select_related("school")
         chosen = request.session.get(SESSION_KEY)
-        if chosen:
-            membership = memberships.filter(pk=chosen).first()
-        if membership is None:
-            membership = memberships.order_by("pk").first()
+        # Read on every page: cached under the person's version, which moves on when their
+        # memberships (or any school's settings) change.
+        version = freshness.person_token(request.user.pk)
+        key = version and f"person:membership:{request.user.pk}:{chosen}:{version}"
+        found = freshness.get_page(key)
+        if found is not None:
+            membership = found or None  # False: cached "no membership"
+        else:
+            memberships = Membership.objects.filter(user=request.user).select_related("school")
+            if chosen:
+                membership = memberships.filter(pk=chosen).first()
+            if membership is None:
+                membership = memberships.order_by("pk").first()
+            freshness.set_page(key, membership or False)
     request._membership_cache = membership
     return membership
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from axes.backends import AxesStandaloneBackend
+from django.contrib.auth.backends import ModelBackend
 from axes.helpers import get_client_username, get_cool_off
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+
+from sencotrack import freshness
 
 
 class LoginThrottleBackend(AxesStandaloneBackend):
@@ -29,6 +32,27 @@ class LoginThrottleBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+class CachedUserBackend(ModelBackend):
+    """Django's password backend, with the signed-in person read from the cache on each request.
+
+    Every page of a signed-in person reads their user row; the cache holds it under the person's
+    version (``freshness.person_token``), which moves on with any save or delete of the user
+    (a new password, deactivation) and of their memberships. Django still checks the session's
+    password hash and ``is_active`` against what is returned.
+    """
+
+    def get_user(self, user_id):
+        version = freshness.person_token(user_id)
+        key = version and f"person:user:{user_id}:{version}"
+        user = freshness.get_page(key)
+        if user is None:
+            user = super().get_user(user_id)
+            if user is not None:
+                freshness.set_page(key, user)
+            return user
+        return user if self.user_can_authenticate(user) else None
 
 
 def _minutes(delta: timedelta) -> int:

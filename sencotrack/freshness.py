@@ -311,10 +311,54 @@ def on_m2m(sender, instance, action, model, pk_set, **kwargs):
 
 
 def on_user_save(sender, instance, update_fields=None, **kwargs):
-    """A person's name shows on pages (comments, staff); signing in only stamps last_login."""
+    """A person's cached sign-in moves on with any change (password, active); their name shows on
+    pages (comments, staff), so other changes move the epoch on too. Signing in stamps only
+    last_login, which no page shows."""
+    touch_person(instance.pk)
     if update_fields is not None and set(update_fields) <= {"last_login"}:
         return
     touch(everything=True)
+
+
+def on_user_delete(sender, instance, **kwargs):
+    touch_person(instance.pk)
+    touch(everything=True)
+
+
+def on_membership_change(sender, instance, **kwargs):
+    touch_person(instance.user_id)
+
+
+def on_school_save(sender, instance, raw=False, **kwargs):
+    """A school's settings (points scheme, KS2 span, name) travel with cached memberships."""
+    if not raw:
+        touch(everything=True)
+
+
+# --- A person's sign-in (sencotrack.auth, sencotrack.access) -------------------------------------------
+
+
+def _person_key(user_id) -> str:
+    return f"fresh:person:{user_id}"
+
+
+def person_token(user_id) -> str | None:
+    """Changes when the person, their memberships or any school's settings change (or the epoch)."""
+    keys = [EPOCH_KEY, _person_key(user_id)]
+    try:
+        found = cache.get_many(keys)
+        return ".".join(str(found[k]) if k in found else str(_start(k)) for k in keys)
+    except Exception:  # noqa: BLE001
+        logger.warning("cache unreachable: sign-in read from the database", exc_info=True)
+        return None
+
+
+def touch_person(user_id) -> None:
+    if user_id is None:
+        return
+    key = _person_key(user_id)
+    _bump([key])
+    transaction.on_commit(lambda: _bump([key]))
 
 
 def connect() -> None:
@@ -329,4 +373,8 @@ def connect() -> None:
                 through = field.remote_field.through
                 m2m_changed.connect(on_m2m, sender=through, dispatch_uid=f"fresh-m2m-{through._meta.label}")
     post_save.connect(on_user_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="fresh-user-save")
+    post_delete.connect(on_user_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="fresh-user-delete")
+    for name, event in (("save", post_save), ("delete", post_delete)):
+        event.connect(on_membership_change, sender="pupils.Membership", dispatch_uid=f"fresh-membership-{name}")
+    post_save.connect(on_school_save, sender="pupils.School", dispatch_uid="fresh-school-save")
     post_migrate.connect(new_epoch, dispatch_uid="fresh-migrate")

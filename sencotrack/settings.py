@@ -171,7 +171,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # username + address before the password is even checked.
 AUTHENTICATION_BACKENDS = [
     "sencotrack.auth.LoginThrottleBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the signed-in person from the cache (sencotrack/auth.py).
+    "sencotrack.auth.CachedUserBackend",
 ]
 
 LOGIN_URL = "login"
@@ -247,6 +248,13 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Security ----------------------------------------------------------------------------
+# Sessions are read from the cache and written through to the database: one round trip to Redis
+# per request rather than a query (sencotrack/sessions.py: the database alone answers while Redis
+# is down); in embedded mode, with a per-process cache, from the database.
+SESSION_ENGINE = (
+    "sencotrack.sessions" if CACHES["default"]["BACKEND"].endswith("RedisCache")
+    else "django.contrib.sessions.backends.db"
+)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60, minimum=300)
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie

@@ -126,3 +126,49 @@ def test_pages_and_writes_work_while_the_cache_is_down(client, personas, english
         response = client.get(reverse("pupils:detail", args=[personas.pupil.public_id]))
         assert response.status_code == 200
         assert personas.pupil.full_name in response.content.decode()
+
+
+# --- The signed-in person, read from the cache ---------------------------------------------------------
+
+
+def test_a_deactivated_person_is_signed_out_at_their_next_page(client, personas):
+    client.force_login(personas.senco)
+    url = reverse("pupils:detail", args=[personas.pupil.public_id])
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200  # now from the cache
+    personas.senco.is_active = False
+    personas.senco.save()
+    assert client.get(url).status_code == 302  # to the sign-in page
+
+
+def test_a_new_password_signs_out_the_sessions_that_used_the_old_one(client, personas):
+    client.force_login(personas.senco)
+    url = reverse("pupils:detail", args=[personas.pupil.public_id])
+    assert client.get(url).status_code == 200
+    personas.senco.set_password("a-new-long-passphrase")
+    personas.senco.save()
+    assert client.get(url).status_code == 302
+
+
+def test_a_changed_role_applies_at_the_next_page(client, personas):
+    client.force_login(personas.senco)
+    url = reverse("pupils:detail", args=[personas.other_pupil.public_id])
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200
+    membership = personas.senco.memberships.get()
+    membership.role = "teacher"  # the other pupil is in none of this person's groups
+    membership.save()
+    assert client.get(url).status_code == 404
+    membership.delete()
+    assert client.get(url).status_code == 403
+
+
+def test_the_person_and_their_membership_are_read_once_then_cached(client, personas):
+    client.force_login(personas.senco)
+    url = reverse("pupils:detail", args=[personas.pupil.public_id])
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    tables = " ".join(q["sql"] for q in queries.captured_queries)
+    assert '"auth_user"' not in tables
+    assert '"pupils_membership"' not in tables
