@@ -114,7 +114,7 @@ def test_a_lost_counter_restarts_from_the_clock_not_from_zero(personas):
     assert int(again.split(".")[1]) > int(first.split(".")[1])
 
 
-UNREACHABLE = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+UNREACHABLE = {"default": {"BACKEND": "sencotrack.cache.RedisCache",
                            "LOCATION": "redis://127.0.0.1:1/0"}}
 
 
@@ -172,3 +172,10 @@ def test_the_person_and_their_membership_are_read_once_then_cached(client, perso
     tables = " ".join(q["sql"] for q in queries.captured_queries)
     assert '"auth_user"' not in tables
     assert '"pupils_membership"' not in tables
+
+
+def test_the_redis_cache_reuses_one_client_per_pool():
+    from sencotrack.cache import RedisCache
+
+    backend = RedisCache("redis://127.0.0.1:1/0", {})  # nothing connects until a command is sent
+    assert backend._cache.get_client() is backend._cache.get_client(write=True)
