@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from pupils.models import Role
 
@@ -62,8 +62,19 @@ ROLE_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
 
 def url_or_none(route: str, *args) -> str | None:
     """The URL of a route (with positional ``args``), or None while the route does not exist."""
+    if not args:  # every page's menu reverses the same few routes: memoised
+        return _route_url(get_urlconf(), get_script_prefix(), route)
     try:
-        return reverse(route, args=args or None)
+        return reverse(route, args=args)
+    except NoReverseMatch:
+        return None
+
+
+@lru_cache(maxsize=256)
+def _route_url(urlconf, prefix: str, route: str) -> str | None:
+    """Keyed on the URLconf and script prefix the URL would be reversed with (tests change them)."""
+    try:
+        return reverse(route, urlconf=urlconf)
     except NoReverseMatch:
         return None
 

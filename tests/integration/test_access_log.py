@@ -88,3 +88,16 @@ def test_a_refused_request_logs_nothing(client, personas):
         client.force_login(user)
         assert client.get(url).status_code in (403, 404)
     assert not AccessEvent.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_view_outside_any_transaction_is_logged_and_committed(client, personas):
+    """Real commits (not the test's rolled-back transaction): on PostgreSQL the log's own
+    transaction commits asynchronously; the row must be there, whole, for the next reader."""
+    client.force_login(personas.senco)
+    url = reverse("pupils:detail", args=[personas.pupil.public_id])
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200  # the second from the cached body: logged all the same
+    events = AccessEvent.objects.filter(pupil=personas.pupil, user=personas.senco, action="viewed")
+    assert events.count() == 2
+    assert {e.what for e in events} == {"pupil page"}
