@@ -1,14 +1,17 @@
 """The report worker's side of the benchmark, run by ``bench.run`` in a fresh child process.
 
 ``--mode timing``: the termly pack's computation (every report of ``reports.packs.PACK_REPORTS``,
-built exactly as ``reports.packs.build_pack`` builds them, without the CSV and PDF) for one school
-and for every school of the trust, against the floor: one raw SQL query that reads the same rows
-(pupils, baselines, the two terms of teacher assessments, register entries, enrolments, reading
-tests and the SEMH measures) into a DataFrame. Medians of a few repeats, floor and pack
-interleaved so both see the same cache. The CSV/JSON serialisation is timed apart.
+without the CSV and PDF) for one school, as ``reports.packs.build_pack`` computes it
+(``compute_pack_reports``), and for every school of the trust together, as the termly schedule
+computes the packs due for one term (``compute_trust_reports``), against the floor: one raw SQL
+query that reads the same rows (pupils, baselines, the two terms of teacher assessments, register
+entries, enrolments, reading tests and the SEMH measures) into a DataFrame. Medians of a few
+repeats, floor and pack interleaved so both see the same cache. Also, once: the trust computed
+school by school (each school's own pack in turn), checked to give identical reports. The CSV/JSON
+serialisation is timed apart.
 
-``--mode memory``: what a report worker holds at its peak: the pack computation for every
-school, then one real ``build_pack`` (CSVs and the WeasyPrint PDF, timed) for the largest school.
+``--mode memory``: what a report worker holds at its peak: every school's pack computed together
+(the whole trust in one batch), then one real ``build_pack`` (CSVs and the WeasyPrint PDF, timed) for the largest school.
 The peak is this process's own high-water mark, ``VmHWM`` in ``/proc/self/status``: on Linux
 ``ru_maxrss`` (``getrusage`` in the child, or ``os.wait4``/``RUSAGE_CHILDREN`` in the parent)
 starts from the parent's peak at the fork, so it would report the parent's size whenever that is
@@ -45,66 +48,25 @@ def _log(message: str) -> None:
 
 
 def compute_pack(school, academic_year: int, term: str) -> dict:
-    """The pack's reports for one school: the loop of ``reports.packs.build_pack``, minus files."""
-    from reports import generators
-    from reports.packs import PACK_REPORTS
+    """One school's pack reports, as ``reports.packs.build_pack`` computes them (minus the files)."""
+    from reports import generators, packs
 
-    reports = {}
-    for kind in PACK_REPORTS:
-        ctx = generators.context_for(school=school, academic_year=academic_year, term=term)
-        reports[kind] = generators.build(kind, ctx)
-    return reports
+    ctx = generators.context_for(school=school, academic_year=academic_year, term=term)
+    return {report.kind: report for report in packs.compute_pack_reports(ctx)}
 
 
-# What-if: every dataset read once per school's pack (the same generators, a memo in front of datasets).
-MEMO_DATASETS = ("baselines", "teacher_assessments", "pupil_groups", "register_entries_on", "enrolments_ended_by",
-                 "reading_tests", "semh_measures", "points_scheme", "report_term", "subject_names",
-                 "core_subject_names")
+def compute_trust(schools, academic_year: int, term: str) -> dict:
+    """Every school's pack reports computed together (``reports.packs.compute_trust_reports``)."""
+    from reports import packs
 
-
-def _key(value):
-    if isinstance(value, list):
-        return tuple(value)
-    try:
-        hash(value)
-    except TypeError:
-        return id(value)
-    return value
-
-
-def compute_pack_datasets_once(school, academic_year: int, term: str) -> dict:
-    """``compute_pack`` with each dataset read once for the pack: what caching them per pack would buy.
-
-    Measurement only: ``reports.datasets`` is wrapped for the duration of the call and restored.
-    Frames are copied out of the memo, so a report that changes its frame cannot affect another.
-    """
-    import pandas as pd
-
-    from reports import datasets
-
-    originals = {name: getattr(datasets, name) for name in MEMO_DATASETS}
-    memo: dict = {}
-
-    def wrap(name, fn):
-        def cached(*args, **kwargs):
-            key = (name, tuple(_key(a) for a in args), tuple(sorted((k, _key(v)) for k, v in kwargs.items())))
-            if key not in memo:
-                memo[key] = fn(*args, **kwargs)
-            value = memo[key]
-            return value.copy() if isinstance(value, pd.DataFrame) else value
-        return cached
-
-    for name, fn in originals.items():
-        setattr(datasets, name, wrap(name, fn))
-    try:
-        return compute_pack(school, academic_year, term)
-    finally:
-        for name, fn in originals.items():
-            setattr(datasets, name, fn)
+    together = packs.compute_trust_reports(schools, academic_year, term)
+    return {pk: {report.kind: report for report in reports} for pk, reports in together.items()}
 
 
 def same_reports(a: dict, b: dict) -> bool:
-    return a.keys() == b.keys() and all(a[k].frame.equals(b[k].frame) for k in a)
+    return a.keys() == b.keys() and all(
+        a[k].frame.equals(b[k].frame) and list(a[k].frame.dtypes) == list(b[k].frame.dtypes) for k in a
+    )
 
 
 def floor_sql() -> str:
@@ -278,6 +240,7 @@ def timing(args) -> dict:
         per_report[kind] = _median_time(build, args.repeats)[0]
     out["school"]["per_report_s"] = per_report
     _log(f"  one school: pack {out['school']['pack_s']:.3f}s, floor {out['school']['floor_s']:.3f}s")
+    compute_trust(schools, year, term)  # warm-up of the trust-wide reads
 
     trust_pack, trust_floor, trust_pack_cpu, trust_floor_cpu = [], [], [], []
     for _ in range(args.trust_repeats):
@@ -285,7 +248,7 @@ def timing(args) -> dict:
         trust_floor.append(t)
         trust_floor_cpu.append(cpu)
         floor_db_share = DB_SHARE[:]
-        t, cpu, _ = _measure(lambda: [compute_pack(s, year, term) for s in schools], 1)
+        t, cpu, together = _measure(lambda: compute_trust(schools, year, term), 1)
         trust_pack.append(t)
         trust_pack_cpu.append(cpu)
         pack_db_share = DB_SHARE[:]
@@ -295,20 +258,21 @@ def timing(args) -> dict:
     out["trust"].update(_cpu_figures(trust_pack_cpu, trust_floor_cpu))
     out["trust"]["pack_db_cpu_share"] = pack_db_share[0] if pack_db_share else None
     out["trust"]["floor_db_cpu_share"] = floor_db_share[0] if floor_db_share else None
+    with CaptureQueriesContext(connection) as queries:
+        compute_trust(schools, year, term)
+    out["trust"]["pack_queries"] = len(queries)
     _log(f"  whole trust: pack {out['trust']['pack_s']:.3f}s, floor {out['trust']['floor_s']:.3f}s"
          + (f" (CPU ratio {out['trust']['cpu_ratio']:.1f}x)" if out["trust"].get("cpu_ratio") else ""))
 
-    # What-if (not the product's figure): each dataset read once per pack.
-    once = compute_pack_datasets_once(one, year, term)
-    t, cpu, _ = _measure(lambda: [compute_pack_datasets_once(s, year, term) for s in schools], args.trust_repeats)
-    out["what_if_datasets_once"] = {
-        "trust_pack_s": t, "trust_ratio": t / out["trust"]["floor_s"], "same_reports": same_reports(once, reports),
-        "trust_pack_cpu_s": cpu,
-        "trust_cpu_ratio": cpu / out["trust"]["floor_cpu_s"] if cpu and out["trust"].get("floor_cpu_s") else None,
+    # For comparison (not the target's figure): the trust school by school, each school's pack alone.
+    t, cpu, alone = _measure(lambda: {s.pk: compute_pack(s, year, term) for s in schools}, 1)
+    out["trust"]["school_by_school"] = {
+        "pack_s": t, "ratio": t / out["trust"]["floor_s"], "pack_cpu_s": cpu,
+        "cpu_ratio": cpu / out["trust"]["floor_cpu_s"] if cpu and out["trust"].get("floor_cpu_s") else None,
+        "same_reports": all(same_reports(alone[pk], together[pk]) for pk in alone),
     }
-    _log(f"  what if each dataset were read once per pack: {t:.3f}s "
-         f"({out['what_if_datasets_once']['trust_ratio']:.1f}x the floor; same reports: "
-         f"{out['what_if_datasets_once']['same_reports']})")
+    _log(f"  the trust school by school: {t:.3f}s ({out['trust']['school_by_school']['ratio']:.1f}x the floor); "
+         f"same reports as computed together: {out['trust']['school_by_school']['same_reports']}")
 
     # Outside the ratio: the run's JSON result and the ZIP of CSVs.
     import io
@@ -334,8 +298,7 @@ def memory(args) -> dict:
 
     schools = list(School.objects.filter(trust_id=args.trust).order_by("pk"))
     started = time.perf_counter()
-    for school in schools:
-        compute_pack(school, args.academic_year, args.term)
+    compute_trust(schools, args.academic_year, args.term)
     out = {"schools": len(schools), "compute_s": time.perf_counter() - started,
            "after_compute_kib": peak_rss_kib(), "pdf_built": not args.no_pdf}
     if not args.no_pdf:
@@ -384,8 +347,7 @@ def main(argv: list[str] | None = None) -> None:
         schools = list(School.objects.filter(trust_id=args.trust).order_by("pk"))
         profiler = cProfile.Profile()
         profiler.enable()
-        for school in schools:
-            compute_pack(school, args.academic_year, args.term)
+        compute_trust(schools, args.academic_year, args.term)
         profiler.disable()
         with open(args.profile, "w") as handle:
             stats = pstats.Stats(profiler, stream=handle)

@@ -23,6 +23,22 @@ def build_report_run(self, run_id: int) -> str:
     return services.report_run_execute(run_id, worker=self.request.hostname or "in-process")
 
 
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+)
+def build_report_runs_together(self, run_ids: list[int]) -> dict[int, str]:
+    """Build termly packs of one term together (queued by the schedule). Each run is claimed and
+    stored on its own, so a redelivered or retried task skips the runs already done."""
+    return services.report_runs_execute_together(run_ids, worker=self.request.hostname or "in-process")
+
+
 @shared_task(acks_late=True)
 def queue_termly_packs() -> int:
     """Fired by beat: queue the packs of schools whose term has just ended (claimed once each)."""
