@@ -12,6 +12,7 @@ a suppressed row is drawn as the word "suppressed", never as a number.
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -123,12 +124,19 @@ def empty_figure(title: str, message: str) -> dict:
 # --- SENCo: cohort progress ------------------------------------------------------------------------
 
 
+NAMES_IN_HOVER = 6  # a marker standing for more results names this many pupils, then "and n more"
+
+
 def cohort_progress(rows, names: Mapping[str, str] | None = None, *, title: str = "Cohort progress") -> dict:
-    """Baseline points against current points, one marker per pupil and subject, coloured by status.
+    """Baseline points against current points, one marker per position and status, coloured by status.
 
     ``rows``: expected-progress rows (upn, subject, baseline_result, baseline_points, current_result,
     current_points, expected_points, status). ``names``: UPN -> pupil name for named pages; without
     it the hover text names nobody. Markers above the dashed line gained points.
+
+    Results on the same points (common: points go in steps) share one marker, sized by how many
+    results it stands for and saying so in its hover text, so a school of a thousand pupils draws a
+    few hundred markers that show where results gather, rather than thousands drawn over each other.
     """
     df = _frame(rows)
     if df.empty:
@@ -144,27 +152,56 @@ def cohort_progress(rows, names: Mapping[str, str] | None = None, *, title: str 
         part = df[df["status"] == status]
         if part.empty:
             continue
-        hover = []
+        groups: dict[tuple[float, float], list[dict]] = {}
         for row in part.to_dict("records"):
-            who = (names or {}).get(row["upn"], "") if names is not None else ""
-            head = f"{who}<br>" if who else ""
-            hover.append(
-                f"{head}{row['subject']}: {row['baseline_result']} to {row['current_result']}"
-                f"<br>{_fmt(row['baseline_points'])} to {_fmt(row['current_points'])} points"
-                f" (expected {_fmt(row.get('expected_points'))})<br>Status: {STATUS_LABELS[status].lower()}"
-            )
+            groups.setdefault((float(row["baseline_points"]), float(row["current_points"])), []).append(row)
         fig.add_trace(go.Scatter(
-            x=part["baseline_points"].astype(float).tolist(),
-            y=part["current_points"].astype(float).tolist(),
+            x=[x for x, _ in groups],
+            y=[y for _, y in groups],
             mode="markers",
             name=f"{STATUS_LABELS[status]} ({len(part)})",
-            marker={"color": STATUS_COLOURS[status], "symbol": STATUS_SYMBOLS[status], "size": 10,
+            marker={"color": STATUS_COLOURS[status], "symbol": STATUS_SYMBOLS[status],
+                    "size": [_marker_size(len(group)) for group in groups.values()],
                     "opacity": 0.85, "line": {"color": "#ffffff", "width": 1}},
-            hovertext=hover,
+            hovertext=[_cohort_hover(group, names, status) for group in groups.values()],
             hoverinfo="text",
         ))
     _layout(fig, title=title, x_title="Baseline (points)", y_title="Current (points)")
     return to_dict(fig)
+
+
+def _marker_size(results: int) -> float:
+    """10 for one result; the area grows with the number of results, up to a limit."""
+    return round(min(36.0, 10 * math.sqrt(results)), 1)
+
+
+def _cohort_hover(group: list[dict], names: Mapping[str, str] | None, status: str) -> str:
+    """Hover text of one marker: the result, or how many results it stands for and whose (names escaped)."""
+    first = group[0]
+
+    def each(column: str) -> str:
+        return "/".join(sorted({html.escape(str(r[column])) for r in group}))
+
+    points = f"{_fmt(first['baseline_points'])} to {_fmt(first['current_points'])} points"
+    expected = sorted({_fmt(r.get("expected_points")) for r in group})
+    expected_text = expected[0] if len(expected) == 1 else f"{expected[0]} to {expected[-1]}"
+    results = f"{each('baseline_result')} to {each('current_result')}"
+    state = f"Status: {STATUS_LABELS[status].lower()}"
+    if len(group) == 1:
+        who = html.escape(names.get(first["upn"], "")) if names is not None else ""
+        head = f"{who}<br>" if who else ""
+        return f"{head}{html.escape(first['subject'])}: {results}<br>{points} (expected {expected_text})<br>{state}"
+    subjects: dict[str, int] = {}
+    for row in group:
+        subjects[row["subject"]] = subjects.get(row["subject"], 0) + 1
+    text = (f"{len(group)} results: {results}<br>{points} (expected {expected_text})<br>{state}<br>"
+            + ", ".join(f"{html.escape(subject)} {n}" for subject, n in sorted(subjects.items())))
+    if names is not None:
+        who = sorted(html.escape(names[r["upn"]]) for r in group if names.get(r["upn"]))
+        if who:
+            more = len(who) - NAMES_IN_HOVER
+            text += "<br>" + ", ".join(who[:NAMES_IN_HOVER]) + (f" and {more} more" if more > 0 else "")
+    return text
 
 
 # --- Value added ---------------------------------------------------------------------------------------

@@ -11,11 +11,17 @@ never name a pupil: no name or UPN reaches their page or its chart data.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import hashlib
 import html
+import io
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import pandas as pd
+from django.core.cache import cache
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -32,6 +38,7 @@ from assessments.semh import SemhError, sdq_band
 from pupils.models import Membership, Pupil, Role, School
 from reports import charts, datasets, generators, metrics, selectors
 from reports.explain import NOTES, TITLES
+from sencotrack.csvsafe import neutralise
 from sencotrack.parsing import TERM_ORDER, format_academic_year
 
 SENCO_KINDS = ["expected-progress", "starting-points", "value-added", "intervention-impact"]
@@ -48,6 +55,7 @@ NOTE_COSTS = (
 )
 NOTE_COHORT = (
     "Each marker is one pupil in one subject: their baseline points across, their teacher assessment this term up. "
+    "Results on the same points share a marker, drawn bigger; hovering over it says how many and whose. "
     "Above the dashed line the pupil has gained points. Colour and shape give the expected-progress status. "
     + NOTES["expected-progress"]
 )
@@ -99,7 +107,7 @@ class Block:
 
     key: str
     title: str
-    table: Table
+    table: Table | None  # None: the expected-progress table, drawn a page at a time (ProgressFilters)
     note: str
     figure: dict | None = None
     summary: str = ""
@@ -122,6 +130,8 @@ class Dashboard:
     blocks: list[Block] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     computed: list[str] = field(default_factory=list)
+    #: The expected-progress rows as the table filters them (:func:`progress_rows`); empty on a governor's.
+    progress: list[tuple] = field(default_factory=list)
 
     @property
     def term_label(self) -> str:
@@ -154,10 +164,16 @@ def _records(data: dict | pd.DataFrame) -> list[dict]:
 
 
 def report_rows(
-    school: School, *, academic_year: int, term: str, kinds: list[str], governor: bool = False
+    school: School, *, academic_year: int, term: str, kinds: list[str], governor: bool = False,
+    runs: dict[str, selectors.StoredRun] | None = None,
 ) -> tuple[dict[str, list[dict]], list[Source], list[str]]:
-    """Rows of each report for the term: from stored runs where they exist, else computed now."""
-    stored = selectors.stored_results(school, academic_year=academic_year, term=term, kinds=kinds, governor=governor)
+    """Rows of each report for the term: from stored runs where they exist, else computed now.
+
+    ``runs``: the runs :func:`selectors.stored_runs` chose, when the caller has read them already.
+    """
+    if runs is None:
+        runs = selectors.stored_runs(school, academic_year=academic_year, term=term, kinds=kinds, governor=governor)
+    stored = selectors.results_of(runs)
     rows = {kind: list(found.data["rows"]) for kind, found in stored.items()}
     sources: list[Source] = []
     by_run: dict = {}
@@ -206,31 +222,9 @@ def cohort_block(ep: list[dict], names: dict) -> Block:
                          "coloured by status.")
 
 
-def expected_progress_table(ep: list[dict], names: dict) -> Block:
-    def by_name(row: dict) -> tuple:
-        who = names.get(row["upn"])
-        if who is None:
-            return ("~", row["upn"], row["subject"])
-        return (who.name.split(" ")[-1].lower(), who.name.lower(), row["subject"])
-
-    ep = sorted(ep, key=by_name)
-    table = Table(
-        caption="Expected progress: one row per pupil and subject",
-        headers=["Pupil", "UPN", "Subject", "Baseline", "Current", "Terms", "Levels of progress", "Expected points",
-                 "Status"],
-        rows=[
-            [
-                _pupil_link(names, row["upn"]), Cell(row["upn"]), Cell(row["subject"]),
-                Cell(f"{row['baseline_result']} ({row['baseline_points']:.2f})"),
-                Cell(f"{row['current_result']} ({row['current_points']:.2f})"),
-                fmt(row["terms_elapsed"]), fmt(row["levels_of_progress"]), fmt(row["expected_points"]),
-                Cell(row["status"]),
-            ]
-            for row in ep
-        ],
-        empty="No pupil has a baseline and a teacher assessment in this term.",
-    )
-    return Block("expected-progress", TITLES["expected-progress"], table, NOTES["expected-progress"])
+def expected_progress_block() -> Block:
+    """The expected-progress table's place on the page: its rows come a page at a time (:func:`progress_page`)."""
+    return Block("expected-progress", TITLES["expected-progress"], None, NOTES["expected-progress"])
 
 
 def starting_points_block(rows: list[dict]) -> Block:
@@ -333,12 +327,14 @@ def costs_block(costs: pd.DataFrame) -> Block:
                  summary="Bar chart of the cost per month of reading age gained, per programme.")
 
 
-def senco_dashboard(membership: Membership, *, academic_year: int, term: str) -> Dashboard:
+def senco_dashboard(
+    membership: Membership, *, academic_year: int, term: str, runs: dict[str, selectors.StoredRun] | None = None
+) -> Dashboard:
     """The named dashboard: the whole school for the SENCo, the teacher's own pupils for a teacher."""
     school = membership.school
     teacher = membership.role == Role.TEACHER
     kinds = TEACHER_KINDS if teacher else SENCO_KINDS
-    rows, sources, computed = report_rows(school, academic_year=academic_year, term=term, kinds=kinds)
+    rows, sources, computed = report_rows(school, academic_year=academic_year, term=term, kinds=kinds, runs=runs)
     names = selectors.pupil_names(membership)
     ep = rows["expected-progress"]
     impact = rows["intervention-impact"]
@@ -347,7 +343,9 @@ def senco_dashboard(membership: Membership, *, academic_year: int, term: str) ->
         impact = [r for r in impact if r["upn"] in names]
     dashboard = Dashboard(academic_year, term, sources=sources, computed=computed)
     dashboard.blocks.append(cohort_block(ep, names))
-    dashboard.blocks.append(expected_progress_table(ep, names))
+    dashboard.blocks.append(expected_progress_block())
+    term_end = datasets.report_term(school, academic_year, term).end
+    dashboard.progress = progress_rows(ep, names, selectors.provisions_on(school, term_end))
     if teacher:
         frame = pd.DataFrame(ep, columns=["subject", "baseline_result", "baseline_points", "status"])
         own = metrics.round_for_output(metrics.starting_points(frame)) if ep else pd.DataFrame(
@@ -360,6 +358,220 @@ def senco_dashboard(membership: Membership, *, academic_year: int, term: str) ->
     if not teacher:
         dashboard.blocks.append(costs_block(costs_frame(school, academic_year=academic_year, term=term)))
     return dashboard
+
+
+# --- The expected-progress table: a page of rows, filtered and sorted on the server --------------------
+
+ROWS_PER_PAGE = 50
+# A row as cached: a plain tuple (the fastest to unpickle; a filtered page reads every row of the school).
+(NAME, PUBLIC_ID, UPN, SUBJECT, BASELINE_RESULT, BASELINE_POINTS, CURRENT_RESULT, CURRENT_POINTS, TERMS,
+ LEVELS, EXPECTED_POINTS, STATUS, PROVISION) = range(13)
+STATUS_CHOICES = [("below", "Below expected"), ("expected", "Expected"), ("exceeding", "Exceeding")]
+PROVISION_CHOICES = [("sen", "SEN (K or E)"), ("K", "SEN support (K)"), ("E", "EHC plan (E)"), ("none", "No SEN")]
+SORT_CHOICES = [
+    ("name", "Pupil (surname)"),
+    ("subject", "Subject, then pupil"),
+    ("status", "Status, below expected first"),
+    ("progress", "Levels of progress, fewest first"),
+    ("-progress", "Levels of progress, most first"),
+]
+SORT_LABELS = dict(SORT_CHOICES)
+_STATUS_ORDER = {"below": 0, "expected": 1, "exceeding": 2}
+_SEN = ("K", "E")
+
+
+def progress_rows(ep: list[dict], names: dict, provisions: dict[str, str]) -> list[tuple]:
+    """Expected-progress rows for the table, by surname: name, public id, UPN, the report's figures, provision.
+
+    ``provisions``: UPN -> provision on the last day of the term. Values that repeat (subjects,
+    results, statuses) are shared, so a cached copy stores each once.
+    """
+    shared: dict = {}
+
+    def one(value):
+        return shared.setdefault((type(value), value), value)
+
+    out = []
+    for row in ep:
+        who = names.get(row["upn"])
+        out.append((
+            who.name if who else "", str(who.public_id) if who else "", row["upn"], one(row["subject"]),
+            one(row["baseline_result"]), one(row["baseline_points"]), one(row["current_result"]),
+            one(row["current_points"]), one(row["terms_elapsed"]), one(row["levels_of_progress"]),
+            one(row["expected_points"]), one(row["status"]), one(provisions.get(row["upn"], "")),
+        ))
+
+    def by_name(row: tuple) -> tuple:
+        if not row[NAME]:
+            return ("~", row[UPN], row[SUBJECT])
+        return (row[NAME].split(" ")[-1].lower(), row[NAME].lower(), row[SUBJECT])
+
+    out.sort(key=by_name)
+    return out
+
+
+@dataclass(frozen=True)
+class ProgressFilters:
+    """What the expected-progress table shows: filters, sort and page (from ``reports.forms.ProgressFilterForm``)."""
+
+    subject: str = ""
+    status: str = ""
+    provision: str = ""
+    q: str = ""
+    sort: str = "name"
+    page: int = 1
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.subject or self.status or self.provision or self.q)
+
+    def params(self, *, page: int | None = None) -> list[tuple[str, str]]:
+        """The non-default settings as query parameters, in a fixed order (links and cache keys)."""
+        out = [(k, getattr(self, k)) for k in ("subject", "status", "provision", "q") if getattr(self, k)]
+        if self.sort != "name":
+            out.append(("sort", self.sort))
+        page = self.page if page is None else page
+        if page > 1:
+            out.append(("page", str(page)))
+        return out
+
+
+def filter_progress(rows: list[tuple], filters: ProgressFilters) -> list[tuple]:
+    """The rows matching ``filters``, in its order (rows come sorted by name; other sorts keep that within)."""
+    if filters.subject:
+        rows = [r for r in rows if r[SUBJECT] == filters.subject]
+    if filters.status:
+        rows = [r for r in rows if r[STATUS] == filters.status]
+    if filters.provision == "sen":
+        rows = [r for r in rows if r[PROVISION] in _SEN]
+    elif filters.provision == "none":
+        rows = [r for r in rows if r[PROVISION] not in _SEN]
+    elif filters.provision:
+        rows = [r for r in rows if r[PROVISION] == filters.provision]
+    if filters.q:
+        needle = filters.q.casefold()
+        rows = [r for r in rows if needle in r[NAME].casefold() or needle in r[UPN].casefold()]
+    if filters.sort == "subject":
+        rows = sorted(rows, key=lambda r: r[SUBJECT])
+    elif filters.sort == "status":
+        rows = sorted(rows, key=lambda r: _STATUS_ORDER.get(r[STATUS], 3))
+    elif filters.sort in ("progress", "-progress"):
+        known = [r for r in rows if r[LEVELS] is not None]
+        known.sort(key=lambda r: r[LEVELS], reverse=filters.sort == "-progress")
+        rows = known + [r for r in rows if r[LEVELS] is None]
+    return rows
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    """One row as the table prints it."""
+
+    name: str
+    href: str
+    upn: str
+    subject: str
+    baseline: str
+    current: str
+    terms: str
+    levels: str
+    expected: str
+    status: str
+    provision: str
+
+
+def _two_places(value) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def progress_row(row: tuple, pupil_url: str) -> ProgressRow:
+    """``pupil_url``: the pupil dashboard's URL with ``00000000-0000-0000-0000-000000000000`` for the id."""
+    return ProgressRow(
+        name=row[NAME] or row[UPN],
+        href=pupil_url.replace(_NO_ID, row[PUBLIC_ID]) if row[PUBLIC_ID] else "",
+        upn=row[UPN], subject=row[SUBJECT],
+        baseline=f"{row[BASELINE_RESULT]} ({_two_places(row[BASELINE_POINTS])})",
+        current=f"{row[CURRENT_RESULT]} ({_two_places(row[CURRENT_POINTS])})",
+        terms="–" if row[TERMS] is None else str(row[TERMS]), levels=_two_places(row[LEVELS]),
+        expected=_two_places(row[EXPECTED_POINTS]), status=row[STATUS], provision=row[PROVISION] or "–",
+    )
+
+
+_NO_ID = "00000000-0000-0000-0000-000000000000"
+
+
+@dataclass
+class ProgressPage:
+    """One page of the table: its rows as printed, where it sits among the matching rows, and the filters."""
+
+    filters: ProgressFilters
+    rows: list[ProgressRow]
+    total: int  # rows matching the filters
+    all_rows: int  # rows before filtering
+    number: int
+    num_pages: int
+    academic_year: int
+    term: str
+
+    @property
+    def first(self) -> int:
+        return (self.number - 1) * ROWS_PER_PAGE + 1 if self.total else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.total else 0
+
+    @property
+    def sort_label(self) -> str:
+        return SORT_LABELS.get(self.filters.sort, SORT_LABELS["name"]).lower()
+
+    def query(self, page: int | None = None) -> str:
+        """The query string of this table for ``page`` (with the term, so a link stands on its own)."""
+        return urlencode([("academic_year", self.academic_year), ("term", self.term),
+                          *self.filters.params(page=page)])
+
+    @property
+    def previous_query(self) -> str:
+        return self.query(self.number - 1)
+
+    @property
+    def next_query(self) -> str:
+        return self.query(self.number + 1)
+
+    @property
+    def csv_query(self) -> str:
+        return self.query(1)
+
+
+def progress_page(rows: list[tuple], filters: ProgressFilters, *, academic_year: int, term: str) -> ProgressPage:
+    """The page of rows ``filters`` asks for (a page past the end shows the last one)."""
+    matching = filter_progress(rows, filters)
+    num_pages = max(1, -(-len(matching) // ROWS_PER_PAGE))
+    number = min(max(1, filters.page), num_pages)
+    shown = matching[(number - 1) * ROWS_PER_PAGE:number * ROWS_PER_PAGE]
+    pupil_url = reverse("reports:pupil_dashboard", args=[_NO_ID])
+    return ProgressPage(filters, [progress_row(r, pupil_url) for r in shown], len(matching), len(rows), number,
+                        num_pages, academic_year, term)
+
+
+PROGRESS_CSV_COLUMNS = ["pupil", "upn", "subject", "baseline_result", "baseline_points", "current_result",
+                        "current_points", "terms_elapsed", "levels_of_progress", "expected_points", "status",
+                        "provision_at_term_end"]
+
+
+def progress_csv(rows: list[tuple]) -> str:
+    """The rows as CSV (text cells neutralised against formula injection; CRLF rows, as the report CSVs)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(PROGRESS_CSV_COLUMNS)
+    for r in rows:
+        writer.writerow([
+            neutralise(r[NAME]), neutralise(r[UPN]), neutralise(r[SUBJECT]), neutralise(r[BASELINE_RESULT]),
+            _two_places(r[BASELINE_POINTS]).replace("–", ""), neutralise(r[CURRENT_RESULT]),
+            _two_places(r[CURRENT_POINTS]).replace("–", ""), "" if r[TERMS] is None else r[TERMS],
+            _two_places(r[LEVELS]).replace("–", ""), _two_places(r[EXPECTED_POINTS]).replace("–", ""), r[STATUS],
+            r[PROVISION],
+        ])
+    return buffer.getvalue()
 
 
 # --- Governors -------------------------------------------------------------------------------------------
@@ -461,10 +673,12 @@ def register_block(rows: list[dict]) -> Block:
                  summary="Bar chart of pupils on the register by provision, this term and a year earlier.")
 
 
-def governor_dashboard(school: School, *, academic_year: int, term: str) -> Dashboard:
+def governor_dashboard(
+    school: School, *, academic_year: int, term: str, runs: dict[str, selectors.StoredRun] | None = None
+) -> Dashboard:
     """Aggregates only, from governors' copies (groups under 5 suppressed); names no pupil."""
     rows, sources, computed = report_rows(
-        school, academic_year=academic_year, term=term, kinds=GOVERNOR_KINDS, governor=True
+        school, academic_year=academic_year, term=term, kinds=GOVERNOR_KINDS, governor=True, runs=runs
     )
     dashboard = Dashboard(academic_year, term, sources=sources, computed=computed)
     dashboard.blocks.append(value_added_block(rows["value-added"]))
@@ -472,6 +686,181 @@ def governor_dashboard(school: School, *, academic_year: int, term: str) -> Dash
     dashboard.blocks.append(starting_points_block(rows["starting-points"]))
     dashboard.blocks.append(register_block(rows["register-summary"]))
     return dashboard
+
+
+# --- Cached pages ----------------------------------------------------------------------------------------
+#
+# A dashboard is assembled once per version of what it shows and kept in the cache (Redis in
+# production), as data and HTML fragments: its blocks as HTML (the charts' JSON, tables and
+# notes), its sources, and the expected-progress rows the table filters; then, per set of table
+# filters, the page's body around them. The key names everything the page depends on, so an entry
+# is never deleted, only no longer read: the school and term; whose view it is (the SENCo's whole
+# school, or one teacher's own pupils); the stored runs read (ids and finish times); the school's
+# data version (``sencotrack.freshness``, moved by every write to the school's records); and the
+# day. Nothing cached holds a CSRF token or anything else of one request: the page around the
+# fragments (the base layout, the refresh form) is rendered for each request.
+
+CACHE_SECONDS = 60 * 60  # a safety net: new data changes the key at once
+CACHE_VERSION = 1  # move on whenever what an entry holds changes shape, so a deploy never reads an old one
+
+
+@dataclass(frozen=True)
+class CachedBlock:
+    key: str
+    title: str
+    note: str
+    html: str  # as reports/_block.html draws it; "" for the expected-progress table, drawn per filters
+
+
+@dataclass
+class DashboardPage:
+    """A dashboard as assembled, ready to draw: everything but the expected-progress table's rows."""
+
+    academic_year: int
+    term: str
+    blocks: list[CachedBlock]
+    sources: list[Source]
+    computed: list[str]
+    subjects: list[str]
+    progress_run: selectors.StoredRun | None = None  # the stored run the expected-progress rows came from
+
+    @property
+    def term_label(self) -> str:
+        return f"{self.term.capitalize()} {format_academic_year(self.academic_year)}"
+
+
+@dataclass(frozen=True)
+class DashboardBody:
+    """What a request draws from the cache: the page's body as HTML around the per-request parts.
+
+    ``head`` (title and term form) and ``main`` (blocks, the table's filters and a page of its rows)
+    go either side of the sources box, which holds the refresh form and so its CSRF token;
+    ``summary`` and ``table`` are what an htmx request for another page of rows swaps in.
+    """
+
+    academic_year: int
+    term: str
+    term_label: str
+    sources: list[Source]
+    computed: list[str]
+    head: str
+    main: str
+    summary: str = ""
+    table: str = ""
+
+
+def default_term(school: School, *, today: dt.date, version: str) -> tuple[int, str]:
+    """:func:`selectors.default_term`, cached for the school's data version (its query reads every assessment)."""
+    key = f"dashboard:{CACHE_VERSION}:term:{school.pk}:{today.isoformat()}:{version}"
+    found = cache.get(key)
+    if found is None:
+        found = selectors.default_term(school, today=today)
+        cache.set(key, found, CACHE_SECONDS)
+    return found[0], found[1]
+
+
+class CachedDashboard:
+    """One person's view of a dashboard for a term: read from the cache, else assembled and cached.
+
+    Reads the stored runs the page would use (one query, without their results) to name them in
+    the key. ``version`` is ``freshness.token(school.pk)``, read once by the view.
+    """
+
+    def __init__(self, membership: Membership, *, academic_year: int, term: str, today: dt.date, version: str,
+                 governor: bool = False):
+        self.membership = membership
+        self.school = membership.school
+        self.academic_year = academic_year
+        self.term = term
+        self.governor = governor
+        self.teacher = not governor and membership.role == Role.TEACHER
+        kinds = GOVERNOR_KINDS if governor else TEACHER_KINDS if self.teacher else SENCO_KINDS
+        self.runs = selectors.stored_runs(
+            self.school, academic_year=academic_year, term=term, kinds=kinds, governor=governor
+        )
+        used = ";".join(
+            f"{run.kind}={run.pk}@{run.finished_at.isoformat() if run.finished_at else ''}"
+            for run in sorted(self.runs.values(), key=lambda r: r.kind)
+        )
+        # A teacher's page shows their own pupils: never another person's copy.
+        scope = f"teacher-{membership.user_id}" if self.teacher else "school"
+        self.key = ":".join([
+            "dashboard", str(CACHE_VERSION), "governor" if governor else "named", str(self.school.pk),
+            str(academic_year), term, scope, _digest(used), today.isoformat(), version,
+        ])
+        self._page: DashboardPage | None = None
+        self._rows: list[tuple] | None = None
+
+    def body(self, term_form, filters: ProgressFilters | None = None) -> DashboardBody:
+        """The page's body for these table filters (``term_form``: the view's TermForm, for its choices)."""
+        filters = filters or ProgressFilters()
+        key = f"{self.key}:body:{_digest(urlencode(filters.params()))}"
+        body = cache.get(key)
+        if body is None:
+            body = self._render(term_form, filters)
+            cache.set(key, body, CACHE_SECONDS)
+        return body
+
+    def rows(self) -> list[tuple]:
+        """The expected-progress rows the viewer may see (:func:`progress_rows`), for the table and its CSV."""
+        if self._rows is None:
+            self._rows = cache.get(f"{self.key}:rows")
+            if self._rows is None:  # evicted before the page: build both again
+                self._build()
+        return self._rows
+
+    def page(self) -> DashboardPage:
+        if self._page is None:
+            self._page = cache.get(f"{self.key}:page") or self._build()
+        return self._page
+
+    def _render(self, term_form, filters: ProgressFilters) -> DashboardBody:
+        page = self.page()
+        context = {
+            "dashboard": page, "form": term_form, "teacher": self.teacher, "school": self.school,
+            "filters": filters, "status_choices": STATUS_CHOICES, "provision_choices": PROVISION_CHOICES,
+            "sort_choices": SORT_CHOICES,
+        }
+        summary = table = ""
+        if not self.governor:
+            progress = progress_page(self.rows(), filters, academic_year=self.academic_year, term=self.term)
+            shown = {"progress": progress, "progress_run": None if self.teacher else page.progress_run}
+            summary = render_to_string("reports/_progress_table.html#summary", shown)
+            table = render_to_string("reports/_progress_table.html", shown)
+            context.update(summary=summary, table=table)
+        template = "reports/_governor_body.html" if self.governor else "reports/_dashboard_body.html"
+        return DashboardBody(
+            academic_year=page.academic_year, term=page.term, term_label=page.term_label, sources=page.sources,
+            computed=page.computed, head=render_to_string(f"{template}#head", context),
+            main=render_to_string(f"{template}#main", context), summary=summary, table=table,
+        )
+
+    def _build(self) -> DashboardPage:
+        options = {"academic_year": self.academic_year, "term": self.term, "runs": self.runs}
+        if self.governor:
+            dashboard = governor_dashboard(self.school, **options)
+        else:
+            dashboard = senco_dashboard(self.membership, **options)
+        page = DashboardPage(
+            academic_year=self.academic_year,
+            term=self.term,
+            blocks=[
+                CachedBlock(b.key, b.title, b.note,
+                            "" if b.table is None else render_to_string("reports/_block.html", {"block": b}))
+                for b in dashboard.blocks
+            ],
+            sources=dashboard.sources,
+            computed=dashboard.computed,
+            subjects=sorted({row[SUBJECT] for row in dashboard.progress}),
+            progress_run=None if "expected-progress" in dashboard.computed else self.runs.get("expected-progress"),
+        )
+        cache.set_many({f"{self.key}:page": page, f"{self.key}:rows": dashboard.progress}, CACHE_SECONDS)
+        self._page, self._rows = page, dashboard.progress
+        return page
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
 # --- One pupil ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 
 from pupils.models import Subject
+from reports.dashboards import PROVISION_CHOICES, SORT_CHOICES, STATUS_CHOICES, ProgressFilters
 from reports.explain import TITLES
 from reports.generators import REGISTRY
 from reports.models import ReportKind
@@ -84,3 +85,27 @@ class ReportRequestForm(TermForm):
         if data.get("subject"):
             parameters["subject"] = data["subject"].name
         return kind, parameters
+
+
+class ProgressFilterForm(forms.Form):
+    """The expected-progress table's filters, sort and page (a GET form; a bad value is simply ignored)."""
+
+    subject = forms.CharField(label="Subject", required=False, max_length=100)
+    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *STATUS_CHOICES])
+    provision = forms.ChoiceField(label="SEN provision at the end of the term", required=False,
+                                  choices=[("", "Anyone"), *PROVISION_CHOICES])
+    q = forms.CharField(label="Pupil name or UPN", required=False, max_length=100)
+    sort = forms.ChoiceField(label="Sort by", required=False, choices=SORT_CHOICES)
+    page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+
+    def filters(self) -> ProgressFilters:
+        """The valid settings (the others left at their defaults)."""
+        if not self.is_bound:
+            return ProgressFilters()
+        self.is_valid()
+        data = self.cleaned_data
+        return ProgressFilters(
+            subject=(data.get("subject") or "").strip(), status=data.get("status") or "",
+            provision=data.get("provision") or "", q=(data.get("q") or "").strip(),
+            sort=data.get("sort") or "name", page=data.get("page") or 1,
+        )

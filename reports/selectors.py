@@ -40,6 +40,17 @@ def run_history(membership: Membership, *, limit: int = RUNS_PER_PAGE) -> list[R
     return list(runs.order_by("-created_at", "-pk")[:limit])
 
 
+@dataclass(frozen=True)
+class StoredRun:
+    """The run a report's rows come from (without its result): a run of that kind, or a pack holding it."""
+
+    kind: str
+    pk: int
+    public_id: object
+    finished_at: dt.datetime | None
+    from_pack: bool
+
+
 @dataclass
 class StoredResult:
     """One report's stored result (``columns`` and ``rows``) and the run it came from."""
@@ -51,53 +62,62 @@ class StoredResult:
     from_pack: bool
 
 
-def stored_results(
+def stored_runs(
     school: School, *, academic_year: int, term: str, kinds: list[str], governor: bool = False
-) -> dict[str, StoredResult]:
+) -> dict[str, StoredRun]:
     """The newest finished run for the term of each kind (a run of that kind, or a pack holding it).
 
     Only whole-school runs count (no subject filter); a governor's page reads governors' copies and
-    a named page reads full copies. Two queries: the candidates without their results, then the
-    results of the chosen runs.
+    a named page reads full copies. One query, without the (large) results: a cached dashboard is
+    keyed on the runs it would read, so this runs on every request.
     """
     candidates = (
         ReportRun.objects.filter(
-            school=school,
+            school_id=school.pk,
             status=RunStatus.DONE,
             kind__in=[*kinds, ReportKind.TERMLY_PACK],
             parameters__academic_year=academic_year,
             parameters__term=term,
         )
         .order_by("-finished_at", "-pk")
-        .values_list("pk", "kind", "parameters", "finished_at")[:200]
+        .values_list("pk", "public_id", "kind", "parameters", "finished_at")[:200]
     )
-    chosen: dict[str, tuple[int, bool]] = {}
-    for pk, kind, parameters, _finished in candidates:
+    chosen: dict[str, StoredRun] = {}
+    for pk, public_id, kind, parameters, finished_at in candidates:
         parameters = parameters or {}
         if parameters.get("subject") or bool(parameters.get("governor")) != governor:
             continue
         if kind == ReportKind.TERMLY_PACK:
             for wanted in kinds:
-                chosen.setdefault(wanted, (pk, True))
+                chosen.setdefault(wanted, StoredRun(wanted, pk, public_id, finished_at, True))
         elif kind in kinds:
-            chosen.setdefault(kind, (pk, False))
+            chosen.setdefault(kind, StoredRun(kind, pk, public_id, finished_at, False))
         if len(chosen) == len(kinds):
             break
-    if not chosen:
+    return chosen
+
+
+def results_of(runs: dict[str, StoredRun]) -> dict[str, StoredResult]:
+    """The stored results of ``runs`` (one query; none when there are no runs)."""
+    if not runs:
         return {}
-    runs = {
-        pk: (public_id, finished_at, result)
-        for pk, public_id, finished_at, result in ReportRun.objects.filter(
-            pk__in={pk for pk, _ in chosen.values()}
-        ).values_list("pk", "public_id", "finished_at", "result")
-    }
+    results = dict(
+        ReportRun.objects.filter(pk__in={run.pk for run in runs.values()}).values_list("pk", "result")
+    )
     found = {}
-    for kind, (pk, from_pack) in chosen.items():
-        public_id, finished_at, result = runs[pk]
-        data = (result or {}).get("reports", {}).get(kind) if from_pack else result
+    for kind, run in runs.items():
+        result = results.get(run.pk) or {}
+        data = result.get("reports", {}).get(kind) if run.from_pack else result
         if data and "rows" in data:
-            found[kind] = StoredResult(kind, data, public_id, finished_at, from_pack)
+            found[kind] = StoredResult(kind, data, run.public_id, run.finished_at, run.from_pack)
     return found
+
+
+def stored_results(
+    school: School, *, academic_year: int, term: str, kinds: list[str], governor: bool = False
+) -> dict[str, StoredResult]:
+    """The stored results of :func:`stored_runs` (two queries)."""
+    return results_of(stored_runs(school, academic_year=academic_year, term=term, kinds=kinds, governor=governor))
 
 
 # --- Terms ---------------------------------------------------------------------------------------
@@ -153,6 +173,15 @@ def pupil_names(membership: Membership) -> dict[str, PupilName]:
         return {}
     rows = visible_pupils(membership).values_list("upn", "public_id", "forename", "surname")
     return {upn: PupilName(public_id, f"{forename} {surname}") for upn, public_id, forename, surname in rows}
+
+
+def provisions_on(school: School, day: dt.date) -> dict[str, str]:
+    """UPN -> SEN provision code in force on ``day`` (pupils with no open entry are absent; one query)."""
+    rows = (
+        RegisterEntry.objects.filter(pupil__school=school).open_on(day)
+        .order_by("start_date", "pk").values_list("pupil__upn", "provision")
+    )
+    return dict(rows)  # the latest-starting entry wins, should two overlap
 
 
 @dataclass

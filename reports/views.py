@@ -34,9 +34,10 @@ from reports.access import (
     run_for_user,
 )
 from reports.explain import NOTES, TITLES
-from reports.forms import GOVERNOR_PACK, PACK, ReportRequestForm, TermForm, kind_label
+from reports.forms import GOVERNOR_PACK, PACK, ProgressFilterForm, ReportRequestForm, TermForm, kind_label
 from reports.models import ReportKind, ReportRun, RunStatus
 from reports.services import report_run_request
+from sencotrack import freshness
 from sencotrack.csvsafe import neutralise
 from sencotrack.parsing import format_academic_year
 
@@ -61,12 +62,12 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _chosen_term(request: HttpRequest, school, today) -> tuple[TermForm, int, str]:
+def _chosen_term(request: HttpRequest, school, today, version: str) -> tuple[TermForm, int, str]:
     """The term a dashboard shows: the one asked for in the query string, else the school's latest."""
-    year, term = selectors.default_term(school, today=today)
-    form = TermForm(request.GET or None, today=today, initial={"academic_year": year, "term": term})
+    form = TermForm(request.GET or None, today=today)
     if form.is_bound and form.is_valid():
-        year, term = form.cleaned_data["academic_year"], form.cleaned_data["term"]
+        return form, form.cleaned_data["academic_year"], form.cleaned_data["term"]
+    year, term = dashboards.default_term(school, today=today, version=version)
     return form, year, term
 
 
@@ -210,6 +211,11 @@ def run_download(request: HttpRequest, public_id, fmt: str) -> HttpResponse:
     elif fmt == "csv" and run.kind != ReportKind.TERMLY_PACK:
         response = HttpResponse(_csv(run.result or {}), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+    elif fmt == "csv" and request.GET.get("report") in ((run.result or {}).get("reports") or {}):
+        # One report of a pack (the dashboard links to the expected-progress rows it read).
+        kind = request.GET["report"]
+        response = HttpResponse(_csv(run.result["reports"][kind]), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{stem}-{kind}.csv"'
     elif fmt in ("pdf", "zip") and run.kind == ReportKind.TERMLY_PACK:
         stored = run.pdf if fmt == "pdf" else run.zip_file
         if not stored:
@@ -226,22 +232,55 @@ def run_download(request: HttpRequest, public_id, fmt: str) -> HttpResponse:
 # --- Dashboards ----------------------------------------------------------------------------------------
 
 
+def _cached_dashboard(request: HttpRequest, membership, *, governor: bool = False):
+    """The term form, and the person's view of the dashboard for the chosen term (cached: see dashboards)."""
+    today = timezone.localdate()
+    version = freshness.token(membership.school_id)
+    form, year, term = _chosen_term(request, membership.school, today, version)
+    cached = dashboards.CachedDashboard(membership, academic_year=year, term=term, today=today, version=version,
+                                        governor=governor)
+    return form, cached
+
+
+def _progress_filters(request: HttpRequest) -> dashboards.ProgressFilters:
+    """The expected-progress table's filters from the query string (the defaults, without building a form, if none)."""
+    if not any(name in request.GET for name in ProgressFilterForm.base_fields):
+        return dashboards.ProgressFilters()
+    return ProgressFilterForm(request.GET).filters()
+
+
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The named dashboard; with htmx, only the expected-progress table's page for the filters asked for."""
     membership = dashboard_membership(request)
-    today = timezone.localdate()
-    form, year, term = _chosen_term(request, membership.school, today)
-    data = dashboards.senco_dashboard(membership, academic_year=year, term=term)
-    context = {
-        "form": form,
-        "dashboard": data,
-        "teacher": membership.role == Role.TEACHER,
-        "can_refresh": membership.role == Role.SENCO,
-        "show_run_links": membership.role == Role.SENCO,
-        "refresh_kind": PACK,
-    }
-    return _private(render(request, "reports/dashboard.html", context))
+    form, cached = _cached_dashboard(request, membership)
+    body = cached.body(form, _progress_filters(request))
+    if request.htmx and not request.htmx.history_restore_request:
+        response = render(request, "reports/_progress_table.html#swap", {"body": body})
+    else:
+        response = render(request, "reports/dashboard.html", {
+            "dashboard": body,
+            "can_refresh": membership.role == Role.SENCO,
+            "show_run_links": membership.role == Role.SENCO,
+            "refresh_kind": PACK,
+        })
+    patch_vary_headers(response, ("HX-Request",))
+    return _private(response)
+
+
+@login_required
+@require_GET
+def dashboard_csv(request: HttpRequest) -> HttpResponse:
+    """Every expected-progress row the person may see that matches the table's filters, as CSV."""
+    membership = dashboard_membership(request)
+    _, cached = _cached_dashboard(request, membership)
+    rows = dashboards.filter_progress(cached.rows(), _progress_filters(request))
+    access_record(request=request, action=AccessAction.DOWNLOADED, what="expected-progress csv (dashboard)")
+    response = HttpResponse(dashboards.progress_csv(rows), content_type="text/csv; charset=utf-8")
+    name = f"{membership.school.code}-expected-progress-{cached.academic_year}-{cached.term}"
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return _private(response)
 
 
 @login_required
@@ -258,11 +297,9 @@ def pupil_dashboard(request: HttpRequest, public_id) -> HttpResponse:
 @require_GET
 def governor(request: HttpRequest) -> HttpResponse:
     membership = governor_membership(request)
-    today = timezone.localdate()
-    form, year, term = _chosen_term(request, membership.school, today)
-    data = dashboards.governor_dashboard(membership.school, academic_year=year, term=term)
+    form, cached = _cached_dashboard(request, membership, governor=True)
     return _private(render(request, "reports/governor_dashboard.html", {
-        "form": form, "dashboard": data, "refresh_kind": GOVERNOR_PACK,
+        "dashboard": cached.body(form), "refresh_kind": GOVERNOR_PACK,
     }))
 
 

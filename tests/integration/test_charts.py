@@ -75,21 +75,44 @@ def test_a_governors_value_added_chart_draws_suppressed_groups_as_a_word_not_a_n
     assert "3.00" not in json.dumps(figure) and "3.0," not in json.dumps(figure)
 
 
-def test_the_cohort_progress_chart_has_a_marker_per_result_coloured_and_shaped_by_status():
+def test_the_cohort_progress_chart_has_a_marker_per_position_coloured_and_shaped_by_status():
     school, pupils = build_report_school()
     rows = report("expected-progress", school)
     names = {p.upn: p.full_name for p in pupils.values()}
     figure = charts.cohort_progress(rows, names)
     assert_accessible(figure)
     by_name = {t["name"].split(" (")[0]: t for t in figure["data"] if t.get("mode") == "markers"}
-    # English: A below, B expected, C exceeding, D below; maths from 4b: only M5 (gain 8) expected
-    assert {k: len(v["x"]) for k, v in by_name.items()} == {"Below expected": 6, "Expected": 2, "Exceeding": 1}
+    # English: A below, B expected, C exceeding, D below; maths from 4b: only M5 (gain 8) expected.
+    # The legend counts results (6 below); A (English) and M2 (maths), both 4b (27) to 5c (31), share a marker.
+    assert [t["name"] for t in figure["data"] if t.get("mode") == "markers"] == [
+        "Below expected (6)", "Expected (2)", "Exceeding (1)"]
+    assert {k: len(v["x"]) for k, v in by_name.items()} == {"Below expected": 5, "Expected": 2, "Exceeding": 1}
     exceeding = by_name["Exceeding"]
     assert (exceeding["x"], exceeding["y"]) == ([19.0], [31.0])  # C: 3c (19) to 5c (31)
     assert exceeding["marker"]["color"] == charts.GREEN and exceeding["marker"]["symbol"] == "triangle-up"
+    assert exceeding["marker"]["size"] == [10]
     assert "Test C" in exceeding["hovertext"][0] and "Status: exceeding" in exceeding["hovertext"][0]
+    below = by_name["Below expected"]
+    shared = list(zip(below["x"], below["y"])).index((27.0, 31.0))
+    assert below["marker"]["size"][shared] == 14.1  # 10 x sqrt(2)
+    assert below["hovertext"][shared] == (
+        "2 results: 4b to 5c<br>27.00 to 31.00 points (expected 34.20)<br>Status: below expected<br>"
+        "English 1, Maths 1<br>Test A, Test M2"
+    )
     anonymous = charts.cohort_progress(rows)
-    assert "Test C" not in json.dumps(anonymous)
+    assert "Test C" not in json.dumps(anonymous) and "Test M2" not in json.dumps(anonymous)
+
+
+def test_a_cohort_marker_names_a_few_pupils_then_says_how_many_more():
+    rows = [{"upn": f"U{i}", "subject": "Maths", "baseline_result": "4b", "baseline_points": 27.0,
+             "current_result": "4b", "current_points": 27.0, "expected_points": 34.2, "status": "below"}
+            for i in range(9)]
+    names = {f"U{i}": f"Pupil <{i}>" for i in range(9)}
+    figure = charts.cohort_progress(rows, names)
+    [marker] = [t for t in figure["data"] if t.get("mode") == "markers"]
+    assert marker["marker"]["size"] == [30.0]  # 10 x sqrt(9)
+    shown = ", ".join(f"Pupil &lt;{i}&gt;" for i in range(6))  # names escaped: Plotly reads hover text as HTML
+    assert marker["hovertext"][0].endswith(f"<br>{shown} and 3 more")
 
 
 def test_the_ratio_gain_chart_plots_the_mean_per_programme_with_its_band():

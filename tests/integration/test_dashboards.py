@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from pupils.models import Pupil, Provision, Role
-from reports import services
+from reports import dashboards, services
 from reports.models import ReportKind, ReportRun
+from sencotrack import freshness
 from tests import factories as f
 from tests.integration.test_report_pages_helpers import (  # noqa: F401 - fixtures
     PARAMS,
@@ -110,13 +111,23 @@ def test_the_dashboard_opens_on_the_latest_assessed_term(client, report_school):
     assert "Summer 2025/26" in page
 
 
-def test_the_senco_dashboard_runs_the_same_queries_however_many_pupils(client, report_school):
+def cold_and_warm(client, school, url, data=None) -> tuple[int, int]:
+    """Queries of the page on a cold cache (new data versions everywhere), then again on the warm one."""
+    freshness.touch(school_ids=[school.pk], everything=True)
+    return count_queries(client, url, data), count_queries(client, url, data)
+
+
+@pytest.mark.parametrize("query", [TERM_QUERY, None], ids=["term-asked-for", "default-term"])
+def test_the_senco_dashboard_runs_the_same_queries_however_many_pupils_cold_and_warm(client, report_school, query):
+    school = report_school.school
     sign_in(client, report_school.senco)
-    client.get(DASHBOARD, TERM_QUERY)
-    before = count_queries(client, DASHBOARD, TERM_QUERY)
-    add_pupils_with_results(report_school.school, 25)
-    assert count_queries(client, DASHBOARD, TERM_QUERY) == before
-    assert before <= 40
+    client.get(DASHBOARD, query)  # per-process caches (content types, templates) are not the page's
+    cold, warm = cold_and_warm(client, school, DASHBOARD, query)
+    add_pupils_with_results(school, 25)
+    assert cold_and_warm(client, school, DASHBOARD, query) == (cold, warm)
+    # Warm: at most the session, the user, the membership and the stored runs of the term (named in the key).
+    assert warm <= 4
+    assert cold <= 40
 
 
 def test_the_dashboard_reading_stored_runs_runs_few_queries(
@@ -201,7 +212,7 @@ def test_the_pupil_dashboard_runs_the_same_queries_however_long_the_history(clie
     sign_in(client, report_school.senco)
     url = reverse("reports:pupil_dashboard", args=[a.public_id])
     client.get(url)
-    before = count_queries(client, url)
+    before = cold_and_warm(client, a.school, url)
     english = a.assessments.first().subject
     for year in (2023, 2024):
         for term in ("autumn", "spring"):
@@ -209,7 +220,7 @@ def test_the_pupil_dashboard_runs_the_same_queries_however_long_the_history(clie
     for i in range(5):
         f.AssessmentFactory(pupil=a, subject=f.SubjectFactory(code=f"s{i}", name=f"Subject {i}"), academic_year=2025,
                             term="summer", result="3c")
-    assert count_queries(client, url) == before
+    assert cold_and_warm(client, a.school, url) == before
 
 
 # --- Governors ----------------------------------------------------------------------------------------------
@@ -334,10 +345,194 @@ def test_the_governor_dashboard_reads_governors_packs_and_offers_a_fresh_one(
         assert pupil.upn not in page and pupil.full_name not in page
 
 
-def test_the_governor_dashboard_runs_the_same_queries_however_many_pupils(client, small_sen_school):
+def test_the_governor_dashboard_runs_the_same_queries_however_many_pupils_cold_and_warm(client, small_sen_school):
     school, governor, _ = small_sen_school
     sign_in(client, governor)
     client.get(GOVERNORS, TERM_QUERY)
-    before = count_queries(client, GOVERNORS, TERM_QUERY)
+    cold, warm = cold_and_warm(client, school, GOVERNORS, TERM_QUERY)
     add_pupils_with_results(school, 20, sen=True)
-    assert count_queries(client, GOVERNORS, TERM_QUERY) == before
+    assert cold_and_warm(client, school, GOVERNORS, TERM_QUERY) == (cold, warm)
+    assert warm <= 4  # session, user, membership, stored runs
+
+
+# --- The cached dashboard is never stale, and never another person's ------------------------------------
+
+
+def progress_rows(page: str) -> list[list[str]]:
+    """The expected-progress table's rows as text (pupil, UPN, subject, ... status, SEN)."""
+    table = re.search(r'data-testid="progress-table">(.*?)</table>', page, flags=re.S).group(1)
+    body = table.split("<tbody>")[1]
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
+    ]
+
+
+def test_an_assessment_saved_after_the_dashboard_was_cached_shows_on_the_next_request(client, report_school):
+    from assessments.services import assessment_record
+
+    sign_in(client, report_school.senco)
+    before = client.get(DASHBOARD, TERM_QUERY).content.decode()
+    [m4] = [row for row in progress_rows(before) if row[0] == "Test M4"]
+    assert m4[4] == "4b (27.00)" and m4[8] == "below"
+    # M4 moves from 4b to 5a: 27 -> 35, a gain of 8 >= 3 x 6 x 6 / 15 = 7.2, so expected
+    assessment_record(pupil=report_school.report_pupils["M4"], subject="maths", academic_year=2025, term="summer",
+                      result="5a", recorded_by=report_school.senco)
+    after = client.get(DASHBOARD, TERM_QUERY).content.decode()
+    [m4] = [row for row in progress_rows(after) if row[0] == "Test M4"]
+    assert m4[4] == "5a (35.00)" and m4[8] == "expected"
+
+
+def test_a_new_stored_run_shows_on_the_next_request(client, report_school):
+    sign_in(client, report_school.senco)
+    assert "worked out when you opened the page" in client.get(DASHBOARD, TERM_QUERY).content.decode()
+    run = ReportRun.objects.create(school=report_school.school, kind="value-added", parameters=PARAMS)
+    services.report_run_execute(run.pk)
+    page = client.get(DASHBOARD, TERM_QUERY).content.decode()
+    assert "Value added: from the report run finished" in page
+    assert reverse("reports:run", args=[run.public_id]) in page
+
+
+def test_a_teacher_never_gets_the_senco_s_cached_dashboard_nor_the_senco_the_teacher_s(client, report_school):
+    sign_in(client, report_school.senco)
+    senco_page = client.get(DASHBOARD, TERM_QUERY).content.decode()
+    assert "Test B" in senco_page and "Paired reading" in senco_page
+    client.logout()
+    sign_in(client, report_school.teacher)
+    page = client.get(DASHBOARD, TERM_QUERY).content.decode()
+    assert [row[0] for row in progress_rows(page)] == ["Test A"]
+    assert "Test B" not in page and "value-added-data" not in figures(page)
+    # Filtered pages too: a teacher asking for a SENCo's filters still sees their own pupils only
+    page = client.get(DASHBOARD, {**TERM_QUERY, "status": "expected"}).content.decode()
+    assert progress_rows(page) == [[
+        "No row matches these filters: clear one to see more."]]
+    client.logout()
+    sign_in(client, report_school.senco)
+    assert len(progress_rows(client.get(DASHBOARD, TERM_QUERY).content.decode())) == 9
+
+
+def test_the_governor_dashboard_shows_a_change_to_the_register_on_the_next_request(client, report_school):
+    sign_in(client, report_school.governor)
+    page = client.get(GOVERNORS, TERM_QUERY).content.decode()
+    rows = dict(re.findall(r"<tr><td[^>]*>provision</td><td[^>]*>(\w)</td><td[^>]*>([^<]+)</td>", page))
+    # M3 and M5 have SEN support on the last day of the term: 2 pupils, fewer than 5, suppressed
+    assert rows.get("K") == "suppressed"
+    for i, pupil in enumerate(f.PupilFactory.create_batch(3, school=report_school.school)):
+        f.RegisterEntryFactory(pupil=pupil, provision=Provision.SEN_SUPPORT, start_date=dt.date(2024, 9, 2 + i))
+    page = client.get(GOVERNORS, TERM_QUERY).content.decode()
+    rows = dict(re.findall(r"<tr><td[^>]*>provision</td><td[^>]*>(\w)</td><td[^>]*>([^<]+)</td>", page))
+    assert rows.get("K") == "5"
+
+
+# --- The expected-progress table: filters, sort, pages and download ----------------------------------------
+#
+# The report school's nine rows (t = 6 terms, KS2 span: expected gain 3 x 6 x 6 / 15 = 7.2 points,
+# exceeding 4 x 6 x 6 / 15 = 9.6): English A 27 -> 31 below, B 21 -> 29 expected, C 19 -> 31
+# exceeding, D 4 -> 6 below; Maths from 27: M1 29, M2 31, M3 33, M4 27 below, M5 35 expected.
+# SEN support on the last day of the term: M3 and M5 (M1's entry closed in December).
+
+
+def names(page: str) -> list[str]:
+    return [row[0] for row in progress_rows(page)]
+
+
+@pytest.mark.parametrize("filters, expected", [
+    ({}, ["Test A", "Test B", "Test C", "Test D", "Test M1", "Test M2", "Test M3", "Test M4", "Test M5"]),
+    ({"status": "below"}, ["Test A", "Test D", "Test M1", "Test M2", "Test M3", "Test M4"]),
+    ({"status": "exceeding"}, ["Test C"]),
+    ({"subject": "Maths", "status": "expected"}, ["Test M5"]),
+    ({"provision": "K"}, ["Test M3", "Test M5"]),
+    ({"provision": "sen", "status": "below"}, ["Test M3"]),
+    ({"provision": "E"}, []),
+    ({"provision": "none", "subject": "Maths"}, ["Test M1", "Test M2", "Test M4"]),
+    ({"q": "test m"}, ["Test M1", "Test M2", "Test M3", "Test M4", "Test M5"]),
+    ({"sort": "progress", "subject": "Maths"}, ["Test M4", "Test M1", "Test M2", "Test M3", "Test M5"]),
+    ({"sort": "-progress", "subject": "English"}, ["Test C", "Test B", "Test A", "Test D"]),
+    ({"sort": "status", "subject": "English"}, ["Test A", "Test D", "Test B", "Test C"]),
+    ({"status": "nonsense", "provision": "Q", "sort": "nonsense"},  # ignored, not an error
+     ["Test A", "Test B", "Test C", "Test D", "Test M1", "Test M2", "Test M3", "Test M4", "Test M5"]),
+])
+def test_the_expected_progress_table_filters_and_sorts_on_the_server(client, report_school, filters, expected):
+    sign_in(client, report_school.senco)
+    response = client.get(DASHBOARD, {**TERM_QUERY, **filters})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert names(page) == expected or (not expected and progress_rows(page) == [
+        ["No row matches these filters: clear one to see more."]])
+
+
+def test_the_table_shows_a_page_of_rows_with_links_to_the_others(client, report_school, monkeypatch):
+    monkeypatch.setattr(dashboards, "ROWS_PER_PAGE", 4)
+    sign_in(client, report_school.senco)
+    page = client.get(DASHBOARD, TERM_QUERY).content.decode()
+    assert names(page) == ["Test A", "Test B", "Test C", "Test D"]
+    assert "Rows 1 to 4 of 9, sorted by pupil (surname)." in page
+    assert "Page 1 of 3" in page and 'id="progress-previous"' not in page
+    next_link = "/reports/dashboard/?academic_year=2025&amp;term=summer&amp;page=2"
+    assert f'href="{next_link}#expected-progress"' in page and f'hx-get="{next_link}"' in page
+    page = client.get(DASHBOARD, {**TERM_QUERY, "page": "3"}).content.decode()
+    assert names(page) == ["Test M5"] and "Rows 9 to 9 of 9" in page and 'id="progress-next"' not in page
+    # A page past the end shows the last one; filters carry into the links
+    page = client.get(DASHBOARD, {**TERM_QUERY, "status": "below", "page": "9"}).content.decode()
+    assert names(page) == ["Test M3", "Test M4"]
+    assert "Rows 5 to 6 of 6 matching the filters (9 in all)" in page
+    assert 'href="/reports/dashboard/?academic_year=2025&amp;term=summer&amp;status=below#expected-progress"' in page
+
+
+def test_with_htmx_the_dashboard_answers_with_only_the_table_and_its_announcement(client, report_school):
+    sign_in(client, report_school.senco)
+    response = client.get(DASHBOARD, {**TERM_QUERY, "subject": "English", "sort": "-progress"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "HX-Request" in response["Vary"] and response["Cache-Control"] == "private, no-store"
+    page = response.content.decode()
+    assert names(page) == ["Test C", "Test B", "Test A", "Test D"]
+    assert page.startswith('<p id="progress-summary" hx-swap-oob="innerHTML">Rows 1 to 4 of 4 matching the filters')
+    assert "<html" not in page and "csrfmiddlewaretoken" not in page and "block-cohort-progress" not in page
+    # Without htmx (or on a history restore) the same address gives the whole page, filters kept
+    page = client.get(DASHBOARD, {**TERM_QUERY, "subject": "English", "sort": "-progress"}).content.decode()
+    assert "<html" in page and names(page) == ["Test C", "Test B", "Test A", "Test D"]
+    assert '<option value="English" selected>' in page and '<option value="-progress" selected>' in page
+
+
+def test_the_filtered_rows_download_as_csv_and_the_download_is_logged(client, report_school):
+    from pupils.models import AccessEvent
+
+    sign_in(client, report_school.senco)
+    page = client.get(DASHBOARD, {**TERM_QUERY, "provision": "K"}).content.decode()
+    link = "/reports/dashboard/expected-progress.csv?academic_year=2025&amp;term=summer&amp;provision=K"
+    assert f'href="{link}"' in page and "Download these 2 rows (CSV)" in page
+    response = client.get(link.replace("&amp;", "&"))
+    assert response.status_code == 200 and response["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="oak-expected-progress-2025-summer.csv"' in response["Content-Disposition"]
+    lines = response.content.decode().split("\r\n")
+    assert lines[0].startswith("pupil,upn,subject,baseline_result,baseline_points")
+    m3, m5 = report_school.report_pupils["M3"], report_school.report_pupils["M5"]
+    assert lines[1:] == [
+        f"Test M3,{m3.upn},Maths,4b,27.00,5b,33.00,6,1.00,34.20,below,K",
+        f"Test M5,{m5.upn},Maths,4b,27.00,5a,35.00,6,1.33,34.20,expected,K",
+        "",
+    ]
+    assert AccessEvent.objects.filter(what="expected-progress csv (dashboard)", user=report_school.senco).count() == 1
+
+
+def test_a_teacher_downloads_only_their_own_pupils_rows(client, report_school):
+    sign_in(client, report_school.teacher)
+    rows = client.get("/reports/dashboard/expected-progress.csv", TERM_QUERY).content.decode().split("\r\n")[1:-1]
+    assert [row.split(",")[0] for row in rows] == ["Test A"]
+
+
+def test_the_table_links_to_the_stored_pack_s_expected_progress_csv(client, report_school, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    pack = ReportRun.objects.create(school=report_school.school, kind=ReportKind.TERMLY_PACK, parameters=PARAMS)
+    services.report_run_execute(pack.pk)
+    sign_in(client, report_school.senco)
+    page = client.get(DASHBOARD, TERM_QUERY).content.decode()
+    link = reverse("reports:run_download", args=[pack.public_id, "csv"]) + "?report=expected-progress"
+    assert f'href="{link}"' in page
+    response = client.get(link)
+    assert response.status_code == 200
+    assert response.content.decode().split("\r\n")[0].startswith("upn,subject,baseline_result")
+    assert len(response.content.decode().split("\r\n")) == 1 + 9 + 1
+    client.logout()
+    sign_in(client, report_school.teacher)  # teachers open no runs: no link
+    assert "?report=expected-progress" not in client.get(DASHBOARD, TERM_QUERY).content.decode()
