@@ -6,7 +6,7 @@ pupils in teaching or intervention groups they are attached to. Governors see ag
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
@@ -68,11 +68,23 @@ def visible_pupils(membership: Membership):
 
 
 def pupil_for_user(request: HttpRequest, public_id, *, write: bool = False) -> Pupil:
-    """A pupil the person may see (or, with ``write``, edit); 404 for anything else, so ids leak nothing."""
+    """A pupil the person may see (or, with ``write``, edit); 404 for anything else, so ids leak nothing.
+
+    Which pupils a membership may see changes only with a write to that school (a group's
+    members or staff, a pupil archived), so the answer is cached under the school's version.
+    """
     membership = require_membership(request, *(SEES_ALL_PUPILS | SEES_OWN_PUPILS))
     if write and membership.role not in SEES_ALL_PUPILS:
         raise PermissionDenied("Only the SENCo can change a pupil's record.")
-    try:
-        return get_object_or_404(visible_pupils(membership), public_id=public_id)
-    except (ValueError, Http404):
-        raise Http404("No such pupil.") from None
+    version = freshness.token(membership.school_id)
+    key = version and f"visible:{membership.pk}:{membership.role}:{public_id}:{version}"
+    found = freshness.get_page(key)
+    if found is None:
+        try:
+            found = get_object_or_404(visible_pupils(membership), public_id=public_id)
+        except (ValueError, ValidationError, Http404):
+            found = False
+        freshness.set_page(key, found)
+    if found is False:
+        raise Http404("No such pupil.")
+    return found
