@@ -248,6 +248,39 @@ def _as_float(series: pd.Series) -> pd.Series:
     return pd.to_numeric(series, errors="raise").astype("float64")
 
 
+def _group_ids(df: pd.DataFrame, keys: Sequence) -> pd.Series:
+    """One integer per distinct combination of ``keys`` (columns or Series), in order of first
+    appearance; NaN where a key is missing, so those rows fall out of a groupby as they would have.
+
+    Grouping by this id makes the same groups, with their rows in the same order, as grouping by the
+    keys themselves, but the keys (often text) are factorised once instead of once per groupby.
+    """
+    ids = df.groupby(list(keys), sort=False).ngroup()
+    return ids.astype("int64") if not ids.isna().any() else ids
+
+
+def _map(series: pd.Series, mapping: Mapping) -> pd.Series:
+    """``series.map(mapping)`` looked up once per distinct value (a text column maps row by row slowly)."""
+    codes, uniques = pd.factorize(series)
+    values = pd.Series(uniques).map(mapping)
+    if (codes < 0).any():  # missing values map to NaN, as with Series.map
+        values = pd.concat([values, pd.Series([np.nan])], ignore_index=True)
+    return pd.Series(values.to_numpy()[codes], index=series.index, name=series.name)
+
+
+def _joined(df: pd.DataFrame, key: str, column: str, sep: str = "; ") -> pd.Series:
+    """``df.groupby(key, sort=False)[column].agg(sep.join)`` without a Python call per group: each
+    key's values joined in row order, keys in order of first appearance."""
+    codes, uniques = pd.factorize(df[key])
+    values = df[column].astype(str).to_numpy(dtype=object)
+    position = pd.Series(codes).groupby(codes).cumcount().to_numpy()
+    out = np.empty(len(uniques), dtype=object)
+    for k in range(int(position.max()) + 1 if len(position) else 0):
+        at = position == k
+        out[codes[at]] = values[at] if k == 0 else out[codes[at]] + sep + values[at]
+    return pd.Series(out, index=pd.Index(uniques, name=key), name=column, dtype="str")
+
+
 def round_half_up(values, decimals: int = 2):
     """Round half away from zero, as a person rounds by hand (1.385 -> 1.39, -0.125 -> -0.13).
 
@@ -312,7 +345,7 @@ def select_baselines(baselines: pd.DataFrame, report_term_index: int) -> pd.Data
     df = baselines.copy()
     df["points"] = _as_float(df["points"])
     df = df[(df["term_index"] < report_term_index) & df["points"].notna()]
-    df = df.assign(_rank=df["key_stage"].map(_KEY_STAGE_RANK))
+    df = df.assign(_rank=_map(df["key_stage"], _KEY_STAGE_RANK))
     df = df.sort_values(["pupil_id", "subject", "term_index", "_rank"], kind="mergesort")
     df = df.groupby(["pupil_id", "subject"], sort=False).tail(1)
     return df.drop(columns="_rank").reset_index(drop=True)
@@ -365,8 +398,8 @@ def expected_progress(
     if (terms <= 0).any():
         raise ValueError("every baseline must be from a term before the report's term")
 
-    levels = df["key_stage"].map({ks: span.expected_levels for ks, span in spans.items()}).astype("int64")
-    span_terms = df["key_stage"].map({ks: span.span_terms for ks, span in spans.items()}).astype("int64")
+    levels = _map(df["key_stage"], {ks: span.expected_levels for ks, span in spans.items()}).astype("int64")
+    span_terms = _map(df["key_stage"], {ks: span.span_terms for ks, span in spans.items()}).astype("int64")
     gain = df["current_points"] - df["baseline_points"]
     # One division of an exact integer numerator: the float nearest the true fraction.
     expected_gain = (levels * POINTS_PER_LEVEL * terms) / span_terms
@@ -446,8 +479,9 @@ def pupil_value_added(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFra
     df["outcome_points"] = _as_float(df["outcome_points"])
     df = df[df["baseline_points"].notna() & df["outcome_points"].notna()].copy()
 
-    cohort_keys = [df[key] for key in by] + [df["subject"], df["baseline_term_index"]]
-    pag_keys = cohort_keys + [df["baseline_points"].round(6)]
+    keys = [df[key] for key in by] + [df["subject"], df["baseline_term_index"]]
+    cohort_keys = _group_ids(df, keys)
+    pag_keys = _group_ids(df, keys + [df["baseline_points"].round(6)])
     x = df["baseline_points"]
     y = df["outcome_points"]
 
@@ -500,14 +534,25 @@ def value_added(
     )
     if "all" in groups:
         membership["all"] = True
-    long = pd.concat([pupils[by + ["subject", "va"]], membership[list(groups)]], axis=1).melt(
-        id_vars=by + ["subject", "va"], value_vars=list(groups), var_name="group", value_name="member"
-    )
-    long = long[long["member"].astype(bool)]
-    out = long.groupby(by + ["subject", "group"], sort=False)["va"].agg(n="size", va="mean").reset_index()
+    # Each group's members per subject (and part): one pass per group over integer subject ids.
+    keys = by + ["subject"]
+    ids = _group_ids(pupils, keys)
+    subject_ids = ids.to_numpy()
+    known = ids.notna().to_numpy()
+    _, first = np.unique(subject_ids[known], return_index=True)
+    labels = pupils.loc[known, keys].iloc[first].reset_index(drop=True)  # row i holds the keys of id i
+    va = pupils["va"].to_numpy()
+    parts = []
+    for group in groups:
+        member = membership[group].to_numpy(dtype=bool)
+        stats = pd.Series(va[member]).groupby(subject_ids[member], sort=False).agg(["size", "mean"])
+        parts.append(pd.DataFrame({"_id": stats.index.to_numpy(dtype="int64"), "group": group,
+                                   "n": stats["size"].to_numpy(), "va": stats["mean"].to_numpy()}))
+    out = pd.concat(parts, ignore_index=True)
+    out = pd.concat([labels.iloc[out["_id"]].reset_index(drop=True), out], axis=1)
 
-    sd = pupils.groupby(by + ["subject"])["va"].std(ddof=1).rename("_sd").reset_index()
-    s = out[by + ["subject"]].merge(sd, on=by + ["subject"], how="left")["_sd"].astype("float64").to_numpy()
+    sd = pd.Series(va).groupby(subject_ids).std(ddof=1)
+    s = sd.reindex(out["_id"]).to_numpy(dtype="float64")
     n = out["n"].astype("int64")
     half_width = Z_95 * s / np.sqrt(n)
     out["n"] = n
@@ -824,11 +869,8 @@ def no_gain_but_semh(
     paired = now.merge(before, on=["pupil_id", "subject"], suffixes=("", "_before"))
     stalled = paired[paired["points"] - paired["points_before"] <= TOLERANCE]
     stalled = stalled.sort_values(["pupil_id", "subject"], kind="mergesort")
-    no_gain = stalled.groupby(by + ["pupil_id"], sort=False).agg(
-        upn=("upn", "first"), subjects_without_gain=("subject", "; ".join)
-    )
-    if by:
-        no_gain = no_gain.reset_index(level=by)
+    no_gain = stalled.drop_duplicates("pupil_id").set_index("pupil_id")[by + ["upn"]]
+    no_gain["subjects_without_gain"] = _joined(stalled, "pupil_id", "subject")
 
     m = measures[measures["term_index"].isin([this_term, last_term])].copy()
     m["value"] = _as_float(m["value"])
@@ -851,7 +893,7 @@ def no_gain_but_semh(
     )
     improved["_key"] = improved["measure"].astype(str).str.casefold()
     improved = improved.sort_values(["pupil_id", "_key"], kind="mergesort")
-    improved_text = improved.groupby("pupil_id", sort=False)["text"].agg("; ".join).rename("improved_measures")
+    improved_text = _joined(improved, "pupil_id", "text").rename("improved_measures")
 
     out = no_gain.join(improved_text, how="inner").reset_index()
     if out.empty:
