@@ -772,6 +772,7 @@ class CachedDashboard:
         self.school = membership.school
         self.academic_year = academic_year
         self.term = term
+        self.today = today
         self.governor = governor
         self.teacher = not governor and membership.role == Role.TEACHER
         kinds = GOVERNOR_KINDS if governor else TEACHER_KINDS if self.teacher else SENCO_KINDS
@@ -791,13 +792,13 @@ class CachedDashboard:
         self._page: DashboardPage | None = None
         self._rows: list[tuple] | None = None
 
-    def body(self, term_form, filters: ProgressFilters | None = None) -> DashboardBody:
-        """The page's body for these table filters (``term_form``: the view's TermForm, for its choices)."""
+    def body(self, filters: ProgressFilters | None = None) -> DashboardBody:
+        """The page's body for these table filters."""
         filters = filters or ProgressFilters()
         key = f"{self.key}:body:{_digest(urlencode(filters.params()))}"
         body = cache.get(key)
         if body is None:
-            body = self._render(term_form, filters)
+            body = self._render(filters)
             cache.set(key, body, CACHE_SECONDS)
         return body
 
@@ -814,10 +815,13 @@ class CachedDashboard:
             self._page = cache.get(f"{self.key}:page") or self._build()
         return self._page
 
-    def _render(self, term_form, filters: ProgressFilters) -> DashboardBody:
+    def _render(self, filters: ProgressFilters) -> DashboardBody:
+        from reports.forms import TermForm  # the forms import this module's choices
+
         page = self.page()
         context = {
-            "dashboard": page, "form": term_form, "teacher": self.teacher, "school": self.school,
+            "dashboard": page, "form": TermForm(today=self.today), "teacher": self.teacher, "school": self.school,
+            "show_run_links": not self.governor and not self.teacher,  # the SENCo's (only the SENCo opens runs)
             "filters": filters, "status_choices": STATUS_CHOICES, "provision_choices": PROVISION_CHOICES,
             "sort_choices": SORT_CHOICES,
         }

@@ -62,13 +62,13 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _chosen_term(request: HttpRequest, school, today, version: str) -> tuple[TermForm, int, str]:
+def _chosen_term(request: HttpRequest, school, today, version: str) -> tuple[int, str]:
     """The term a dashboard shows: the one asked for in the query string, else the school's latest."""
-    form = TermForm(request.GET or None, today=today)
-    if form.is_bound and form.is_valid():
-        return form, form.cleaned_data["academic_year"], form.cleaned_data["term"]
-    year, term = dashboards.default_term(school, today=today, version=version)
-    return form, year, term
+    if "academic_year" in request.GET or "term" in request.GET:
+        form = TermForm(request.GET, today=today)
+        if form.is_valid():
+            return form.cleaned_data["academic_year"], form.cleaned_data["term"]
+    return dashboards.default_term(school, today=today, version=version)
 
 
 def describe_parameters(run: ReportRun) -> str:
@@ -232,14 +232,13 @@ def run_download(request: HttpRequest, public_id, fmt: str) -> HttpResponse:
 # --- Dashboards ----------------------------------------------------------------------------------------
 
 
-def _cached_dashboard(request: HttpRequest, membership, *, governor: bool = False):
-    """The term form, and the person's view of the dashboard for the chosen term (cached: see dashboards)."""
+def _cached_dashboard(request: HttpRequest, membership, *, governor: bool = False) -> dashboards.CachedDashboard:
+    """The person's view of the dashboard for the chosen term (cached: see dashboards.CachedDashboard)."""
     today = timezone.localdate()
     version = freshness.token(membership.school_id)
-    form, year, term = _chosen_term(request, membership.school, today, version)
-    cached = dashboards.CachedDashboard(membership, academic_year=year, term=term, today=today, version=version,
-                                        governor=governor)
-    return form, cached
+    year, term = _chosen_term(request, membership.school, today, version)
+    return dashboards.CachedDashboard(membership, academic_year=year, term=term, today=today, version=version,
+                                      governor=governor)
 
 
 def _progress_filters(request: HttpRequest) -> dashboards.ProgressFilters:
@@ -254,15 +253,14 @@ def _progress_filters(request: HttpRequest) -> dashboards.ProgressFilters:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The named dashboard; with htmx, only the expected-progress table's page for the filters asked for."""
     membership = dashboard_membership(request)
-    form, cached = _cached_dashboard(request, membership)
-    body = cached.body(form, _progress_filters(request))
+    cached = _cached_dashboard(request, membership)
+    body = cached.body(_progress_filters(request))
     if request.htmx and not request.htmx.history_restore_request:
         response = render(request, "reports/_progress_table.html#swap", {"body": body})
     else:
         response = render(request, "reports/dashboard.html", {
             "dashboard": body,
             "can_refresh": membership.role == Role.SENCO,
-            "show_run_links": membership.role == Role.SENCO,
             "refresh_kind": PACK,
         })
     patch_vary_headers(response, ("HX-Request",))
@@ -274,7 +272,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def dashboard_csv(request: HttpRequest) -> HttpResponse:
     """Every expected-progress row the person may see that matches the table's filters, as CSV."""
     membership = dashboard_membership(request)
-    _, cached = _cached_dashboard(request, membership)
+    cached = _cached_dashboard(request, membership)
     rows = dashboards.filter_progress(cached.rows(), _progress_filters(request))
     access_record(request=request, action=AccessAction.DOWNLOADED, what="expected-progress csv (dashboard)")
     response = HttpResponse(dashboards.progress_csv(rows), content_type="text/csv; charset=utf-8")
@@ -297,9 +295,9 @@ def pupil_dashboard(request: HttpRequest, public_id) -> HttpResponse:
 @require_GET
 def governor(request: HttpRequest) -> HttpResponse:
     membership = governor_membership(request)
-    form, cached = _cached_dashboard(request, membership, governor=True)
+    cached = _cached_dashboard(request, membership, governor=True)
     return _private(render(request, "reports/governor_dashboard.html", {
-        "dashboard": cached.body(form), "refresh_kind": GOVERNOR_PACK,
+        "dashboard": cached.body(), "refresh_kind": GOVERNOR_PACK,
     }))
 
 
