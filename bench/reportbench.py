@@ -11,8 +11,8 @@ school by school (each school's own pack in turn), checked to give identical rep
 serialisation is timed apart.
 
 ``--mode memory``: what a report worker holds at its peak: every school's pack computed together
-(the whole trust in one batch), then one real ``build_pack`` (CSVs and the WeasyPrint PDF, timed) for the largest school.
-The peak is this process's own high-water mark, ``VmHWM`` in ``/proc/self/status``: on Linux
+(the whole trust in one batch), then one real ``build_pack`` (CSVs and the WeasyPrint PDF, timed) for
+the largest school. The peak is this process's own high-water mark, ``VmHWM`` in ``/proc/self/status``: on Linux
 ``ru_maxrss`` (``getrusage`` in the child, or ``os.wait4``/``RUSAGE_CHILDREN`` in the parent)
 starts from the parent's peak at the fork, so it would report the parent's size whenever that is
 larger. The parent still records the ``os.wait4`` figure beside it.

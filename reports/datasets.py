@@ -215,7 +215,9 @@ def register_entries_of(days: Mapping[int, date]) -> pd.DataFrame:
         Q(end_date__isnull=True) | Q(end_date__gte=min(days.values()))
     )
     df = _frame(
-        qs.order_by().values_list("pupil__school_id", "pupil_id", "provision", "primary_need", "start_date", "end_date"),
+        qs.order_by().values_list(
+            "pupil__school_id", "pupil_id", "provision", "primary_need", "start_date", "end_date"
+        ),
         [SCHOOL, "pupil_id", "provision", "primary_need", "start_date", "end_date"],
     )
     if len(set(days.values())) > 1:  # the query was for the widest span: keep each school's own day
@@ -231,7 +233,8 @@ def pupil_groups_of(days: Mapping[int, date], register: pd.DataFrame | None = No
     ``register``: :func:`register_entries_of` for the same days, when it has been read already.
     """
     pupils = _frame(
-        Pupil.objects.filter(school_id__in=list(days)).order_by().values_list("school_id", "id", "upn", "pupil_premium"),
+        Pupil.objects.filter(school_id__in=list(days))
+        .order_by().values_list("school_id", "id", "upn", "pupil_premium"),
         [SCHOOL, "pupil_id", "upn", "pupil_premium"],
     )
     provision = (register_entries_of(days) if register is None else register)[["pupil_id", "provision"]]
@@ -256,7 +259,8 @@ def enrolments_ended_of(days: Mapping[int, date]) -> pd.DataFrame:
             "intervention__programme__school_id", "id", "pupil_id", "pupil__upn", "intervention__programme__name",
             "intervention_id", "intervention__measure", "start_date", "end_date",
         ),
-        [SCHOOL, "enrolment_id", "pupil_id", "upn", "programme", "intervention_id", "measure", "start_date", "end_date"],
+        [SCHOOL, "enrolment_id", "pupil_id", "upn", "programme", "intervention_id", "measure", "start_date",
+         "end_date"],
     )
     df["start_date"] = _dates(df["start_date"])
     df["end_date"] = _dates(df["end_date"])
@@ -299,7 +303,8 @@ def semh_measures_of(school_ids: Iterable[int], term_indexes: list[int]) -> pd.D
     )
     for section, label, higher in (("I", "Boxall section I", True), ("II", "Boxall section II", False)):
         part = boxall.assign(value=boxall["scores"].map(lambda s, k=section: (s or {}).get(k)))
-        frames.append(part.drop(columns="scores").dropna(subset=["value"]).assign(measure=label, higher_is_better=higher))
+        part = part.drop(columns="scores").dropna(subset=["value"])
+        frames.append(part.assign(measure=label, higher_is_better=higher))
 
     behaviour = _frame(
         BehaviourRecord.objects.filter(wanted, pupils).order_by().values_list(*keys, "points"),
@@ -308,7 +313,8 @@ def semh_measures_of(school_ids: Iterable[int], term_indexes: list[int]) -> pd.D
     frames.append(behaviour)
 
     ratings = _frame(
-        QualitativeRating.objects.filter(wanted, pupils).order_by().values_list(*keys, "aspect", "subject__name", "rating"),
+        QualitativeRating.objects.filter(wanted, pupils)
+        .order_by().values_list(*keys, "aspect", "subject__name", "rating"),
         columns + ["aspect", "subject", "value"],
     )
     ratings["measure"] = ratings["aspect"] + " (" + ratings["subject"] + ")"

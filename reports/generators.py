@@ -243,7 +243,8 @@ def _compute_expected_progress_rows(batch: ReportBatch) -> pd.DataFrame:
     # Pupil ids are unique across schools, so only the progress spans (the school's KS2 choice) differ.
     spans = {pk: ctx.school.ks2_span for pk, ctx in batch.contexts.items()}
     if len(set(spans.values())) == 1:
-        return metrics.expected_progress(selected, current, batch.term_index, metrics.progress_spans(*set(spans.values())))
+        (ks2_span,) = set(spans.values())
+        return metrics.expected_progress(selected, current, batch.term_index, metrics.progress_spans(ks2_span))
     parts = []
     for ks2_span in sorted(set(spans.values())):
         schools = [pk for pk, span in spans.items() if span == ks2_span]
@@ -309,7 +310,9 @@ def _no_gain_but_semh_report(batch: ReportBatch) -> pd.DataFrame:
     assessments = batch.assessments()
     measures = batch.semh_measures()
     batch.progress(50, "Assessments and measures read")
-    table = metrics.no_gain_but_semh(assessments, measures, batch.term_index, subjects=batch.core_subjects(), by=[SCHOOL])
+    table = metrics.no_gain_but_semh(
+        assessments, measures, batch.term_index, subjects=batch.core_subjects(), by=[SCHOOL]
+    )
     return table[[SCHOOL, "upn", "subjects_without_gain", "improved_measures"]]
 
 
@@ -354,7 +357,9 @@ def contexts_for(
     schemes = datasets.points_schemes(schools)
     subjects = datasets.subject_names(subject)
     contexts = [
-        ReportContext(school=school, term=terms[school.pk], scheme=schemes[school.pk], subjects=subjects, governor=governor)
+        ReportContext(
+            school=school, term=terms[school.pk], scheme=schemes[school.pk], subjects=subjects, governor=governor
+        )
         for school in schools
     ]
     batch = ReportBatch(contexts)

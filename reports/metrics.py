@@ -473,7 +473,9 @@ def pupil_value_added(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFra
     expected_outcome and va (outcome - expected), in the input's order.
     """
     by = list(by)
-    _require(frame, by + ["pupil_id", "subject", "baseline_term_index", "baseline_points", "outcome_points"], "value-added")
+    _require(
+        frame, by + ["pupil_id", "subject", "baseline_term_index", "baseline_points", "outcome_points"], "value-added"
+    )
     df = frame.copy()
     df["baseline_points"] = _as_float(df["baseline_points"])
     df["outcome_points"] = _as_float(df["outcome_points"])

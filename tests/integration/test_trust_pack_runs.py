@@ -70,7 +70,9 @@ def pack_runs():
     return list(ReportRun.objects.filter(kind=ReportKind.TERMLY_PACK).order_by("pk"))
 
 
-def test_the_schedule_builds_the_packs_due_for_one_term_in_one_task(eager, trust, calls, django_capture_on_commit_callbacks):
+def test_the_schedule_builds_the_packs_due_for_one_term_in_one_task(
+    eager, trust, calls, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         queued = services.termly_packs_queue_due(today=DUE)
     assert len(queued) == 3

@@ -81,7 +81,9 @@ def test_pre_post_by_school_matches_tests_of_the_enrolments_own_school():
     # Pupil 101 is at school 1; school 2's enrolment of them is matched with none of their tests.
     tests = pd.DataFrame({
         "school_id": [1, 1, 1, 1, 2, 2], "pupil_id": [100, 100, 101, 101, 200, 200], "measure": "reading",
-        "tested_on": pd.to_datetime(["2025-09-05", "2026-03-20", "2025-09-05", "2026-03-25", "2025-09-01", "2026-03-20"]),
+        "tested_on": pd.to_datetime(
+            ["2025-09-05", "2026-03-20", "2025-09-05", "2026-03-25", "2025-09-01", "2026-03-20"]
+        ),
         "months": [90.0, 96.0, 80.0, 85.0, 100.0, 103.0], "standardised_score": [85.0, np.nan, 80.0, 84.0, 99.0, 101.0],
     })
     together = metrics.select_pre_post(enrolments, tests, by=["school_id"])
