@@ -62,24 +62,37 @@ def to_dict(fig: go.Figure) -> dict:
     return json.loads(fig.to_json())
 
 
+AXIS = {"showgrid": True, "gridcolor": "#e5e7eb", "zeroline": False, "linecolor": "#9ca3af", "showline": True,
+        "automargin": True}
+
+
+def _merged(base: dict, new: dict) -> dict:
+    """``base`` updated with ``new``, nested dicts merged key by key (as plotly's update_layout does)."""
+    out = dict(base)
+    for key, value in new.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
 def _layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, height: int = 380, **extra) -> None:
-    fig.update_layout(
-        template="none",
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
-        font={"family": FONT, "size": 13, "color": "#1f2933"},
-        paper_bgcolor="#ffffff",
-        plot_bgcolor="#ffffff",
-        height=height + 50,
+    # The whole layout is assigned at once: plotly's update_layout and update_xaxes validate property
+    # by property and cost about ten times as much (a dashboard assembles several figures).
+    layout = _merged(fig.layout.to_plotly_json(), {
+        "template": "none",
+        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        "font": {"family": FONT, "size": 13, "color": "#1f2933"},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "height": height + 50,
         # The legend sits at the foot of the figure, below the x axis title (never over it).
-        margin={"l": 64, "r": 24, "t": 56, "b": 120},
-        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0.01, "x": 0, "xanchor": "left"},
-        hoverlabel={"font": {"family": FONT}},
+        "margin": {"l": 64, "r": 24, "t": 56, "b": 120},
+        "legend": {"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0.01, "x": 0, "xanchor": "left"},
+        "hoverlabel": {"font": {"family": FONT}},
         **extra,
-    )
-    fig.update_xaxes(title={"text": x_title}, showgrid=True, gridcolor="#e5e7eb", zeroline=False, linecolor="#9ca3af",
-                     showline=True, automargin=True)
-    fig.update_yaxes(title={"text": y_title}, showgrid=True, gridcolor="#e5e7eb", zeroline=False, linecolor="#9ca3af",
-                     showline=True, automargin=True)
+    })
+    for axis, text in (("xaxis", x_title), ("yaxis", y_title)):
+        layout[axis] = _merged(layout.get(axis) or {}, {"title": {"text": text}, **AXIS})
+    fig.layout = layout
 
 
 def _number(value) -> float | None:
