@@ -500,7 +500,7 @@ def test_the_filtered_rows_download_as_csv_and_the_download_is_logged(client, re
     sign_in(client, report_school.senco)
     page = client.get(DASHBOARD, {**TERM_QUERY, "provision": "K"}).content.decode()
     link = "/reports/dashboard/expected-progress.csv?academic_year=2025&amp;term=summer&amp;provision=K"
-    assert f'href="{link}"' in page and "Download these 2 rows (CSV)" in page
+    assert f'href="{link}"' in page and "Download the 2 matching rows (CSV)" in page
     response = client.get(link.replace("&amp;", "&"))
     assert response.status_code == 200 and response["Content-Type"] == "text/csv; charset=utf-8"
     assert 'filename="oak-expected-progress-2025-summer.csv"' in response["Content-Disposition"]
