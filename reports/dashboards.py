@@ -828,7 +828,9 @@ class CachedDashboard:
         summary = table = ""
         if not self.governor:
             progress = progress_page(self.rows(), filters, academic_year=self.academic_year, term=self.term)
-            shown = {"progress": progress, "progress_run": None if self.teacher else page.progress_run}
+            # Downloads are the SENCo's (DESIGN.md): a teacher's table links to none.
+            shown = {"progress": progress, "can_download": not self.teacher,
+                     "progress_run": None if self.teacher else page.progress_run}
             summary = render_to_string("reports/_progress_table.html#summary", shown)
             table = render_to_string("reports/_progress_table.html", shown)
             context.update(summary=summary, table=table)

@@ -14,6 +14,7 @@ import os
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -270,8 +271,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def dashboard_csv(request: HttpRequest) -> HttpResponse:
-    """Every expected-progress row the person may see that matches the table's filters, as CSV."""
+    """The expected-progress rows that match the table's filters, as CSV: the SENCo's (downloads are, DESIGN.md)."""
     membership = dashboard_membership(request)
+    if membership.role != Role.SENCO:
+        raise PermissionDenied("Only the SENCo downloads reports.")
     cached = _cached_dashboard(request, membership)
     rows = dashboards.filter_progress(cached.rows(), _progress_filters(request))
     access_record(request=request, action=AccessAction.DOWNLOADED, what="expected-progress csv (dashboard)")

@@ -126,7 +126,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "reports:run": row(200, 403, 403, 404, 403, 404),
     "reports:run_download": row(200, 403, 403, 404, 403, 404),
     "reports:dashboard": row(200, 200, 403, 403, 403, 200),
-    "reports:dashboard_csv": row(200, 200, 403, 403, 403, 200),
+    "reports:dashboard_csv": row(200, 403, 403, 403, 403, 200),
     "reports:pupil_dashboard": row(200, 200, 403, 403, 403, 404),
     "reports:governor": row(200, 403, 403, 200, 403, 200),
     "reports:case_study": SENCO_ONLY_PUPIL,
