@@ -1,7 +1,9 @@
 """The report registry: each kind of report reads its datasets and calls the pure metrics.
 
-One computation serves ``manage.py run_report``, the Celery task and the pages. A report is a
-rounded DataFrame with the contract's columns (DESIGN.md) plus a little metadata.
+One computation serves ``manage.py run_report``, the Celery tasks and the pages. A report is a
+rounded DataFrame with the contract's columns (DESIGN.md) plus a little metadata. A report is
+computed for its context's batch of schools (one school, or the schools whose packs are built
+together) and each school takes its own rows.
 """
 
 from __future__ import annotations

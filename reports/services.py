@@ -29,9 +29,10 @@ from reports.models import ReportKind, ReportRun, ReportSchedule, RunStatus
 
 logger = logging.getLogger(__name__)
 
-#: Packs due for one term are built together in batches of this many schools. Their reports take a
-#: second or two per school computed together, but each PDF takes about a minute for a large school,
-#: so a batch stays well inside the task time limit and the batches still spread over the workers.
+#: Packs due for one term are built together in batches of this many schools. Computed together
+#: their reports take well under a second per school, but each PDF takes a minute or more for a large
+#: school (bench/RESULTS.md), so a batch stays well inside the task time limit and batches still
+#: spread over the workers.
 PACKS_PER_TASK = 5
 WAITING_NOTE = "Waiting for the report service: it will start when the queue is back."
 
