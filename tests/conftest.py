@@ -7,6 +7,17 @@ from dataclasses import dataclass
 import pytest
 
 
+def pytest_configure(config):
+    """A Redis cache of this test run's own: another run on the same Redis (a developer's second
+    terminal, CI's previous job) moves data versions on in the middle of this run's tests."""
+    import os
+
+    from django.conf import settings
+
+    if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
+        settings.CACHES["default"]["KEY_PREFIX"] = f"tests-{os.getpid()}"
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """PBKDF2 costs most of a second per login: tests use a fast hasher (production keeps the strong one)."""

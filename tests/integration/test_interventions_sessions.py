@@ -6,7 +6,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -17,6 +16,7 @@ from interventions import selectors, services_ui
 from interventions.models import Attendance, InterventionSession
 from pupils.models import Role
 from tests import factories as f
+from tests.queries import session_queries
 
 
 @pytest.fixture
@@ -239,7 +239,7 @@ def test_saving_a_session_takes_the_same_queries_for_3_pupils_or_12(
     # (2). Save: savepoint, lock the session, insert it, read its attendances (none yet), insert
     # them all, release (6), and the audit history of the session and of the attendances (2).
     # 13 in all, for any number of pupils.
-    session = 0 if settings.SESSION_ENGINE == "sencotrack.sessions" else 1
+    session = session_queries()
     with django_assert_num_queries(12 + session):
         client.post(_log_url(group, today), {"attended": [str(p.public_id) for p in pupils[::2]]})
     # Saving again reads the day's attendances for the sheet too (1 more) and updates the changed

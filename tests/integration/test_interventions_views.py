@@ -6,7 +6,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,6 +15,7 @@ from interventions import selectors
 from interventions.models import Enrolment, Intervention, InterventionSession, MeasureKind, Programme
 from pupils.models import Role
 from tests import factories as f
+from tests.queries import session_queries
 
 
 @pytest.fixture
@@ -202,7 +202,7 @@ def test_the_list_takes_the_same_number_of_queries_for_two_groups_or_ten(client,
     # The session (from Redis in production mode), the groups with their totals, their staff
     # (the person and their membership come from the cache).
     assert count() == few
-    assert few == 2 + (0 if settings.SESSION_ENGINE == "sencotrack.sessions" else 1)
+    assert few == 2 + session_queries()
 
 
 def test_ended_groups_are_hidden_until_asked_for(client, personas, group, today):
