@@ -248,7 +248,11 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "sencotrack.cache.RedisCache", "LOCATION": REDIS_URL,
                           "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Embedded mode: files, not per-process memory, so that a command run in another terminal
+    # (import_data, seed_demo) moves the data versions the server's cached pages are keyed on.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / ".cache")),
+                          "OPTIONS": {"MAX_ENTRIES": 5000}}}
 
 # --- Security ----------------------------------------------------------------------------
 # Sessions are read from the cache and written through to the database: one round trip to Redis

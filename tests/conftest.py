@@ -16,6 +16,8 @@ def pytest_configure(config):
 
     if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
         settings.CACHES["default"]["KEY_PREFIX"] = f"tests-{os.getpid()}"
+    else:  # embedded mode: the file cache shared with `make run` stays out of the tests
+        settings.CACHES["default"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 
 
 @pytest.fixture(autouse=True)

@@ -179,3 +179,24 @@ def test_the_redis_cache_reuses_one_client_per_pool():
 
     backend = RedisCache("redis://127.0.0.1:1/0", {})  # nothing connects until a command is sent
     assert backend._cache.get_client() is backend._cache.get_client(write=True)
+
+
+def test_in_embedded_mode_a_command_in_another_process_moves_the_servers_versions_on(tmp_path):
+    """`make run` serves while `manage.py import_data` runs in another terminal: both use the
+    file cache, so the server's cached pages see the command's writes."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    files = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)}}
+    with override_settings(CACHES=files):
+        before = freshness.token(1, 2)
+        env = {**os.environ, "CACHE_DIR": str(tmp_path), "DEBUG": "true", "DATABASE_URL": "", "REDIS_URL": ""}
+        command = "import django; django.setup(); from sencotrack import freshness; freshness.touch(school_ids=[1])"
+        subprocess.run([sys.executable, "-c", command], env={**env, "DJANGO_SETTINGS_MODULE": "sencotrack.settings"},
+                       cwd=django_settings.BASE_DIR, check=True, timeout=120)
+        after = freshness.token(1, 2)
+    assert before.split(".")[1] != after.split(".")[1]  # the school moved on
+    assert before.split(".")[2] == after.split(".")[2]  # the pupil did not
