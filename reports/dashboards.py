@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import pandas as pd
-from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -38,6 +37,7 @@ from assessments.semh import SemhError, sdq_band
 from pupils.models import Membership, Pupil, Role, School
 from reports import charts, datasets, generators, metrics, selectors
 from reports.explain import NOTES, TITLES
+from sencotrack import freshness
 from sencotrack.csvsafe import neutralise
 from sencotrack.parsing import TERM_ORDER, format_academic_year
 
@@ -695,13 +695,12 @@ def governor_dashboard(
 # notes), its sources, and the expected-progress rows the table filters; then, per set of table
 # filters, the page's body around them. The key names everything the page depends on, so an entry
 # is never deleted, only no longer read: the school and term; whose view it is (the SENCo's whole
-# school, or one teacher's own pupils); the stored runs read (ids and finish times); the school's
-# data version (``sencotrack.freshness``, moved by every write to the school's records); and the
+# school, or one teacher's own pupils); the school's data version (``sencotrack.freshness``, moved
+# by every write to the school's records and every report run that finishes); and the
 # day. Nothing cached holds a CSRF token or anything else of one request: the page around the
 # fragments (the base layout, the refresh form) is rendered for each request.
 
-CACHE_SECONDS = 60 * 60  # a safety net: new data changes the key at once
-CACHE_VERSION = 1  # move on whenever what an entry holds changes shape, so a deploy never reads an old one
+CACHE_VERSION = 2  # move on whenever what an entry holds changes shape, so a deploy never reads an old one
 
 
 @dataclass(frozen=True)
@@ -751,19 +750,21 @@ class DashboardBody:
 
 def default_term(school: School, *, today: dt.date, version: str) -> tuple[int, str]:
     """:func:`selectors.default_term`, cached for the school's data version (its query reads every assessment)."""
-    key = f"dashboard:{CACHE_VERSION}:term:{school.pk}:{today.isoformat()}:{version}"
-    found = cache.get(key)
+    key = version and f"dashboard:{CACHE_VERSION}:term:{school.pk}:{today.isoformat()}:{version}"
+    found = freshness.get_page(key)
     if found is None:
         found = selectors.default_term(school, today=today)
-        cache.set(key, found, CACHE_SECONDS)
+        freshness.set_page(key, found)
     return found[0], found[1]
 
 
 class CachedDashboard:
     """One person's view of a dashboard for a term: read from the cache, else assembled and cached.
 
-    Reads the stored runs the page would use (one query, without their results) to name them in
-    the key. ``version`` is ``freshness.token(school.pk)``, read once by the view.
+    ``version`` is ``freshness.token(school.pk)``, read once by the view: it moves on with every
+    write to the school's records and every report run that finishes (``reports.services``), so
+    the stored runs are read only when the page is built. None (the cache is down): nothing is
+    read from or written to the cache.
     """
 
     def __init__(self, membership: Membership, *, academic_year: int, term: str, today: dt.date, version: str,
@@ -775,44 +776,50 @@ class CachedDashboard:
         self.today = today
         self.governor = governor
         self.teacher = not governor and membership.role == Role.TEACHER
-        kinds = GOVERNOR_KINDS if governor else TEACHER_KINDS if self.teacher else SENCO_KINDS
-        self.runs = selectors.stored_runs(
-            self.school, academic_year=academic_year, term=term, kinds=kinds, governor=governor
-        )
-        used = ";".join(
-            f"{run.kind}={run.pk}@{run.finished_at.isoformat() if run.finished_at else ''}"
-            for run in sorted(self.runs.values(), key=lambda r: r.kind)
-        )
-        # A teacher's page shows their own pupils: never another person's copy.
-        scope = f"teacher-{membership.user_id}" if self.teacher else "school"
-        self.key = ":".join([
-            "dashboard", str(CACHE_VERSION), "governor" if governor else "named", str(self.school.pk),
-            str(academic_year), term, scope, _digest(used), today.isoformat(), version,
-        ])
+        self.kinds = GOVERNOR_KINDS if governor else TEACHER_KINDS if self.teacher else SENCO_KINDS
+        self._runs: dict | None = None
         self._page: DashboardPage | None = None
         self._rows: list[tuple] | None = None
+        # A teacher's page shows their own pupils: never another person's copy.
+        scope = f"teacher-{membership.user_id}" if self.teacher else "school"
+        self.key = version and ":".join([
+            "dashboard", str(CACHE_VERSION), "governor" if governor else "named", str(self.school.pk),
+            str(academic_year), term, scope, today.isoformat(), version,
+        ])
+
+    @property
+    def runs(self) -> dict:
+        """The stored runs the page reads (one query, without their results): only when building it."""
+        if self._runs is None:
+            self._runs = selectors.stored_runs(
+                self.school, academic_year=self.academic_year, term=self.term, kinds=self.kinds, governor=self.governor
+            )
+        return self._runs
+
+    def _part(self, name: str) -> str | None:
+        return self.key and f"{self.key}:{name}"
 
     def body(self, filters: ProgressFilters | None = None) -> DashboardBody:
         """The page's body for these table filters."""
         filters = filters or ProgressFilters()
-        key = f"{self.key}:body:{_digest(urlencode(filters.params()))}"
-        body = cache.get(key)
+        key = self._part(f"body:{_digest(urlencode(filters.params()))}")
+        body = freshness.get_page(key)
         if body is None:
             body = self._render(filters)
-            cache.set(key, body, CACHE_SECONDS)
+            freshness.set_page(key, body)
         return body
 
     def rows(self) -> list[tuple]:
         """The expected-progress rows the viewer may see (:func:`progress_rows`), for the table and its CSV."""
         if self._rows is None:
-            self._rows = cache.get(f"{self.key}:rows")
+            self._rows = freshness.get_page(self._part("rows"))
             if self._rows is None:  # evicted before the page: build both again
                 self._build()
         return self._rows
 
     def page(self) -> DashboardPage:
         if self._page is None:
-            self._page = cache.get(f"{self.key}:page") or self._build()
+            self._page = freshness.get_page(self._part("page")) or self._build()
         return self._page
 
     def _render(self, filters: ProgressFilters) -> DashboardBody:
@@ -860,7 +867,8 @@ class CachedDashboard:
             subjects=sorted({row[SUBJECT] for row in dashboard.progress}),
             progress_run=None if "expected-progress" in dashboard.computed else self.runs.get("expected-progress"),
         )
-        cache.set_many({f"{self.key}:page": page, f"{self.key}:rows": dashboard.progress}, CACHE_SECONDS)
+        freshness.set_page(self._part("page"), page)
+        freshness.set_page(self._part("rows"), dashboard.progress)
         self._page, self._rows = page, dashboard.progress
         return page
 
