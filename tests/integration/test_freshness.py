@@ -126,6 +126,9 @@ def test_pages_and_writes_work_while_the_cache_is_down(client, personas, english
         response = client.get(reverse("pupils:detail", args=[personas.pupil.public_id]))
         assert response.status_code == 200
         assert personas.pupil.full_name in response.content.decode()
+        assert client.get(reverse("reports:dashboard")).status_code == 200
+        client.force_login(personas.governor)
+        assert client.get(reverse("reports:governor")).status_code == 200
 
 
 # --- The signed-in person, read from the cache ---------------------------------------------------------
