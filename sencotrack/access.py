@@ -28,20 +28,14 @@ def current_membership(request: HttpRequest) -> Membership | None:
     membership = None
     if request.user.is_authenticated:
         chosen = request.session.get(SESSION_KEY)
-        # Read on every page: cached under the person's version, which moves on when their
-        # memberships (or any school's settings) change.
-        version = freshness.person_token(request.user.pk)
-        key = version and f"person:membership:{request.user.pk}:{chosen}:{version}"
-        found = freshness.get_page(key)
-        if found is not None:
-            membership = found or None  # False: cached "no membership"
-        else:
-            memberships = Membership.objects.filter(user=request.user).select_related("school")
-            if chosen:
-                membership = memberships.filter(pk=chosen).first()
-            if membership is None:
-                membership = memberships.order_by("pk").first()
-            freshness.set_page(key, membership or False)
+        # Loaded with the person (and cached with them) by sencotrack.auth.CachedUserBackend.
+        memberships = getattr(request.user, "sencotrack_memberships", None)
+        if memberships is None:
+            memberships = list(Membership.objects.filter(user=request.user).select_related("school").order_by("pk"))
+        if chosen:
+            membership = next((m for m in memberships if str(m.pk) == str(chosen)), None)
+        if membership is None and memberships:
+            membership = memberships[0]
     request._membership_cache = membership
     return membership
 

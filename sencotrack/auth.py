@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from pupils.models import Membership
 from sencotrack import freshness
 
 
@@ -37,22 +38,31 @@ class LoginThrottleBackend(AxesStandaloneBackend):
 class CachedUserBackend(ModelBackend):
     """Django's password backend, with the signed-in person read from the cache on each request.
 
-    Every page of a signed-in person reads their user row; the cache holds it under the person's
-    version (``freshness.person_token``), which moves on with any save or delete of the user
-    (a new password, deactivation) and of their memberships. Django still checks the session's
-    password hash and ``is_active`` against what is returned.
+    Every page of a signed-in person reads their user row and their memberships (with their
+    schools); the cache holds both, as one entry, under the person's version
+    (``freshness.person_token``), which moves on with any save or delete of the user (a new
+    password, deactivation), of their memberships and of any school's settings. Django still
+    checks the session's password hash and ``is_active`` against what is returned.
+    ``sencotrack.access.current_membership`` picks the acting membership from
+    ``user.sencotrack_memberships``.
     """
 
     def get_user(self, user_id):
         version = freshness.person_token(user_id)
-        key = version and f"person:user:{user_id}:{version}"
-        user = freshness.get_page(key)
-        if user is None:
+        key = version and f"person:{user_id}:{version}"
+        found = freshness.get_page(key)
+        if found is None:
             user = super().get_user(user_id)
-            if user is not None:
-                freshness.set_page(key, user)
-            return user
-        return user if self.user_can_authenticate(user) else None
+            if user is None:
+                return None
+            memberships = list(Membership.objects.filter(user=user).select_related("school").order_by("pk"))
+            freshness.set_page(key, (user, memberships))
+        else:
+            user, memberships = found
+            if not self.user_can_authenticate(user):
+                return None
+        user.sencotrack_memberships = memberships
+        return user
 
 
 def _minutes(delta: timedelta) -> int:
