@@ -72,16 +72,10 @@ def token(school_id, pupil_id=None) -> str | None:
     keys = [EPOCH_KEY, _school_key(school_id)] + ([_pupil_key(pupil_id)] if pupil_id is not None else [])
     try:
         found = cache.get_many(keys)
+        return ".".join(str(found[key]) if key in found else str(_start(key)) for key in keys)
     except Exception:  # noqa: BLE001 - a cache that is down must slow pages, never break them
         logger.warning("cache unreachable: pages are computed without it", exc_info=True)
         return None
-    parts = []
-    for key in keys:
-        value = found.get(key)
-        if value is None:
-            value = _start(key)
-        parts.append(str(value))
-    return ".".join(parts)
 
 
 def _start(key: str) -> int:
@@ -120,11 +114,15 @@ def batch():
     finally:
         _pending.reset(reset)
         schools, pupils, everything = pending["schools"], pending["pupils"], pending["everything"]
-        for model, parents in pending["rows"].items():
-            s, p, unknown = _parents_scope(model, parents)
-            schools |= s
-            pupils |= p
-            everything |= unknown
+        try:
+            for model, parents in pending["rows"].items():
+                s, p, unknown = _parents_scope(model, parents)
+                schools |= s
+                pupils |= p
+                everything |= unknown
+        except Exception:  # noqa: BLE001 - the batch's own error (a broken connection) must surface, not this
+            logger.warning("could not read which schools a batch wrote to: moving every version on", exc_info=True)
+            everything = True
         touch(school_ids=schools, pupil_ids=pupils, everything=everything)
 
 
