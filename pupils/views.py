@@ -46,6 +46,7 @@ from pupils.services_profile import (
 )
 from sencotrack import freshness
 from sencotrack.access import current_membership, pupil_for_user, require_membership
+from sencotrack.pages import render_cached
 
 #: Roles that see named pupils: the SENCo all of the school, teachers and TAs their own pupils.
 PUPIL_ROLES = (Role.SENCO, Role.TEACHER, Role.TA)
@@ -336,26 +337,35 @@ def pupil_detail(request: HttpRequest, public_id) -> HttpResponse:
     # timeline's filter and the day (ages, the current register entry): never on the person.
     version = freshness.token(pupil.school_id, pupil.pk)
     key = version and f"page:pupil:{pupil.pk}:{version}:{membership.role}:{kind}:{int(show_all)}:{partial}:{today}"
-    body = freshness.get_page(key)
-    if body is None:
-        page = selectors.pupil_page(pupil, membership, today=today)
-        timeline = page.timeline_of(kind)
-        context = {
-            "pupil": pupil,
-            "page": page,
-            "kind": kind,
-            "timeline": timeline if show_all else timeline[:TIMELINE_SHOWN],
-            "timeline_total": len(timeline),
-            "can_edit": membership.role == Role.SENCO,
-            "today": today,
-        }
-        template = "pupils/_pupil_body.html" + (f"#{partial}" if partial else "")
-        body = render_to_string(template, context, request=request)
-        freshness.set_page(key, body)
+
+    def body() -> str:
+        html = freshness.get_page(key)
+        if html is None:
+            page = selectors.pupil_page(pupil, membership, today=today)
+            timeline = page.timeline_of(kind)
+            context = {
+                "pupil": pupil,
+                "page": page,
+                "kind": kind,
+                "timeline": timeline if show_all else timeline[:TIMELINE_SHOWN],
+                "timeline_total": len(timeline),
+                "can_edit": membership.role == Role.SENCO,
+                "today": today,
+            }
+            template = "pupils/_pupil_body.html" + (f"#{partial}" if partial else "")
+            html = render_to_string(template, context, request=request)
+            freshness.set_page(key, html)
+        return html
+
     if partial:
-        response = HttpResponse(body)
+        response = HttpResponse(body())
     else:
-        response = render(request, "pupils/pupil_detail.html", {"pupil": pupil, "body": mark_safe(body)})  # noqa: S308 - our own template's output
+        # The whole page, for this person, from the cache when nothing has changed (sencotrack.pages).
+        response = render_cached(
+            request, "pupils/pupil_detail.html",
+            lambda: {"pupil": pupil, "body": mark_safe(body())},  # noqa: S308 - our own template's output
+            key=key,
+        )
     patch_vary_headers(response, ("HX-Request",))
     return response
 

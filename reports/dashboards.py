@@ -802,12 +802,16 @@ class CachedDashboard:
     def body(self, filters: ProgressFilters | None = None) -> DashboardBody:
         """The page's body for these table filters."""
         filters = filters or ProgressFilters()
-        key = self._part(f"body:{_digest(urlencode(filters.params()))}")
+        key = self.body_key(filters)
         body = freshness.get_page(key)
         if body is None:
             body = self._render(filters)
             freshness.set_page(key, body)
         return body
+
+    def body_key(self, filters: ProgressFilters) -> str | None:
+        """The cache key of the body for these filters (None: nothing is cached)."""
+        return self._part(f"body:{_digest(urlencode(filters.params()))}")
 
     def rows(self) -> list[tuple]:
         """The expected-progress rows the viewer may see (:func:`progress_rows`), for the table and its CSV."""

@@ -40,6 +40,7 @@ from reports.models import ReportKind, ReportRun, RunStatus
 from reports.services import report_run_request
 from sencotrack import freshness
 from sencotrack.csvsafe import neutralise
+from sencotrack.pages import render_cached
 from sencotrack.parsing import format_academic_year
 
 ROWS_SHOWN = 500
@@ -255,15 +256,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """The named dashboard; with htmx, only the expected-progress table's page for the filters asked for."""
     membership = dashboard_membership(request)
     cached = _cached_dashboard(request, membership)
-    body = cached.body(_progress_filters(request))
+    filters = _progress_filters(request)
     if request.htmx and not request.htmx.history_restore_request:
-        response = render(request, "reports/_progress_table.html#swap", {"body": body})
+        response = render(request, "reports/_progress_table.html#swap", {"body": cached.body(filters)})
     else:
-        response = render(request, "reports/dashboard.html", {
-            "dashboard": body,
+        response = render_cached(request, "reports/dashboard.html", lambda: {
+            "dashboard": cached.body(filters),
             "can_refresh": membership.role == Role.SENCO,
             "refresh_kind": PACK,
-        })
+        }, key=cached.body_key(filters))
     patch_vary_headers(response, ("HX-Request",))
     return _private(response)
 

@@ -62,6 +62,7 @@ class CachedUserBackend(ModelBackend):
             if not self.user_can_authenticate(user):
                 return None
         user.sencotrack_memberships = memberships
+        user.sencotrack_person_version = version  # cached whole pages are per person (sencotrack.pages)
         return user
 
 

@@ -208,3 +208,63 @@ def test_in_embedded_mode_a_command_in_another_process_moves_the_servers_version
         after = freshness.token(1, 2)
     assert before.split(".")[1] != after.split(".")[1]  # the school moved on
     assert before.split(".")[2] == after.split(".")[2]  # the pupil did not
+
+
+# --- Whole pages from the cache (sencotrack.pages) -------------------------------------------------------
+
+
+def _csrf_from(html: str) -> str:
+    import re
+
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def test_a_cached_page_carries_each_requests_own_csrf_token(personas):
+    """Two browsers of one person: each cached page's forms work with that browser's own cookie."""
+    from django.test import Client
+
+    from sencotrack.pages import CSRF_PLACEHOLDER
+
+    url = reverse("pupils:detail", args=[personas.pupil.public_id])
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    for browser in (first, second):
+        browser.force_login(personas.senco)
+    first.get(url)
+    page = second.get(url).content.decode()  # the whole page, from the cache
+    assert CSRF_PLACEHOLDER not in page
+    response = second.post(reverse("logout"), {"csrfmiddlewaretoken": _csrf_from(page)})
+    assert response.status_code == 302  # signed out, not refused (403)
+    assert first.get(url).status_code == 200  # the other browser is still signed in
+
+
+def test_a_cached_page_names_the_person_reading_it(personas):
+    from django.test import Client
+
+    from pupils.models import Role
+
+    other = f.UserFactory(username="sally", first_name="Sally", last_name="Second")
+    f.MembershipFactory(user=other, school=personas.school, role=Role.SENCO)
+    url = reverse("pupils:detail", args=[personas.pupil.public_id])
+    pages = {}
+    for user in (personas.senco, other, personas.senco):
+        browser = Client()
+        browser.force_login(user)
+        pages[user.username] = browser.get(url).content.decode()
+    assert "Sally Second" in pages["sally"]
+    assert "Sally Second" not in pages[personas.senco.username]
+
+
+def test_a_message_after_a_change_is_shown_once_not_cached(client, personas, rf):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.base import Message
+    from django.contrib.messages.storage.cookie import CookieStorage
+
+    url = reverse("pupils:detail", args=[personas.pupil.public_id])
+    client.force_login(personas.senco)
+    client.get(url)
+    client.get(url)  # the whole page is cached now
+    # A message waiting in this browser's cookie, as a form's redirect leaves one.
+    storage = CookieStorage(rf.get("/"))
+    client.cookies[storage.cookie_name] = storage._encode([Message(constants.SUCCESS, "Saved the profile.")])
+    assert "Saved the profile." in client.get(url).content.decode()
+    assert "Saved the profile." not in client.get(url).content.decode()
