@@ -10,6 +10,7 @@ messages to show (after a change) is rendered normally, which also shows them on
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -35,7 +36,9 @@ def render_cached(
     version = getattr(request.user, "sencotrack_person_version", None)
     if key is None or version is None or len(messages.get_messages(request)):
         return HttpResponse(render_to_string(template, context(), request=request))
-    page_key = f"{key}:page:{request.user.pk}:{version}:{request.get_full_path()}"
+    # Hashed: the address is the visitor's to choose, and a key must stay short whatever it is.
+    named = f"{key}:page:{request.user.pk}:{version}:{request.get_full_path()}"
+    page_key = "page:" + hashlib.sha256(named.encode()).hexdigest()
     html = freshness.get_page(page_key)
     if html is None:
         html = render_to_string(template, {**context(), "csrf_token": CSRF_PLACEHOLDER}, request=request)
