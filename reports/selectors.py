@@ -68,8 +68,8 @@ def stored_runs(
     """The newest finished run for the term of each kind (a run of that kind, or a pack holding it).
 
     Only whole-school runs count (no subject filter); a governor's page reads governors' copies and
-    a named page reads full copies. One query, without the (large) results: a cached dashboard is
-    keyed on the runs it would read, so this runs on every request.
+    a named page reads full copies. One query, without the (large) results: a cached dashboard
+    reads it only when it is built (a finished run moves the school's data version on).
     """
     candidates = (
         ReportRun.objects.filter(
