@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from django.db.models.deletion import Collector
 from django.utils import timezone
 
 from pupils.models import Pupil, School
+from pupils.services import bulk_write
 from sencotrack import freshness
 
 logger = logging.getLogger(__name__)
@@ -29,42 +31,91 @@ logger = logging.getLogger(__name__)
 
 # --- Archiving ---------------------------------------------------------------------------------
 
-
-def _change(pupil: Pupil, **values: Any) -> None:
-    """Set, validate and save ``values``; on a ValidationError the instance is left as it was."""
-    before = {name: getattr(pupil, name) for name in values}
-    for name, value in values.items():
-        setattr(pupil, name, value)
-    try:
-        pupil.full_clean()
-    except ValidationError:
-        for name, value in before.items():
-            setattr(pupil, name, value)
-        raise
-    pupil.save(update_fields=[*values, "updated_at"])
+#: The audit history keeps a reason of at most this many characters (django-simple-history's field).
+REASON_MAX = 100
+ARCHIVE_REASON = "Archived as a leaver"
+UNARCHIVE_REASON = "Put back on roll"
 
 
-def pupil_archive(*, pupil: Pupil, archived_by: Any = None, leaving_date: dt.date | None = None) -> Pupil:
-    """Take a leaver off the daily pages, keeping every record for reporting.
+def _reason(given: str, default: str) -> str:
+    text = " ".join((given or "").split())
+    return (f"{default}: {text}" if text else default)[:REASON_MAX]
+
+
+def _locked(pupils: Sequence[Pupil]) -> dict[Any, Pupil]:
+    """The pupils' rows as they are now, locked until the transaction ends (two SENCos, or the page
+    and ``archive_leavers``, acting at once: the second sees the first's change)."""
+    rows = Pupil.objects.select_for_update().filter(pk__in=[p.pk for p in pupils]).only("archived_at", "leaving_date")
+    return {row.pk: row for row in rows}
+
+
+@transaction.atomic
+def pupils_archive(
+    *, pupils: Sequence[Pupil], archived_by: Any = None, reason: str = "", leaving_date: dt.date | None = None,
+) -> list[Pupil]:
+    """Take leavers off the daily pages, keeping every record for reporting: the one write path of
+    the archive page (one pupil) and ``archive_leavers`` (many).
 
     A pupil archived without a leaving date gets ``leaving_date`` (default today), so the retention
-    period has a day to count from. A leaving date already recorded is kept.
+    period has a day to count from; a leaving date already recorded is kept. Each pupil's audit
+    history gets a row naming ``archived_by`` (else the signed-in person of the request, else
+    nobody: a command) with ``reason`` after "Archived as a leaver". Nothing is saved, and the
+    instances are left as they were, if any pupil is already archived or would leave before
+    they were admitted.
     """
-    if pupil.archived_at is not None:
-        raise ValidationError(f"{pupil.full_name} is already archived.")
-    _change(pupil, archived_at=timezone.now(), leaving_date=pupil.leaving_date or leaving_date or timezone.localdate())
-    logger.info("Pupil %s archived by %s", pupil.public_id, getattr(archived_by, "pk", None))
-    return pupil
+    pupils = list(pupils)
+    now_rows = _locked(pupils)
+    errors = []
+    leaving = {}
+    for pupil in pupils:
+        row = now_rows.get(pupil.pk)
+        if row is None or row.archived_at is not None:
+            errors.append(ValidationError(f"{pupil.full_name} is already archived."))
+            continue
+        day = row.leaving_date or leaving_date or timezone.localdate()
+        if pupil.admission_date is not None and day < pupil.admission_date:
+            errors.append(ValidationError({"leaving_date": (
+                f"{pupil.full_name} was admitted on {pupil.admission_date:%d/%m/%Y}: the leaving date cannot be before that."
+            )}))
+        leaving[pupil.pk] = day
+    if errors:
+        raise ValidationError(errors) if len(errors) > 1 else errors[0]
+    now = timezone.now()
+    for pupil in pupils:
+        pupil.archived_at, pupil.leaving_date = now, leaving[pupil.pk]
+    bulk_write(Pupil, new=[], changed=pupils, fields=["archived_at", "leaving_date"], user=archived_by,
+               reason=_reason(reason, ARCHIVE_REASON))
+    logger.info("Archived %s pupils (by %s)", len(pupils), getattr(archived_by, "pk", None))
+    return pupils
 
 
-def pupil_unarchive(*, pupil: Pupil, unarchived_by: Any = None) -> Pupil:
-    """Put a pupil back on roll (archived by mistake, or returned): clears the leaving date too,
-    or ``archive_leavers`` would archive them again."""
-    if pupil.archived_at is None:
-        raise ValidationError(f"{pupil.full_name} is not archived.")
-    _change(pupil, archived_at=None, leaving_date=None)
-    logger.info("Pupil %s put back on roll by %s", pupil.public_id, getattr(unarchived_by, "pk", None))
-    return pupil
+@transaction.atomic
+def pupils_unarchive(*, pupils: Sequence[Pupil], unarchived_by: Any = None, reason: str = "") -> list[Pupil]:
+    """Put pupils back on roll (archived by mistake, or returned): clears the leaving date too, or
+    ``archive_leavers`` would archive them again. Written to the audit history as archiving is."""
+    pupils = list(pupils)
+    now_rows = _locked(pupils)
+    not_archived = [p for p in pupils if now_rows.get(p.pk) is None or now_rows[p.pk].archived_at is None]
+    if not_archived:
+        raise ValidationError([ValidationError(f"{p.full_name} is not archived.") for p in not_archived])
+    for pupil in pupils:
+        pupil.archived_at, pupil.leaving_date = None, None
+    bulk_write(Pupil, new=[], changed=pupils, fields=["archived_at", "leaving_date"], user=unarchived_by,
+               reason=_reason(reason, UNARCHIVE_REASON))
+    logger.info("Put %s pupils back on roll (by %s)", len(pupils), getattr(unarchived_by, "pk", None))
+    return pupils
+
+
+def pupil_archive(
+    *, pupil: Pupil, archived_by: Any = None, leaving_date: dt.date | None = None, reason: str = ""
+) -> Pupil:
+    """Archive one pupil (the archive page): :func:`pupils_archive` of one."""
+    return pupils_archive(pupils=[pupil], archived_by=archived_by, leaving_date=leaving_date, reason=reason)[0]
+
+
+def pupil_unarchive(*, pupil: Pupil, unarchived_by: Any = None, reason: str = "") -> Pupil:
+    """Put one pupil back on roll (the unarchive page): :func:`pupils_unarchive` of one."""
+    return pupils_unarchive(pupils=[pupil], unarchived_by=unarchived_by, reason=reason)[0]
 
 
 def leavers_to_archive(*, today: dt.date, school: School | None = None) -> QuerySet[Pupil]:
@@ -75,16 +126,15 @@ def leavers_to_archive(*, today: dt.date, school: School | None = None) -> Query
     return pupils.select_related("school").order_by("school__code", "leaving_date", "pk")
 
 
+LEAVERS_REASON = "leaving date passed (manage.py archive_leavers)"
+
+
 @transaction.atomic
-def pupils_archive_leavers(*, today: dt.date, school: School | None = None) -> list[Pupil]:
-    """Archive every pupil whose leaving date has passed, in one update. Returns them."""
+def pupils_archive_leavers(*, today: dt.date, school: School | None = None, archived_by: Any = None) -> list[Pupil]:
+    """Archive every pupil whose leaving date has passed, through :func:`pupils_archive`. Returns them."""
     pupils = list(leavers_to_archive(today=today, school=school).select_for_update(of=("self",)))
     if pupils:
-        now = timezone.now()
-        Pupil.objects.filter(pk__in=[p.pk for p in pupils], archived_at__isnull=True).update(archived_at=now, updated_at=now)
-        for pupil in pupils:
-            pupil.archived_at = now
-        freshness.touch_rows(Pupil, pupils)  # an update() sends no signals
+        pupils_archive(pupils=pupils, archived_by=archived_by, reason=LEAVERS_REASON)
     return pupils
 
 
