@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
+from pupils.hooks import CopyRemoved, PurgedPupil, run_retention_steps
 from pupils.models import Pupil, School
 from pupils.services import bulk_write
 from sencotrack import freshness
@@ -163,11 +164,16 @@ def retention_cutoff(school: School, today: dt.date) -> dt.date:
 class SchoolRetention:
     school: School
     cutoff: dt.date
-    pupil_ids: list[str] = field(default_factory=list)  # public ids: no UPNs or names
+    pupils: list[PurgedPupil] = field(default_factory=list)
+
+    @property
+    def pupil_ids(self) -> list[str]:
+        """Public ids, for listings: no UPNs or names."""
+        return [p.public_id for p in self.pupils]
 
     @property
     def count(self) -> int:
-        return len(self.pupil_ids)
+        return len(self.pupils)
 
 
 @dataclass
@@ -176,11 +182,17 @@ class RetentionPlan:
     schools: list[SchoolRetention]
     #: What goes with the pupils, by model label ("pupils.Pupil": 2, "assessments.Assessment": 31, ...).
     deleted: dict[str, int] = field(default_factory=dict)
+    #: Copies of the pupils held elsewhere (stored report runs and their files), removed with them.
+    copies: list[CopyRemoved] = field(default_factory=list)
     applied: bool = False
 
     @property
     def pupils(self) -> int:
         return sum(s.count for s in self.schools)
+
+    @property
+    def purged(self) -> list[PurgedPupil]:
+        return [p for s in self.schools for p in s.pupils]
 
 
 def _past_retention(today: dt.date, schools: list[School]) -> tuple[list[SchoolRetention], QuerySet[Pupil]]:
@@ -190,10 +202,11 @@ def _past_retention(today: dt.date, schools: list[School]) -> tuple[list[SchoolR
         rows = list(
             Pupil.objects.filter(school=school, leaving_date__isnull=False, leaving_date__lt=cutoff)
             .order_by("leaving_date", "pk")
-            .values_list("pk", "public_id")
+            .values_list("pk", "public_id", "upn")
         )
-        plans.append(SchoolRetention(school=school, cutoff=cutoff, pupil_ids=[str(public_id) for _, public_id in rows]))
-        pks += [pk for pk, _ in rows]
+        pupils = [PurgedPupil(pk=pk, public_id=str(public_id), upn=upn, school_id=school.pk) for pk, public_id, upn in rows]
+        plans.append(SchoolRetention(school=school, cutoff=cutoff, pupils=pupils))
+        pks += [p.pk for p in pupils]
     return plans, Pupil.objects.filter(pk__in=pks)
 
 
@@ -209,18 +222,21 @@ def deletion_counts(queryset: QuerySet) -> dict[str, int]:
         if number := fast.count():
             counts[fast.model._meta.label] += number
     gone = {model: [obj.pk for obj in objs] for model, objs in collector.data.items()}
-    for label, rows in _history_rows(gone, gone.get(queryset.model, [])):
+    for label, rows in _history_rows(gone):
         if number := rows.count():
             counts[label] += number
     return dict(sorted(counts.items()))
 
 
 def retention_plan(*, today: dt.date, school: School | None = None) -> RetentionPlan:
-    """Who is past their school's retention period, and what purging them would delete."""
+    """Who is past their school's retention period, and what purging them would delete or change."""
     schools = [school] if school is not None else list(School.objects.order_by("code"))
     plans, pupils = _past_retention(today, schools)
-    deleted = deletion_counts(pupils) if any(p.count for p in plans) else {}
-    return RetentionPlan(today=today, schools=plans, deleted=deleted)
+    plan = RetentionPlan(today=today, schools=plans)
+    if plan.pupils:
+        plan.deleted = deletion_counts(pupils)
+        plan.copies = run_retention_steps(plan.purged, today=today, apply=False)
+    return plan
 
 
 @transaction.atomic
@@ -229,7 +245,9 @@ def retention_purge(*, today: dt.date, school: School | None = None) -> Retentio
 
     The pupils are locked and then chosen again, so a leaver put back on roll at the same moment is
     either purged before the change or kept after it, never half deleted. Their audit history
-    (when the models keep one) is purged with them: a history row is a copy of the record.
+    (when the models keep one) is purged with them: a history row is a copy of the record. Then, in
+    the same transaction, the apps holding other copies of them remove theirs (``pupils.hooks``:
+    the stored report runs and their files).
     """
     schools = [school] if school is not None else list(School.objects.order_by("code"))
     _, candidates = _past_retention(today, schools)
@@ -240,12 +258,14 @@ def retention_purge(*, today: dt.date, school: School | None = None) -> Retentio
         collector = Collector(using=router.db_for_write(Pupil), origin=pupils)
         collector.collect(pupils)
         gone = {model: [obj.pk for obj in objs] for model, objs in collector.data.items()}
-        pupil_pks = gone.get(Pupil, [])
         with freshness.batch():  # thousands of cascaded rows: one version bump per school and pupil
             deleted.update(collector.delete()[1])
-        deleted.update(_purge_history(gone, pupil_pks))
+        deleted.update(_purge_history(gone))
     plan = RetentionPlan(today=today, schools=plans, deleted=dict(sorted((k, v) for k, v in deleted.items() if v)), applied=True)
-    logger.warning("Retention purge on %s deleted %s", today.isoformat(), plan.deleted)
+    if plan.pupils:
+        plan.copies = run_retention_steps(plan.purged, today=today, apply=True)
+    logger.warning("Retention purge on %s deleted %s and changed %s stored copies", today.isoformat(), plan.deleted,
+                   len(plan.copies))
     return plan
 
 
@@ -255,11 +275,12 @@ def history_model(model: type) -> type | None:
     return getattr(model, manager).model if manager else None
 
 
-def _history_rows(gone: dict[type, list], pupil_pks: list) -> list[tuple[str, QuerySet]]:
+def _history_rows(gone: dict[type, list]) -> list[tuple[str, QuerySet]]:
     """The audit history of what is purged, which would otherwise keep a copy of it.
 
     For each purged model that keeps history: the history of the purged rows, and any history row
-    still naming a purged pupil (rows deleted earlier, such as a withdrawn comment).
+    still pointing at a purged row (rows deleted earlier, such as a withdrawn comment, or an
+    attendance taken off a session, which points at a purged enrolment).
     """
     found = []
     for model, pks in gone.items():
@@ -267,15 +288,16 @@ def _history_rows(gone: dict[type, list], pupil_pks: list) -> list[tuple[str, Qu
         if history is None:
             continue
         rows = history._default_manager.filter(**{f"{model._meta.pk.attname}__in": pks})
-        if model is not Pupil and "pupil_id" in {f.attname for f in history._meta.concrete_fields}:
-            rows = rows | history._default_manager.filter(pupil_id__in=pupil_pks)
+        for f in history._meta.concrete_fields:
+            if f.is_relation and f.related_model in gone and f.name != "history_user":
+                rows = rows | history._default_manager.filter(**{f"{f.attname}__in": gone[f.related_model]})
         found.append((history._meta.label, rows))
     return found
 
 
-def _purge_history(gone: dict[type, list], pupil_pks: list) -> Counter[str]:
+def _purge_history(gone: dict[type, list]) -> Counter[str]:
     """Delete that history, including the "deleted" rows the purge itself has just written."""
     removed: Counter[str] = Counter()
-    for label, rows in _history_rows(gone, pupil_pks):
+    for label, rows in _history_rows(gone):
         removed[label] += rows.delete()[0]
     return removed

@@ -38,6 +38,7 @@ from reports.explain import NOTES, TITLES
 from reports.forms import GOVERNOR_PACK, PACK, ProgressFilterForm, ReportRequestForm, TermForm, kind_label
 from reports.models import ReportKind, ReportRun, RunStatus
 from reports.services import report_run_request
+from reports.services_redaction import redaction_notes
 from sencotrack import freshness
 from sencotrack.csvsafe import neutralise
 from sencotrack.pages import render_cached
@@ -171,6 +172,7 @@ def run_detail(request: HttpRequest, public_id) -> HttpResponse:
         "is_pack": run.kind == ReportKind.TERMLY_PACK,
         "error_line": (run.error.splitlines() or [""])[0] if run.status == RunStatus.FAILED else "",
         "rows_shown": ROWS_SHOWN,
+        "redactions": redaction_notes(run.result) if run.status == RunStatus.DONE else [],
     }
     return _private(_render(request, "reports/run_detail.html", context, partial="run-status"))
 
