@@ -120,9 +120,9 @@ def describe_run(run: ReportRun) -> str:
 # --- The subject-access export's section -------------------------------------------------------
 
 SECTION_ABOUT = (
-    "report_rows.csv: every row about the pupil in the reports the school has stored (report packs and "
-    "single reports), with the report, its term, when it was built and the run it belongs to. The other "
-    "columns are the report's own: results, points, progress, ratio gains."
+    "every row about the pupil in the reports the school has stored (report packs and single reports), with "
+    "the report, its term, when it was built and the run it belongs to; the other columns are the report's "
+    "own (results, points, progress, ratio gains)"
 )
 
 
