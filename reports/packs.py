@@ -24,6 +24,11 @@ PACK_REPORTS = [
 ]
 
 
+def report_order(kind: str) -> int:
+    """A report's place in a pack (a stored result's keys come back in any order from PostgreSQL's jsonb)."""
+    return PACK_REPORTS.index(kind) if kind in PACK_REPORTS else len(PACK_REPORTS)
+
+
 def pack_kinds(governor: bool = False) -> list[str]:
     """The pack's reports; a governor's pack holds only the aggregate ones."""
     return [k for k in PACK_REPORTS if not governor or k in generators.GOVERNOR_SAFE]
@@ -105,7 +110,7 @@ def pack_zip(reports: list[generators.Report], notes: list[str] | None = None) -
 def reports_from_result(result: dict) -> list[generators.Report]:
     """A stored pack result's reports as Report objects again, to write its files from what is stored."""
     reports = []
-    for kind, data in result["reports"].items():
+    for kind, data in sorted(result["reports"].items(), key=lambda item: report_order(item[0])):
         meta = {k: v for k, v in data.items() if k not in ("columns", "rows")}
         frame = pd.DataFrame(data["rows"], columns=data["columns"])
         for column in frame.columns:

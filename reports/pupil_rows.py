@@ -147,5 +147,7 @@ def subject_access_report_rows(pupil) -> SubjectAccessSection:
                 "term": str(params.get("term") or "").capitalize(),
                 "built_at": timezone.localtime(run.finished_at).isoformat(timespec="minutes") if run.finished_at else "",
             }
-            rows.append(about | {column: value for column, value in row.items() if column not in about})
+            columns = [c for c in dict.fromkeys([*(reports_of(run.kind, run.result)[kind].get("columns") or []), *row])
+                       if c not in about]  # the report's own order (jsonb keeps no key order)
+            rows.append(about | {column: row.get(column) for column in columns})
     return SubjectAccessSection(name="report_rows", source=ReportRun._meta.label, about=SECTION_ABOUT, rows=rows)

@@ -111,7 +111,10 @@ def report_runs_redact(pupils: list[PurgedPupil], *, today: dt.date, apply: bool
 
 def _summaries(reports: dict[str, dict]) -> list[str]:
     """The reports of a result that count pupils rather than name them (no UPN column)."""
-    return [kind for kind, data in reports.items() if "upn" not in (data.get("columns") or [])]
+    from reports.packs import report_order
+
+    kinds = [kind for kind, data in reports.items() if "upn" not in (data.get("columns") or [])]
+    return sorted(kinds, key=report_order)
 
 
 def _files(run: ReportRun) -> list[str]:
