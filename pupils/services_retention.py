@@ -76,7 +76,8 @@ def pupils_archive(
         day = row.leaving_date or leaving_date or timezone.localdate()
         if pupil.admission_date is not None and day < pupil.admission_date:
             errors.append(ValidationError({"leaving_date": (
-                f"{pupil.full_name} was admitted on {pupil.admission_date:%d/%m/%Y}: the leaving date cannot be before that."
+                f"{pupil.full_name} was admitted on {pupil.admission_date:%d/%m/%Y}: "
+                "the leaving date cannot be before that."
             )}))
         leaving[pupil.pk] = day
     if errors:
@@ -204,7 +205,9 @@ def _past_retention(today: dt.date, schools: list[School]) -> tuple[list[SchoolR
             .order_by("leaving_date", "pk")
             .values_list("pk", "public_id", "upn")
         )
-        pupils = [PurgedPupil(pk=pk, public_id=str(public_id), upn=upn, school_id=school.pk) for pk, public_id, upn in rows]
+        pupils = [
+            PurgedPupil(pk=pk, public_id=str(public_id), upn=upn, school_id=school.pk) for pk, public_id, upn in rows
+        ]
         plans.append(SchoolRetention(school=school, cutoff=cutoff, pupils=pupils))
         pks += [p.pk for p in pupils]
     return plans, Pupil.objects.filter(pk__in=pks)

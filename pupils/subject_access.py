@@ -255,7 +255,9 @@ def pupil_data(pupil: Pupil, *, generated_by=None, now: dt.datetime | None = Non
         name = names.get(model._meta.label, model._meta.label_lower.replace(".", "_"))
         history[name] = [_row(obj, skip=(), joined={"history_user"}) for obj in rows]
         sources[f"audit_history/{name}"] = history_model._meta.label
-        about[f"audit_history/{name}"] = f"every earlier version of the rows in {name}.csv, with who changed them, when and why"
+        about[f"audit_history/{name}"] = (
+            f"every earlier version of the rows in {name}.csv, with who changed them, when and why"
+        )
     if history:
         data["audit_history"] = history
     return data

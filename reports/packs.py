@@ -123,7 +123,9 @@ def reports_from_result(result: dict) -> list[generators.Report]:
     return reports
 
 
-def render_pdf(*, school, academic_year, term, reports, governor, generated_at=None, notes: list[str] | None = None) -> bytes:
+def render_pdf(
+    *, school, academic_year, term, reports, governor, generated_at=None, notes: list[str] | None = None
+) -> bytes:
     """The pack's PDF. ``generated_at``: when the figures were worked out (now, for a new pack);
     ``notes``: what has changed since (rows removed under the retention policy), printed first."""
     from weasyprint import HTML  # imported here: only workers building packs need Pango

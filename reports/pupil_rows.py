@@ -138,14 +138,16 @@ def subject_access_report_rows(pupil) -> SubjectAccessSection:
     rows = []
     for run in runs:
         params = run.parameters or {}
+        year = params.get("academic_year")
+        built = timezone.localtime(run.finished_at).isoformat(timespec="minutes") if run.finished_at else ""
         for kind, row, _ in rows_about(run.kind, run.result, identifiers):
             about = {
                 "report": TITLES.get(kind, kind),
                 "run": run.get_kind_display(),
                 "run_id": str(run.public_id),
-                "academic_year": format_academic_year(int(params["academic_year"])) if params.get("academic_year") is not None else "",
+                "academic_year": format_academic_year(int(year)) if year is not None else "",
                 "term": str(params.get("term") or "").capitalize(),
-                "built_at": timezone.localtime(run.finished_at).isoformat(timespec="minutes") if run.finished_at else "",
+                "built_at": built,
             }
             columns = [c for c in dict.fromkeys([*(reports_of(run.kind, run.result)[kind].get("columns") or []), *row])
                        if c not in about]  # the report's own order (jsonb keeps no key order)
