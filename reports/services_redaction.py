@@ -49,6 +49,8 @@ SUMMARY_NAMES = {
     "register-summary": "SEN register summary",
 }
 REMOVED_WORD = "[removed]"
+ERROR_ONLY_PLANNED = "their UPNs would be taken out of what it stores (no rows name them)"
+ERROR_ONLY_DONE = "their UPNs were taken out of what it stores (no rows named them)"
 
 
 def redaction_note(*, pupils: int, on: dt.date, summaries: list[str], summary_state: str, pdf_deleted: bool) -> str:
@@ -91,11 +93,18 @@ def report_runs_redact(pupils: list[PurgedPupil], *, today: dt.date, apply: bool
             if apply:
                 runs = runs.select_for_update(of=("self",))
             for run in runs:
-                named = {pk for _, _, found in rows_about(run.kind, run.result, identifiers) for pk in found}
-                named |= identifiers.named_in(run.error)
+                in_rows = {pk for _, _, found in rows_about(run.kind, run.result, identifiers) for pk in found}
+                in_error = identifiers.named_in(run.error)
+                named = in_rows | in_error | identifiers.named_in(run.result)
                 if not named:
                     continue
-                if apply:
+                if not in_rows:  # a failed run's message, say: the identifiers go, nothing is rebuilt
+                    change = ERROR_ONLY_DONE if apply else ERROR_ONLY_PLANNED
+                    if apply:
+                        run.error = _scrubbed_text(run.error, identifiers)
+                        run.result = _scrub(run.result, identifiers)
+                        run.save(update_fields=["error", "result"])
+                elif apply:
                     change = _redact(run, identifiers, len(named), written, old)
                 else:
                     change = _planned(run)

@@ -284,3 +284,15 @@ def test_a_pack_pdf_rebuilt_from_its_stored_result_reads_the_same(school):
         return sorted(re.sub(r"generated \d+ \w+ \d{4} \d\d:\d\d", "generated", t) for t in pdf_texts(pdf))
 
     assert text(again) == text(read(pack.pdf))
+
+
+def test_a_failed_run_whose_message_names_them_loses_their_upns(school, django_capture_on_commit_callbacks):
+    oak, pupils, leavers, _ = school
+    failed = ReportRun.objects.create(school=oak, kind=ReportKind.VALUE_ADDED, parameters=PARAMS, status=RunStatus.FAILED,
+                                      error=f"ValueError: pupil {leavers[0].upn} has two baselines\n\nTraceback ...")
+    assert "their UPNs would be taken out of what it stores" in retention()
+    with django_capture_on_commit_callbacks(execute=True):
+        out = retention("--apply")
+    failed.refresh_from_db()
+    assert failed.error.startswith("ValueError: pupil [removed] has two baselines") and leavers[0].upn not in failed.error
+    assert "their UPNs were taken out of what it stores (no rows named them)" in out
