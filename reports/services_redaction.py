@@ -53,13 +53,18 @@ ERROR_ONLY_PLANNED = "their UPNs would be taken out of what it stores (no rows n
 ERROR_ONLY_DONE = "their UPNs were taken out of what it stores (no rows named them)"
 
 
+def _and(items: list[str]) -> str:
+    """'a, b and c'."""
+    return ", ".join(items[:-1]) + (" and " if len(items) > 1 else "") + items[-1]
+
+
 def redaction_note(*, pupils: int, on: dt.date, summaries: list[str], summary_state: str, pdf_deleted: bool) -> str:
     """What a redaction did, in plain words, for the run page, the PDF and the ZIP."""
     rows = "1 pupil's rows were" if pupils == 1 else f"{pupils} pupils' rows were"
     parts = [f"{rows} removed on {on.isoformat()} under the school's retention policy."]
     if summaries:
         names = [SUMMARY_NAMES.get(kind, TITLES.get(kind, kind)) for kind in summaries]
-        tables = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
+        tables = _and(names)
         if summary_state == RECOMPUTED:
             parts.append(f"The summary tables ({tables}) were worked out again that day from the records then held, "
                          f"so they no longer count them.")
@@ -136,7 +141,7 @@ def _planned(run: ReportRun) -> str:
         steps.append("the summary tables worked out again without them")
     if files := _files(run):
         steps.append(f"the {' and '.join(files)} rebuilt")
-    return ", ".join(steps[:-1]) + (" and " if len(steps) > 1 else "") + steps[-1]
+    return _and(steps)
 
 
 def _redact(run: ReportRun, identifiers: Identifiers, pupils: int, written: list, old: list) -> str:
@@ -171,7 +176,7 @@ def _redact(run: ReportRun, identifiers: Identifiers, pupils: int, written: list
         done.append("the PDF deleted (it could not be rebuilt)")
     if rebuilt := _files(run):
         done.append(f"the {' and '.join(rebuilt)} rebuilt")
-    return ", ".join(done[:-1]) + (" and " if len(done) > 1 else "") + done[-1]
+    return _and(done)
 
 
 def _recompute(run: ReportRun, reports: dict[str, dict], kinds: list[str]) -> bool:

@@ -296,3 +296,28 @@ def test_a_failed_run_whose_message_names_them_loses_their_upns(school, django_c
     failed.refresh_from_db()
     assert failed.error.startswith("ValueError: pupil [removed] has two baselines") and leavers[0].upn not in failed.error
     assert "their UPNs were taken out of what it stores (no rows named them)" in out
+
+
+def test_summary_tables_that_cannot_be_worked_out_again_are_kept_and_the_note_says_they_still_count_them(
+    school, monkeypatch, django_capture_on_commit_callbacks
+):
+    from reports import generators
+
+    _, _, leavers, runs = school
+    before = runs["pack"].result["reports"]["value-added"]
+
+    def no_term(**kwargs):
+        raise ValueError("Oak Academy has no dates for summer 2025/26")
+
+    monkeypatch.setattr(generators, "context_for", no_term)
+    with django_capture_on_commit_callbacks(execute=True):
+        out = retention("--apply")
+    pack = ReportRun.objects.get(pk=runs["pack"].pk)
+    assert pack.result["reports"]["value-added"]["rows"] == before["rows"]  # as built: 5 pupils in maths
+    assert pack.result["redactions"][0]["note"].endswith(
+        "The summary tables (SEN register summary, progress from starting points and value added) could not be "
+        "worked out again without them: they are as first built and still count them.")
+    assert "the summary tables kept as built (they still count them)" in out
+    assert pdf_contains(read(pack.pdf), "still count them")
+    for pupil in leavers:  # their rows are gone all the same
+        assert pupil.upn not in json.dumps(pack.result) and not pdf_contains(read(pack.pdf), pupil.upn)
