@@ -22,7 +22,19 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments import forms, selectors
 from assessments.access import group_for_user, pupil_for_recording, recorder_membership
-from assessments.grid import BLANK, CREATED, DELETED, UPDATED, CellError, GridSave, grid_save, read_cell
+from assessments.grid import (
+    BLANK,
+    CONFLICT,
+    CREATED,
+    DELETED,
+    THEIRS,
+    UPDATED,
+    Cell,
+    CellError,
+    GridSave,
+    grid_save,
+    read_cell,
+)
 from assessments.models import academic_year_label
 from assessments.services import assessment_record, baseline_record, reading_test_record
 from assessments.services_measures import (
@@ -51,6 +63,7 @@ class GridLine:
     original: str
     error: str = ""
     outcome: str = ""
+    cell: Cell | None = None  # after a save: what happened to this pupil's cell
 
     @property
     def pupil(self) -> Pupil:
@@ -58,9 +71,11 @@ class GridLine:
 
     @property
     def state(self) -> str:
-        """What the note under the cell says: invalid (and why), saved, removed, or nothing."""
+        """What the note under the cell says: invalid (and why), a conflict, saved, removed, or nothing."""
         if self.error:
             return "invalid"
+        if self.outcome in (CONFLICT, THEIRS):
+            return self.outcome
         if self.outcome in (CREATED, UPDATED):
             return "saved"
         if self.outcome == DELETED:
@@ -73,14 +88,21 @@ class GridLine:
 
 
 def _lines(grid: selectors.Grid, saved: GridSave | None = None) -> list[GridLine]:
+    """The grid's rows as stored now; after a save, cells that need the person keep what they typed.
+
+    A conflicting cell carries, as its original, the result it was found changed to: saving it
+    again ("Save mine anyway") is checked against that result, so a further change is caught too.
+    """
     lines = []
     for row in grid.rows:
         line = GridLine(row=row, value=row.stored, original=row.stored)
         cell = saved.cells.get(row.pupil.pk) if saved else None
         if cell is not None:
-            line.outcome = cell.outcome
+            line.outcome, line.cell = cell.outcome, cell
             if cell.invalid:
                 line.value, line.error = cell.typed, cell.error
+            elif cell.outcome == CONFLICT:
+                line.value, line.original = cell.typed, cell.now
         lines.append(line)
     return lines
 
@@ -127,26 +149,27 @@ def grid(request: HttpRequest) -> HttpResponse:
         pick.add_error("subject", f"{group.name} has no subject of its own: choose one.")
         return render(request, "assessments/grid.html", context)
     year, term = pick.cleaned_data["academic_year"], pick.cleaned_data["term"]
-    data = selectors.grid(group, subject, year, term, school=membership.school)
 
     saved = None
     if request.method == "POST":
-        entry = forms.GridEntry(request.POST, [row.pupil.pk for row in data.rows])
+        pupils = list(selectors.group_pupils(group))
+        entry = forms.GridEntry(request.POST, [pupil.pk for pupil in pupils])
         saved = grid_save(
-            pupils=[row.pupil for row in data.rows], subject=subject, academic_year=year, term=term,
+            pupils=pupils, subject=subject, academic_year=year, term=term,
             typed=entry.typed, originals=entry.originals, recorded_by=request.user,
         )  # fmt: skip
-        if not saved.invalid:
-            messages.success(request, f"{saved.summary}. {group.name}, {subject.name}, {data.label}.")
+        if not saved.invalid and not saved.conflicts:
+            label = selectors.term_label(year, term)
+            messages.success(request, f"{saved.summary}. {group.name}, {subject.name}, {label}.")
             return redirect(_grid_url(group, subject, year, term))
-        for row in data.rows:  # the rows now show what is stored, without reading the grid again
-            cell = saved.cells[row.pupil.pk]
-            if cell.assessment is not None or cell.outcome == DELETED:
-                row.current = cell.assessment
+    # Drawn from what is stored now (after a save, too): every cell's original is its version.
+    data = selectors.grid(group, subject, year, term, school=membership.school)
     lines = _lines(data, saved)
     context.update(
         grid=data, group=group, subject=subject, lines=lines, saved=saved,
         invalid_lines=[line for line in lines if line.error],
+        conflict_lines=[line for line in lines if line.outcome == CONFLICT],
+        grid_url=_grid_url(group, subject, year, term),
         targets_url=f"{reverse('assessments:targets', args=[group.pk])}?{urlencode({'subject': subject.code, 'year': year})}",
     )  # fmt: skip
     return render(request, "assessments/grid.html", context)
