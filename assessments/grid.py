@@ -15,8 +15,9 @@ compared with what is stored now. A cell the person changed whose result someone
 (or filled, or removed) since is a **conflict**: it is not saved, and comes back with both results
 and who changed it when, from the audit history. The other cells are saved. A cell the person left
 as it was keeps the colleague's newer result. Two saves at once run one after the other, so the
-second sees the first; a row inserted meanwhile by a writer that takes no lock (an import) makes
-the insert fail inside a savepoint, and the cells are compared again.
+second sees the first and a first save never meets a unique-constraint error; a row inserted
+meanwhile by a writer that takes no lock (an import) fails our insert inside a savepoint, and the
+cells are compared again with it there.
 """
 
 from __future__ import annotations
@@ -26,14 +27,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from assessments.ladder import ENGAGEMENT_SCALE, LadderError, parse_result
 from assessments.models import Assessment, AssessmentKind, Framework
 from assessments.services import assessments_record_many
 from pupils.models import Pupil, Subject
 from pupils.services import Outcome, RowsInvalid, delete_with_history
-from sencotrack.conflicts import Change, last_changes, lock
+from sencotrack.conflicts import Change, last_changes, lock, retry_lost_insert
 
 #: The order in which a cell's text is tried: NC ladder first, so "2" is level 2, not a rating.
 CELL_FRAMEWORKS = (Framework.NC, Framework.PKS, Framework.ENGAGEMENT)
@@ -48,8 +49,6 @@ CREATED, UPDATED, UNCHANGED, DELETED, BLANK, INVALID = (
 #: Changed by someone else since the page was drawn: CONFLICT when the person typed something else
 #: there (not saved), THEIRS when they left the cell as it was (their newer result is kept).
 CONFLICT, THEIRS = "conflict", "theirs"
-#: Times the cells are compared again after an insert lost a race with a writer that takes no lock.
-RACE_ATTEMPTS = 3
 
 
 class CellError(ValueError):
@@ -189,18 +188,13 @@ def grid_save(
     was drawn: only a cell the person cleared deletes a stored result, and a cell whose stored
     result is no longer its original was changed by someone else meanwhile (see the module doc).
     """
-    lock(Pupil, [pupil.pk for pupil in pupils])
-    for attempt in range(1, RACE_ATTEMPTS + 1):
-        try:
-            with transaction.atomic():  # a savepoint: a lost insert race undoes only this attempt
-                return _save_cells(
-                    pupils=pupils, subject=subject, academic_year=academic_year, term=term, typed=typed,
-                    originals=originals, recorded_by=recorded_by,
-                )  # fmt: skip
-        except IntegrityError:
-            if attempt == RACE_ATTEMPTS:
-                raise
-    raise AssertionError("unreachable")
+    lock(Pupil, [pupil.pk for pupil in pupils])  # a second save of these pupils waits here for this one
+    return retry_lost_insert(
+        lambda: _save_cells(
+            pupils=pupils, subject=subject, academic_year=academic_year, term=term, typed=typed,
+            originals=originals, recorded_by=recorded_by,
+        )  # fmt: skip
+    )
 
 
 def _save_cells(

@@ -18,9 +18,11 @@ stored, so "Save mine anyway" checks again against that one, and a further chang
 
 The check happens inside the writer's transaction after :func:`lock` has locked the parent row
 (the pupil, the intervention group), so two saves of the same thing run one after the other and
-the second sees the first (PostgreSQL ``SELECT ... FOR UPDATE``; SQLite takes the database's write
-lock when the transaction begins, ``transaction_mode = IMMEDIATE`` in settings). A record that
-did not exist yet cannot be locked, which is why the parent is.
+the second sees the first (PostgreSQL ``SELECT ... FOR NO KEY UPDATE``; SQLite takes the
+database's write lock when the transaction begins, ``transaction_mode = IMMEDIATE`` in settings).
+A record that did not exist yet cannot be locked, which is why the parent is. Two first saves at
+once therefore never meet the unique constraint; a writer that takes no lock (an import) still can,
+and :func:`retry_lost_insert` turns that into a second look, which finds its row.
 
 Imports, tasks and commands pass no ``loaded`` (None): the last write wins there, as before (a
 file from the MIS is the source of truth for what it holds). A form posted without its hidden
@@ -35,15 +37,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+
+T = TypeVar("T")
 
 #: The version of "no record here".
 ABSENT = "none"
@@ -202,10 +206,34 @@ def check(
 
 
 def lock(model: type[models.Model], pks: Iterable[Any]) -> None:
-    """Lock parent rows (in key order, so two writers never wait on each other) until the transaction ends."""
+    """Lock parent rows until the transaction ends, in key order (two writers never wait on each other).
+
+    ``FOR NO KEY UPDATE`` rather than ``FOR UPDATE``: a writer that takes no lock (an import) checks
+    its foreign keys against these rows when it commits (Django's constraints are deferred), with a
+    share lock that ``FOR UPDATE`` would block while our insert waits for its row: a deadlock. This
+    lock lets it commit, and our insert then fails on its row (see :func:`retry_lost_insert`).
+    """
     pks = sorted(set(pks))
     if pks:
-        list(model._default_manager.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk", flat=True))
+        rows = model._default_manager.select_for_update(no_key=True).filter(pk__in=pks).order_by("pk")
+        list(rows.values_list("pk", flat=True))
+
+
+def retry_lost_insert(write: Callable[[], T], *, attempts: int = 3) -> T:
+    """Run ``write`` in a savepoint; again if an insert lost a unique-constraint race.
+
+    Only a writer that takes no lock can win such a race (one holding :func:`lock` waits for us):
+    its row is committed by the time the insert fails, so the next attempt reads it, and compares
+    with it like any other change. Call inside the writer's transaction, after :func:`lock`.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction.atomic():
+                return write()
+        except IntegrityError:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
 
 
 # --- Forms -----------------------------------------------------------------------------------------------

@@ -351,8 +351,8 @@ def test_the_cell_check_refuses_tas(client, school):
 # Each includes the session's query in embedded mode (production mode reads it from Redis).
 GRID_GET_QUERIES = 8 + session_queries()
 # The save: the group's pupils, a lock on them, this term's stored results (each cell is compared
-# with them: sencotrack.conflicts), a savepoint around the write (a lost insert race is retried),
-# the bulk write with one audit-history insert each for the created and the updated rows, then
+# with them: sencotrack.conflicts), a savepoint around them and the write (an insert that lost a
+# race with an import is tried again), the bulk write with one audit-history insert each for the created and the updated rows, then
 # the grid's reads to draw it again from what is stored now.
 GRID_SAVE_QUERIES = 22 + session_queries()
 
