@@ -45,6 +45,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.forms.utils import pretty_name
 from django.utils.dateparse import parse_datetime
 
 T = TypeVar("T")
@@ -278,6 +279,8 @@ class VersionedForm(forms.Form):
     Give ``drawn_from`` (a version from :func:`version_of`) when the page shows a record; pages that
     add a record leave it out and carry only the time they were drawn. After a conflict call
     :meth:`show_conflict`: the form keeps what was typed and now carries the current version.
+    ``templates/components/conflict.html`` draws the conflict; crispy renders the hidden fields
+    (``render_hidden_fields``), hand-drawn forms render ``form.version`` and ``form.loaded_at``.
     """
 
     version = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
@@ -289,24 +292,34 @@ class VersionedForm(forms.Form):
         self.fields["loaded_at"].initial = timezone.now().isoformat()
         self.conflict: Conflict | None = None
         self.conflict_rows: list[ConflictRow] = []
+        self.conflict_now = ""  # what is there now, in words, when it is not one value per field
 
     @property
     def loaded(self) -> Loaded:
         return Loaded.read(self.data.get(self.add_prefix("version")), self.data.get(self.add_prefix("loaded_at")))
 
-    def show_conflict(self, conflict: Conflict, now: Mapping[str, Any] | None) -> None:
-        """Keep what was typed; note what differs from ``now`` (the stored values, by field name)."""
-        self.conflict = conflict
-        now = now or {}
-        rows = []
-        for name, field in self.fields.items():
-            if name in ("version", "loaded_at") or isinstance(field.widget, forms.HiddenInput):
-                continue
-            yours = shown(field, self.cleaned_data.get(name))
-            theirs = shown(field, now.get(name))
-            if yours != theirs:
-                rows.append(ConflictRow(str(field.label or forms.forms.pretty_name(name)), yours, theirs))
-        self.conflict_rows = rows
+    def now_values(self, current: Any) -> dict[str, Any]:
+        """The stored record in this form's terms (field name -> value); forms whose fields differ override it."""
+        if current is None:
+            return {}
+        return {name: getattr(current, name) for name in self.fields if hasattr(current, name)}
+
+    def show_conflict(self, conflict: Conflict, *, now: Mapping[str, Any] | None = None, described: str = "") -> None:
+        """Keep what was typed; list the fields whose stored value (``now``, else :meth:`now_values`) differs.
+
+        ``described`` replaces the field-by-field list where what is stored is not one value per
+        field (a pupil's whole register, say).
+        """
+        self.conflict, self.conflict_now = conflict, described
+        if not described:
+            now = self.now_values(conflict.current) if now is None else now
+            for name, field in self.fields.items():
+                if isinstance(field.widget, forms.HiddenInput):
+                    continue
+                yours, theirs = shown(field, self.cleaned_data.get(name)), shown(field, now.get(name))
+                if yours != theirs:
+                    label = str(field.label or pretty_name(name))
+                    self.conflict_rows.append(ConflictRow(label, yours, theirs))
         data = self.data.copy()
         data[self.add_prefix("version")] = conflict.version
         self.data = data
