@@ -47,6 +47,7 @@ from assessments.services_measures import (
 )
 from pupils.models import Pupil
 from pupils.services import Outcome, RowsInvalid
+from sencotrack.conflicts import Conflict, Loaded
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -214,22 +215,28 @@ def _form_page(
     pupil: Pupil,
     *,
     form_class: type,
-    save: Callable[[dict], str],
+    save: Callable[[dict, Loaded | None], str],
     title: str,
     intro: str,
     submit: str,
+    what: str = "record",
     rename: dict[str, str] | None = None,
     extra: Callable[[object], dict] | None = None,
 ) -> HttpResponse:
     """Bind ``form_class``; when valid call ``save`` (a service) and go back to the pupil's measures.
 
-    A service's ValidationError is shown on the form like the form's own errors; nothing is saved.
+    ``save`` gets what was typed and what the page was drawn from (``sencotrack.conflicts``). A
+    service's ValidationError is shown on the form like the form's own errors, and a conflict (a
+    record at the same key saved since the page was drawn) above it: nothing is saved either way.
     """
     if request.method == "POST":
         form = form_class(request.POST)
         if form.is_valid():
+            typed = {name: value for name, value in form.cleaned_data.items() if name not in ("version", "loaded_at")}
             try:
-                message = save(form.cleaned_data)
+                message = save(typed, getattr(form, "loaded", None))
+            except Conflict as conflict:
+                form.show_conflict(conflict)
             except ValidationError as exc:
                 forms.apply_service_errors(form, exc, rename=rename)
             else:
@@ -237,7 +244,7 @@ def _form_page(
                 return redirect(_measures_url(pupil))
     else:
         form = form_class()
-    context = {"pupil": pupil, "form": form, "title": title, "intro": intro, "submit": submit}
+    context = {"pupil": pupil, "form": form, "title": title, "intro": intro, "submit": submit, "what": what}
     if extra is not None:
         context.update(extra(form))
     return render(request, "assessments/measure_form.html", context)
@@ -254,12 +261,12 @@ def _done(outcome: Outcome, what: str) -> str:
 def assessment_add(request: HttpRequest, public_id) -> HttpResponse:
     pupil = pupil_for_recording(request, public_id)
 
-    def save(data: dict) -> str:
-        assessment, outcome = assessment_record(pupil=pupil, recorded_by=request.user, **data)
+    def save(data: dict, loaded: Loaded | None) -> str:
+        assessment, outcome = assessment_record(pupil=pupil, recorded_by=request.user, loaded=loaded, **data)
         return _done(outcome, f"{pupil.full_name}'s {data['subject'].name} result for {assessment.term_label}: {assessment.result}")
 
     return _form_page(
-        request, pupil, form_class=forms.AssessmentForm, save=save, submit="Save the result",
+        request, pupil, form_class=forms.AssessmentForm, save=save, submit="Save the result", what="result",
         title=f"Record an assessment for {pupil.full_name}",
         intro="One result per subject, term and kind: saving again for the same ones replaces the result.",
     )  # fmt: skip
@@ -270,12 +277,12 @@ def assessment_add(request: HttpRequest, public_id) -> HttpResponse:
 def baseline_add(request: HttpRequest, public_id) -> HttpResponse:
     pupil = pupil_for_recording(request, public_id)
 
-    def save(data: dict) -> str:
-        baseline, outcome = baseline_record(pupil=pupil, **data)
+    def save(data: dict, loaded: Loaded | None) -> str:
+        baseline, outcome = baseline_record(pupil=pupil, loaded=loaded, **data)
         return _done(outcome, f"{pupil.full_name}'s {baseline.key_stage} baseline in {data['subject'].name}: {baseline.result}")
 
     return _form_page(
-        request, pupil, form_class=forms.BaselineForm, save=save, submit="Save the baseline",
+        request, pupil, form_class=forms.BaselineForm, save=save, submit="Save the baseline", what="baseline",
         title=f"Record a baseline for {pupil.full_name}",
         intro="Progress is measured from the most recent baseline before each term. One baseline per subject and key stage.",
     )  # fmt: skip
@@ -286,12 +293,12 @@ def baseline_add(request: HttpRequest, public_id) -> HttpResponse:
 def reading_add(request: HttpRequest, public_id) -> HttpResponse:
     pupil = pupil_for_recording(request, public_id)
 
-    def save(data: dict) -> str:
-        test, outcome = reading_test_record(pupil=pupil, **data)
+    def save(data: dict, loaded: Loaded | None) -> str:
+        test, outcome = reading_test_record(pupil=pupil, loaded=loaded, **data)
         return _done(outcome, f"{pupil.full_name}'s {test.get_measure_display().lower()} test of {test.tested_on:%d/%m/%Y}")
 
     return _form_page(
-        request, pupil, form_class=forms.ReadingTestForm, save=save, submit="Save the test",
+        request, pupil, form_class=forms.ReadingTestForm, save=save, submit="Save the test", what="test",
         title=f"Record a reading or spelling age for {pupil.full_name}",
         intro="Ratio gains in intervention reports compare the tests before and after each intervention.",
         rename={"age_equivalent_months": "age_equivalent"},
@@ -315,13 +322,13 @@ def _sdq_scores(form) -> dict[str, int | None]:
 def sdq_add(request: HttpRequest, public_id) -> HttpResponse:
     pupil = pupil_for_recording(request, public_id)
 
-    def save(data: dict) -> str:
-        checklist, outcome = sdq_record(pupil=pupil, completed_by=request.user, **data)
+    def save(data: dict, loaded: Loaded | None) -> str:
+        checklist, outcome = sdq_record(pupil=pupil, completed_by=request.user, loaded=loaded, **data)
         band = selectors.sdq_view(checklist).total_band
         return _done(outcome, f"{pupil.full_name}'s SDQ of {checklist.completed_on:%d/%m/%Y}: total difficulties {int(checklist.total)} ({band})")
 
     return _form_page(
-        request, pupil, form_class=forms.SdqForm, save=save, submit="Save the SDQ",
+        request, pupil, form_class=forms.SdqForm, save=save, submit="Save the SDQ", what="SDQ",
         title=f"Record an SDQ for {pupil.full_name}",
         intro="Strengths and Difficulties Questionnaire, teacher version. Type the five subscale scores; the total and bands are worked out for you.",
         extra=lambda form: {"sdq": selectors.sdq_summary(_sdq_scores(form))},
@@ -342,12 +349,12 @@ def sdq_preview(request: HttpRequest) -> HttpResponse:
 def boxall_add(request: HttpRequest, public_id) -> HttpResponse:
     pupil = pupil_for_recording(request, public_id)
 
-    def save(data: dict) -> str:
-        checklist, outcome = boxall_record(pupil=pupil, completed_by=request.user, **data)
+    def save(data: dict, loaded: Loaded | None) -> str:
+        checklist, outcome = boxall_record(pupil=pupil, completed_by=request.user, loaded=loaded, **data)
         return _done(outcome, f"{pupil.full_name}'s Boxall Profile of {checklist.completed_on:%d/%m/%Y}")
 
     return _form_page(
-        request, pupil, form_class=forms.BoxallForm, save=save, submit="Save the Boxall Profile",
+        request, pupil, form_class=forms.BoxallForm, save=save, submit="Save the Boxall Profile", what="Boxall Profile",
         title=f"Record a Boxall Profile for {pupil.full_name}",
         intro="Progress shows as the section I total rising and the section II total falling.",
     )  # fmt: skip
@@ -358,12 +365,12 @@ def boxall_add(request: HttpRequest, public_id) -> HttpResponse:
 def behaviour_add(request: HttpRequest, public_id) -> HttpResponse:
     pupil = pupil_for_recording(request, public_id)
 
-    def save(data: dict) -> str:
-        record, outcome = behaviour_record(pupil=pupil, **data)
+    def save(data: dict, loaded: Loaded | None) -> str:
+        record, outcome = behaviour_record(pupil=pupil, loaded=loaded, **data)
         return _done(outcome, f"{pupil.full_name}'s behaviour for {record.term_label}: {record.points} points")
 
     return _form_page(
-        request, pupil, form_class=forms.BehaviourForm, save=save, submit="Save behaviour",
+        request, pupil, form_class=forms.BehaviourForm, save=save, submit="Save behaviour", what="behaviour record",
         title=f"Record behaviour for {pupil.full_name}",
         intro="One record per term: saving again for the same term replaces it.",
     )  # fmt: skip
@@ -374,13 +381,13 @@ def behaviour_add(request: HttpRequest, public_id) -> HttpResponse:
 def ratings_add(request: HttpRequest, public_id) -> HttpResponse:
     pupil = pupil_for_recording(request, public_id)
 
-    def save(data: dict) -> str:
+    def save(data: dict, loaded: Loaded | None) -> str:
         ratings = {aspect: data.pop(aspect) for aspect in ("engagement", "understanding", "mastery")}
-        saved = ratings_record(pupil=pupil, rated_by=request.user, ratings=ratings, **data)
+        saved = ratings_record(pupil=pupil, rated_by=request.user, ratings=ratings, loaded=loaded, **data)
         return f"Saved {len(saved)} rating{'s' if len(saved) != 1 else ''} of {pupil.full_name} in {data['subject'].name}."
 
     return _form_page(
-        request, pupil, form_class=forms.RatingsForm, save=save, submit="Save the ratings",
+        request, pupil, form_class=forms.RatingsForm, save=save, submit="Save the ratings", what="set of ratings",
         title=f"Rate engagement, understanding and mastery for {pupil.full_name}",
         intro="From 1 (not yet) to 5 (confident), for a subject and term. Rate at least one.",
     )  # fmt: skip
@@ -391,7 +398,8 @@ def ratings_add(request: HttpRequest, public_id) -> HttpResponse:
 def self_assessment_add(request: HttpRequest, public_id) -> HttpResponse:
     pupil = pupil_for_recording(request, public_id)
 
-    def save(data: dict) -> str:
+    def save(data: dict, loaded: Loaded | None) -> str:
+        # Each self-assessment is kept as a new record: saving one never replaces anyone's.
         self_assessment_record(pupil=pupil, **data)
         return f"Saved {pupil.full_name}'s self-assessment."
 
