@@ -30,7 +30,7 @@ from assessments.models import (
 from assessments.selectors import SDQ_SUBSCALES, current_term, year_choices
 from assessments.semh import BOXALL_MAX_SECTION_TOTAL
 from pupils.models import Subject, TeachingGroup
-from sencotrack.conflicts import VersionedForm
+from sencotrack.conflicts import Change, Conflicts, Loaded, VersionedForm, version_of
 
 
 class DateInput(forms.DateInput):
@@ -416,17 +416,27 @@ class GroupTargetPickForm(TargetYearForm):
 class TargetsForm(forms.Form):
     """One target box per row (``target-<pupil pk>-<subject pk>``); blank clears a target.
 
-    All or nothing: one bad code and nothing is saved, every bad box marked with its reason.
+    All or nothing: one bad code and nothing is saved, every bad box marked with its reason. Each
+    row also carries what the page was drawn from (sencotrack.conflicts): ``version-<key>``, the
+    version of the stored target, and ``shown-<key>``, what its box showed. A target changed since
+    is kept when its box was left as it was, and is a conflict when something else was typed there.
     """
 
     def __init__(self, *args, rows: Sequence = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.rows = list(rows)
+        self.conflicts: dict[str, tuple[str, Change | None]] = {}  # box name -> (target now, who and when)
         for row in self.rows:
             self.fields[f"target-{row.key}"] = forms.CharField(
                 label=f"Target for {row.pupil.full_name} in {row.subject.name}", required=False, max_length=40,
                 initial=row.shown,
             )  # fmt: skip
+            self.fields[f"version-{row.key}"] = forms.CharField(
+                required=False, max_length=40, widget=forms.HiddenInput, initial=version_of(row.stored)
+            )
+            self.fields[f"shown-{row.key}"] = forms.CharField(
+                required=False, max_length=40, widget=forms.HiddenInput, initial=row.shown
+            )
 
     def clean(self):
         data = super().clean()
@@ -457,7 +467,19 @@ class TargetsForm(forms.Form):
             else:
                 suggested = bool(code) and code == row.suggested_code and (row.stored is None or row.stored.suggested)
             rows.append(
-                dict(pupil=row.pupil, subject=row.subject, academic_year=row.academic_year, result=code, suggested=suggested)
-            )
+                dict(pupil=row.pupil, subject=row.subject, academic_year=row.academic_year, result=code, suggested=suggested,
+                     loaded=Loaded.read(self.data.get(f"version-{row.key}"), None),
+                     shown=(self.data.get(f"shown-{row.key}") or "").strip())
+            )  # fmt: skip
         return rows
 
+    def show_conflicts(self, conflicts: Conflicts) -> None:
+        """Keep every box as typed; each conflicting row now carries the target stored now."""
+        data = self.data.copy()
+        for i, conflict in conflicts.conflicts.items():
+            row = self.rows[i]
+            now = conflict.current.result if conflict.current is not None else ""
+            self.conflicts[f"target-{row.key}"] = (now, conflict.change)
+            data[f"version-{row.key}"] = conflict.version
+            data[f"shown-{row.key}"] = now
+        self.data = data

@@ -34,7 +34,7 @@ from assessments.models import Assessment, AssessmentKind, Framework
 from assessments.services import assessments_record_many
 from pupils.models import Pupil, Subject
 from pupils.services import Outcome, RowsInvalid, delete_with_history
-from sencotrack.conflicts import Change, last_changes, lock, retry_lost_insert
+from sencotrack.conflicts import Change, last_changes, lock, people, retry_lost_insert
 
 #: The order in which a cell's text is tried: NC ladder first, so "2" is level 2, not a rating.
 CELL_FRAMEWORKS = (Framework.NC, Framework.PKS, Framework.ENGAGEMENT)
@@ -152,19 +152,7 @@ class GridSave:
         return text[0].upper() + text[1:]
 
     def _by(self, outcome: str) -> str:
-        """"Jo Morgan at 10:42", or "Jo Morgan (10:42) and Sam Lee (10:45)": each person's latest change."""
-        latest: dict[str, Change] = {}
-        for cell in self.cells.values():
-            if cell.outcome == outcome and cell.change is not None:
-                if cell.change.who not in latest or cell.change.at > latest[cell.change.who].at:
-                    latest[cell.change.who] = cell.change
-        if not latest:
-            return "someone else"
-        changes = sorted(latest.values(), key=lambda c: c.at)
-        if len(changes) == 1:
-            return f"{changes[0].who} at {changes[0].when()}"
-        named = [f"{c.who} ({c.when()})" for c in changes]
-        return ", ".join(named[:-1]) + " and " + named[-1]
+        return people(cell.change for cell in self.cells.values() if cell.outcome == outcome)
 
 
 def _s(n: int) -> str:

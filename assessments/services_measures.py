@@ -47,7 +47,17 @@ from pupils.services import (
     merge_errors,
     snapshot,
 )
-from sencotrack.conflicts import Loaded, check, lock, retry_lost_insert, version_of, version_of_all
+from sencotrack.conflicts import (
+    Conflict,
+    Conflicts,
+    Loaded,
+    check,
+    last_changes,
+    lock,
+    retry_lost_insert,
+    version_of,
+    version_of_all,
+)
 from sencotrack.parsing import term_for_date
 
 SDQ_SCALES = ("emotional", "conduct", "hyperactivity", "peer", "prosocial")
@@ -363,6 +373,12 @@ def targets_set_many(
     Each row: pupil, subject, academic_year, result (blank clears the target) and suggested.
     Returns per row (target, outcome); a cleared row gives (None, None). Any bad row raises
     :class:`RowsInvalid` naming every bad row, and nothing is saved.
+
+    A row from the targets page also carries ``loaded`` (the version of the target it showed) and
+    ``shown`` (what its box showed). A target changed since the page was drawn to another figure
+    than its box showed is left as it is when the person left the box as it was (UNCHANGED), and
+    is a conflict when they typed something else there: :class:`Conflicts` names every such row,
+    and nothing is saved.
     """
     errors: dict[int, ValidationError] = {}
     planned: list[tuple[int, tuple[int, int, int], str, bool]] = []
@@ -382,11 +398,16 @@ def targets_set_many(
     pupil_ids = sorted({key[0] for _, key, _, _ in planned})
     subject_ids = sorted({key[1] for _, key, _, _ in planned})
     years = sorted({key[2] for _, key, _, _ in planned})
+    checked = any(row.get("loaded") is not None for row in rows)
+    if checked:
+        lock(Pupil, pupil_ids)
     existing = {
         (t.pupil_id, t.subject_id, t.academic_year): t
         for t in Target.objects.filter(pupil_id__in=pupil_ids, subject_id__in=subject_ids, academic_year__in=years)
     }
     results: list[tuple[Target | None, Outcome | None]] = [(None, None)] * len(rows)
+    if checked:
+        planned = _unchanged_since_drawn(rows, planned, existing, results)
     new, changed, cleared = [], [], []
     for i, key, code, suggested in planned:
         target = existing.get(key)
@@ -412,3 +433,29 @@ def targets_set_many(
     bulk_write(Target, new=new, changed=changed, fields=["result", "suggested", "set_by"], user=set_by)
     delete_with_history(Target, cleared, user=set_by)
     return results
+
+
+def _unchanged_since_drawn(rows, planned, existing, results) -> list:
+    """The planned rows whose target is as the page showed it; raise Conflicts for those changed and retyped."""
+    keep, conflicts = [], {}
+    for i, key, code, suggested in planned:
+        loaded: Loaded | None = rows[i].get("loaded")
+        target = existing.get(key)
+        now, shown = (target.result if target else ""), (rows[i].get("shown") or "")
+        if loaded is None or not loaded.known or version_of(target) == loaded.version or now == shown:
+            keep.append((i, key, code, suggested))  # as drawn, or saved since with the figure the box showed
+        elif code in (now, shown):
+            results[i] = (target, Outcome.UNCHANGED)  # the same as theirs, or left as it was: theirs stays
+        else:
+            conflicts[i] = key
+    if conflicts:
+        history = Target.history.filter(
+            pupil_id__in={k[0] for k in conflicts.values()}, subject_id__in={k[1] for k in conflicts.values()},
+            academic_year__in={k[2] for k in conflicts.values()},
+        )  # fmt: skip
+        changes = last_changes(history, key=("pupil_id", "subject_id", "academic_year"))
+        raise Conflicts(
+            {i: Conflict(version=version_of(existing.get(key)), change=changes.get(key), current=existing.get(key))
+             for i, key in conflicts.items()}
+        )  # fmt: skip
+    return keep

@@ -47,7 +47,7 @@ from assessments.services_measures import (
 )
 from pupils.models import Pupil
 from pupils.services import Outcome, RowsInvalid
-from sencotrack.conflicts import Conflict, Loaded
+from sencotrack.conflicts import Conflict, Conflicts, Loaded, people
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -414,7 +414,11 @@ def self_assessment_add(request: HttpRequest, public_id) -> HttpResponse:
 
 
 def _targets_page(request: HttpRequest, rows, *, context: dict, back_url: str, school) -> HttpResponse:
-    """Show target rows; on POST save every box, all or nothing, and come back to the same page."""
+    """Show target rows; on POST save every box, all or nothing, and come back to the same page.
+
+    Targets changed by someone else since the page was drawn and retyped here are conflicts: nothing
+    is saved and each is shown with what is there now; saving again saves over what was shown.
+    """
     form = forms.TargetsForm(request.POST if request.method == "POST" else None, rows=rows)
     if request.method == "POST" and form.is_valid():
         try:
@@ -422,15 +426,21 @@ def _targets_page(request: HttpRequest, rows, *, context: dict, back_url: str, s
         except RowsInvalid as exc:
             for i, error in exc.row_errors.items():
                 form.add_error(f"target-{rows[i].key}", error.messages)
+        except Conflicts as conflicts:
+            form.show_conflicts(conflicts)
         else:
             counts = [o for _, o in results]
             created, updated = counts.count(Outcome.CREATED), counts.count(Outcome.UPDATED)
             messages.success(request, f"Targets saved: {created} set, {updated} changed.")
             return redirect(request.get_full_path())
-    lines = [(row, form[f"target-{row.key}"]) for row in rows]
+    lines = [
+        (row, form[f"target-{row.key}"], form.conflicts.get(f"target-{row.key}"), (form[f"version-{row.key}"], form[f"shown-{row.key}"]))
+        for row in rows
+    ]
     context.update(
         form=form, lines=lines, back_url=back_url, year_label=academic_year_label(context["year"]),
         scheme_name=selectors.scheme_for(school).name, ks2_span=school.ks2_span,
+        conflict_people=people(change for _, change in form.conflicts.values()),
     )  # fmt: skip
     return render(request, "assessments/targets.html", context)
 

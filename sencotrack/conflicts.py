@@ -157,12 +157,32 @@ def last_change(history: models.QuerySet) -> Change | None:
     return _change(row) if row is not None else None
 
 
-def last_changes(history: models.QuerySet, *, key: str) -> dict[Any, Change]:
-    """The newest change per value of ``key`` (e.g. ``pupil_id``) in a history queryset, in one query."""
+def last_changes(history: models.QuerySet, *, key: str | Iterable[str]) -> dict[Any, Change]:
+    """The newest change per record in a history queryset, in one query.
+
+    Records are told apart by ``key``: a field (``pupil_id``) or several (a tuple of their values).
+    """
+    names = [key] if isinstance(key, str) else list(key)
     found: dict[Any, Change] = {}
     for row in history.select_related("history_user").order_by("-history_date", "-history_id"):
-        found.setdefault(getattr(row, key), _change(row))
+        values = tuple(getattr(row, name) for name in names)
+        found.setdefault(values[0] if isinstance(key, str) else values, _change(row))
     return found
+
+
+def people(changes: Iterable[Change | None]) -> str:
+    """ "Jo Morgan at 10:42", or "Jo Morgan (10:42) and Sam Lee (10:45)": each person's latest change."""
+    latest: dict[str, Change] = {}
+    for change in changes:
+        if change is not None and (change.who not in latest or change.at > latest[change.who].at):
+            latest[change.who] = change
+    named = sorted(latest.values(), key=lambda c: c.at)
+    if not named:
+        return "someone else"
+    if len(named) == 1:
+        return f"{named[0].who} at {named[0].when()}"
+    parts = [f"{c.who} ({c.when()})" for c in named]
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 # --- The check ---------------------------------------------------------------------------------------
@@ -183,6 +203,15 @@ class Conflict(ValidationError):
         else:
             text = "This was changed after you opened the page"
         super().__init__(f"{text}: nothing was saved.", code="conflict")
+
+
+class Conflicts(ValidationError):
+    """Rows of a save that changed since the page was drawn (``{row index: Conflict}``): nothing was saved."""
+
+    def __init__(self, conflicts: Mapping[int, Conflict]):
+        self.conflicts = dict(sorted(conflicts.items()))
+        n = len(self.conflicts)
+        super().__init__(f"{n} {'was' if n == 1 else 'were'} changed after you opened the page: nothing was saved.", code="conflict")
 
 
 def check(
