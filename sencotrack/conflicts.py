@@ -287,8 +287,9 @@ def shown(field: forms.Field, value: Any) -> str:
                 labels.update({str(k): str(v) for k, v in label})
             else:
                 labels[str(key)] = str(label)
-        if isinstance(value, (list, tuple)):
-            return ", ".join(labels.get(str(v), str(v)) for v in value)
+        if isinstance(value, (list, tuple)):  # in the order the form lists them, whatever the order posted
+            wanted = {str(v) for v in value}
+            return ", ".join(label for key, label in labels.items() if key in wanted) or "—"
         return labels.get(str(value), str(value))
     if isinstance(value, dt.date):
         return value.strftime("%d/%m/%Y")
