@@ -202,8 +202,8 @@ class EnrolForm(forms.Form):
         help_text="Hold Ctrl (⌘ on a Mac) to choose several. Pupils already in the group are not listed.",
         # A pupil listed when the page was drawn and enrolled by someone else since is no longer a choice.
         error_messages={
-            "invalid_choice": "A pupil you chose is no longer offered: they were enrolled in this group (or left the "
-            "school) after this page was opened. Nothing was saved: check the list below and enrol again."
+            "invalid_choice": "A pupil you chose is not offered here: they may have been enrolled in this group by "
+            "someone else after this page was opened. Nothing was saved: check the list and enrol again."
         },
     )
     start_date = forms.DateField(widget=DateInput(), label="Start date")

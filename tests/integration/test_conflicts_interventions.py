@@ -194,4 +194,4 @@ def test_two_people_enrolling_the_same_pupil_one_after_the_other_get_a_message_n
     response = alice.post(url, typed)
     assert response.status_code == 200
     assert Enrolment.objects.filter(pupil=cara).count() == 1
-    assert "A pupil you chose is no longer offered: they were enrolled in this group" in _page(response)
+    assert "A pupil you chose is not offered here: they may have been enrolled in this group by someone else" in _page(response)
