@@ -6,7 +6,9 @@ pupils before it compares and writes, so the second save waits for the first and
 
 - PostgreSQL (production mode): two requests released at once, many times over; two requests
   held at the lock together and let go at once; and a writer that takes no lock (the import's
-  service) holding an uncommitted row for the same cell while a grid save runs.
+  service) holding an uncommitted row for the same cell while a grid save runs. Then every other
+  first save two people can make at once: a one-page profile, a result for a term, the day's
+  session log, a programme's name, a pupil's place in a group.
 - SQLite (the embedded mode): the same two-at-once saves against a database file, in a separate
   process (the test database is in memory, shared by every thread of this process).
 
@@ -15,6 +17,7 @@ Skipped on the other database of each pair; never mocked.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sqlite3
@@ -28,10 +31,13 @@ from pathlib import Path
 import pytest
 from django.db import connection, transaction
 from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentKind
 from assessments.services import assessments_record_many
-from pupils.models import Pupil
+from interventions.models import Enrolment, InterventionSession, Programme
+from pupils.models import Pupil, PupilProfile, Role
 from sencotrack.conflicts import lock
 from tests import factories as f
 from tests.integration.test_grid import GRID, post_data
@@ -55,27 +61,37 @@ def klass(personas):
     return p
 
 
-def _post_together(posts: list[tuple[object, dict]], *, before=None) -> list:
+def _post_together(posts: list[tuple[object, dict]], *, before=None, url: str = GRID) -> list:
     """POST each (user, data) from its own thread, all released at the same instant; responses in order.
 
     A 500 comes back as a response (not raised). ``before`` runs once every thread is signed in
     and waiting, just before they are released.
     """
+    return _post_pages([(user, url, data) for user, data in posts], before=before)
+
+
+def _post_pages(posts: list[tuple[object, str, dict]], *, before=None, open_first: bool = False) -> list:
+    """Each (user, url, data) from its own thread: sign in, open the page (``open_first``: its hidden
+    fields join the data), wait for the others, then all POST at the same instant."""
     ready = threading.Barrier(len(posts) + 1)
     results: list = [None] * len(posts)
 
-    def run(i: int, user, data: dict) -> None:
+    def run(i: int, user, url: str, data: dict) -> None:
         try:
             client = Client(raise_request_exception=False)
             client.force_login(user)
+            if open_first:
+                form = client.get(url).context["form"]
+                if "version" in form.fields:
+                    data = {**data, "version": form["version"].value() or "", "loaded_at": form["loaded_at"].value()}
             ready.wait(timeout=30)
-            results[i] = client.post(GRID, data)
+            results[i] = client.post(url, data)
         except BaseException as exc:  # noqa: BLE001 - reported by the test, not lost in the thread
             results[i] = exc
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=run, args=(i, user, data)) for i, (user, data) in enumerate(posts)]
+    threads = [threading.Thread(target=run, args=(i, *post)) for i, post in enumerate(posts)]
     for thread in threads:
         thread.start()
     ready.wait(timeout=30)
@@ -211,6 +227,112 @@ def test_a_grid_save_waits_for_an_import_inserting_the_same_cell_and_shows_it_as
     page = response.content.decode()
     assert "Saved 1 result; 1 was changed by an import or task (no signed-in person) at" in page
     assert "1 result you did not touch was changed by an import or task" in page  # Dev's 2c, kept
+
+
+# --- Every other first save ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_sencos(klass):
+    jo = f.UserFactory(username="jo", first_name="Jo", last_name="Morgan")
+    f.MembershipFactory(user=jo, school=klass.school, role=Role.SENCO)
+    return klass.senco, jo
+
+
+def _first_saves_at_once(users, url: str, data: dict, *, rounds: int = 4, fresh=None) -> list[list]:
+    """Both people open ``url`` and save ``data`` at the same instant, ``rounds`` times (``fresh(i)`` resets)."""
+    outcomes = []
+    for round_ in range(rounds):
+        page_url, page_data = fresh(round_) if fresh else (url, data)
+        responses = _post_pages([(user, page_url, page_data) for user in users], open_first=True)
+        assert not [r for r in responses if isinstance(r, BaseException)], responses
+        outcomes.append(responses)
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_first_profiles_saved_at_the_same_moment_never_give_a_500(two_sencos, klass):
+    postgres_only()
+
+    def fresh(round_):
+        pupil = f.PupilFactory(school=klass.school)
+        return reverse("pupils:profile_edit", args=[pupil.public_id]), {
+            "needs_summary": f"round {round_}", "strengths": "", "what_helps": "", "aspirations": "", "pupil_voice": "",
+        }  # fmt: skip
+
+    for responses in _first_saves_at_once(two_sencos, "", {}, fresh=fresh):
+        assert sorted(r.status_code for r in responses) == [200, 302]
+        assert 'data-testid="conflict"' in next(r for r in responses if r.status_code == 200).content.decode()
+    assert PupilProfile.objects.count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_first_results_for_the_same_term_saved_at_the_same_moment_never_give_a_500(two_sencos, klass):
+    postgres_only()
+
+    def fresh(round_):
+        pupil = f.PupilFactory(school=klass.school)
+        return reverse("assessments:assessment_add", args=[pupil.public_id]), {
+            "subject": "english", "academic_year": "2024", "term": "autumn", "kind": "teacher", "framework": "nc",
+            "result": "4b", "assessed_on": "",
+        }  # fmt: skip
+
+    for responses in _first_saves_at_once(two_sencos, "", {}, fresh=fresh):
+        assert sorted(r.status_code for r in responses) == [200, 302]
+    assert Assessment.objects.count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_first_logs_of_the_same_session_at_the_same_moment_never_give_a_500(klass):
+    postgres_only()
+    tom = f.UserFactory(username="tom")
+    f.MembershipFactory(user=tom, school=klass.school, role=Role.TA)
+    today = timezone.localdate()
+
+    def fresh(round_):
+        group = f.InterventionFactory(programme=f.ProgrammeFactory(school=klass.school), start_date=today - dt.timedelta(days=9))
+        group.staff.add(klass.ta, tom)
+        enrolment = f.EnrolmentFactory(intervention=group, pupil=klass.pupil, start_date=group.start_date)
+        url = reverse("interventions:session_log", args=[group.public_id, today])
+        return url, {"attended": [str(enrolment.pupil.public_id)], "note": f"round {round_}"}
+
+    for responses in _first_saves_at_once((klass.ta, tom), "", {}, fresh=fresh):
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [200, 302], statuses
+    assert InterventionSession.objects.count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_programmes_of_the_same_name_added_at_the_same_moment_never_give_a_500(two_sencos, klass):
+    postgres_only()
+
+    def fresh(round_):
+        return reverse("interventions:programme_add"), {
+            "name": f"Lego therapy {round_}", "area_of_need": "semh", "cost_per_session": "8", "default_measure": "none",
+            "description": "", "active": "on",
+        }  # fmt: skip
+
+    for responses in _first_saves_at_once(two_sencos, "", {}, fresh=fresh):
+        assert sorted(r.status_code for r in responses) == [200, 302]
+        assert "already has a programme with this name" in next(r for r in responses if r.status_code == 200).content.decode()
+    assert Programme.objects.count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_pupil_enrolled_twice_at_the_same_moment_never_gives_a_500(two_sencos, klass):
+    postgres_only()
+    group = f.InterventionFactory(programme=f.ProgrammeFactory(school=klass.school), start_date=dt.date(2024, 9, 9))
+
+    def fresh(round_):
+        pupil = f.PupilFactory(school=klass.school)
+        return reverse("interventions:enrol", args=[group.public_id]), {
+            "pupils": [str(pupil.public_id)], "start_date": "2024-09-09",
+        }  # fmt: skip
+
+    for responses in _first_saves_at_once(two_sencos, "", {}, fresh=fresh):
+        assert sorted(r.status_code for r in responses) == [200, 302]
+        assert "Already in this group" in next(r for r in responses if r.status_code == 200).content.decode()
+    assert Enrolment.objects.filter(intervention=group).count() == 4
 
 
 # --- SQLite: the embedded mode ---------------------------------------------------------------------
