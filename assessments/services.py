@@ -34,7 +34,6 @@ from assessments.models import (
     TermName,
 )
 from pupils.models import Pupil, Subject
-from sencotrack.conflicts import Loaded, check, lock, retry_lost_insert, version_of
 from pupils.services import (
     Outcome,
     RowsInvalid,
@@ -49,6 +48,7 @@ from pupils.services import (
     single,
     snapshot,
 )
+from sencotrack.conflicts import Loaded, check, lock, retry_lost_insert, version_of
 from sencotrack.parsing import ParseError, parse_academic_year, parse_term
 
 # --- Value normalisers (forgiving about spelling, strict about meaning) ---------------------------

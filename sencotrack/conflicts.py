@@ -3,9 +3,10 @@
 Every page that edits a shared record carries what it was drawn from, and the service that saves
 checks it under a lock before writing anything:
 
-- A page that shows a record (an edit form, a grid cell) carries its **version**: a short
-  fingerprint of the values stored when the page was drawn (``version_of``; ``ABSENT`` when
-  there was no record). The save is refused when the record's version is no longer that one.
+- A page that shows a record (an edit form) carries its **version**: a short fingerprint of the
+  values stored when the page was drawn (``version_of``; ``ABSENT`` when there was no record).
+  The save is refused when the record's version is no longer that one. A grid cell's version is
+  simply the result it showed (``assessments.grid``; a target box's too).
 - A page that adds a record matched on a key the person only picks on the form (a result for a
   subject and term, an SDQ on a day) cannot know that record's version: it carries the time it
   was drawn (``loaded_at``). The save is refused when a record at that key was saved after it.
@@ -44,8 +45,8 @@ from typing import Any, TypeVar
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone
 from django.forms.utils import pretty_name
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 T = TypeVar("T")

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from interventions.models import Enrolment, Intervention, InterventionSession, MeasureKind, Programme
+from interventions.models import Enrolment, InterventionSession, MeasureKind, Programme
 from pupils.models import Role
 from tests import factories as f
 from tests.integration.conflicts import conflict_table, drawn_from, opened

@@ -9,7 +9,6 @@ and "Save mine anyway" then replaces Jo's record (checked against the version sh
 
 from __future__ import annotations
 
-import datetime as dt
 
 import pytest
 from django.test import Client
@@ -218,7 +217,7 @@ def test_a_target_changed_since_the_page_was_opened_is_a_conflict_and_no_target_
     assert dict(Target.objects.values_list("pupil__surname", "result")) == {"Smith": "5c", "Brown": "4c"}  # all or nothing
     page = _page(response)
     assert "Nothing was saved: 1 target was changed by Jo Morgan at" in page
-    assert f'value="4a"' in page  # alice's typing kept
+    assert 'value="4a"' in page  # alice's typing kept
     assert "Jo Morgan set <strong>5c</strong>" in page
 
     again = alice.post(targets, {**_boxes(response), amy: "4a", cara: "5c"})
