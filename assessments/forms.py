@@ -16,7 +16,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from assessments.ages import AgeEquivalentError, parse_age_equivalent
+from assessments.ages import AgeEquivalentError, format_age_equivalent, parse_age_equivalent
 from assessments.ladder import VALID_CODES_TEXT, LadderError, parse_level, parse_result
 from assessments.models import (
     RATING_SCALE,
@@ -30,6 +30,7 @@ from assessments.models import (
 from assessments.selectors import SDQ_SUBSCALES, current_term, year_choices
 from assessments.semh import BOXALL_MAX_SECTION_TOTAL
 from pupils.models import Subject, TeachingGroup
+from sencotrack.conflicts import Change, Conflicts, Loaded, VersionedForm, version_of
 
 
 class DateInput(forms.DateInput):
@@ -46,6 +47,7 @@ def _helper(*fields) -> FormHelper:
     helper = FormHelper()
     helper.form_tag = False
     helper.layout = Layout(*fields)
+    helper.render_hidden_fields = True  # what the page was drawn from (sencotrack.conflicts)
     return helper
 
 
@@ -157,9 +159,11 @@ def cell_from_post(data) -> tuple[int | None, str]:
 
 
 # --- One pupil's measures --------------------------------------------------------------------------
+# These pages add a record matched on what the person picks (subject and term, test and day): each
+# carries the time it was drawn, and one saved at that key since is a conflict (sencotrack.conflicts).
 
 
-class AssessmentForm(TermFields):
+class AssessmentForm(VersionedForm, TermFields):
     subject = SubjectField()
     kind = forms.ChoiceField(choices=AssessmentKind.choices, initial=AssessmentKind.TEACHER)
     framework = forms.ChoiceField(
@@ -193,7 +197,7 @@ class AssessmentForm(TermFields):
         return data
 
 
-class BaselineForm(TermFields):
+class BaselineForm(VersionedForm, TermFields):
     subject = SubjectField()
     key_stage = forms.ChoiceField(
         label="Key stage", choices=KeyStage.choices, help_text="The key-stage result or on-entry assessment it records."
@@ -215,7 +219,7 @@ class BaselineForm(TermFields):
             raise ValidationError(str(exc)) from None
 
 
-class ReadingTestForm(forms.Form):
+class ReadingTestForm(VersionedForm):
     measure = forms.ChoiceField(choices=ReadingMeasure.choices)
     test_name = forms.CharField(max_length=100, help_text="e.g. Salford, NGRT, Single Word Spelling Test.")
     tested_on = forms.DateField(label="Tested on", widget=DateInput())
@@ -239,10 +243,15 @@ class ReadingTestForm(forms.Form):
     def clean_age_equivalent(self):
         text = self.cleaned_data["age_equivalent"]
         try:
-            parse_age_equivalent(text)
+            return format_age_equivalent(parse_age_equivalent(text))  # "7y6m" -> "7:06", as stored and shown
         except AgeEquivalentError as exc:
             raise ValidationError(str(exc)) from None
-        return text
+
+    def now_values(self, current) -> dict:
+        values = super().now_values(current)
+        if current is not None:
+            values["age_equivalent"] = format_age_equivalent(current.age_equivalent_months)
+        return values
 
 
 def _score_field(label: str, maximum: int, **kwargs) -> forms.IntegerField:
@@ -251,7 +260,7 @@ def _score_field(label: str, maximum: int, **kwargs) -> forms.IntegerField:
     )
 
 
-class SdqForm(forms.Form):
+class SdqForm(VersionedForm):
     """An SDQ (teacher version): five subscale scores, each 0-10; the total and bands are worked out."""
 
     completed_on = forms.DateField(label="Completed on", widget=DateInput())
@@ -276,8 +285,13 @@ class SdqForm(forms.Form):
     def clean_completed_on(self):
         return _not_future(self.cleaned_data["completed_on"])
 
+    def now_values(self, current) -> dict:
+        if current is None:
+            return {}
+        return {"completed_on": current.completed_on, **{key: current.scores.get(key) for key, _ in SDQ_SUBSCALES}}
 
-class BoxallForm(forms.Form):
+
+class BoxallForm(VersionedForm):
     completed_on = forms.DateField(label="Completed on", widget=DateInput())
     section_1 = _score_field(
         "Section I total (developmental strands)", BOXALL_MAX_SECTION_TOTAL,
@@ -295,8 +309,13 @@ class BoxallForm(forms.Form):
     def clean_completed_on(self):
         return _not_future(self.cleaned_data["completed_on"])
 
+    def now_values(self, current) -> dict:
+        if current is None:
+            return {}
+        return {"completed_on": current.completed_on, "section_1": current.scores.get("I"), "section_2": current.scores.get("II")}
 
-class BehaviourForm(TermFields):
+
+class BehaviourForm(VersionedForm, TermFields):
     points = forms.IntegerField(
         label="Behaviour points", min_value=-100_000, max_value=100_000,
         help_text="The term's total under the school's behaviour policy.",
@@ -311,7 +330,7 @@ class BehaviourForm(TermFields):
 _RATING_CHOICES = [("", "Not rated")] + [(str(value), label) for value, label in RATING_SCALE]
 
 
-class RatingsForm(TermFields):
+class RatingsForm(VersionedForm, TermFields):
     """Engagement, understanding and mastery (1-5) in a subject for a term; rate at least one."""
 
     subject = SubjectField()
@@ -336,6 +355,16 @@ class RatingsForm(TermFields):
     @property
     def ratings(self) -> dict[str, int | None]:
         return {aspect: self.cleaned_data.get(aspect) for aspect in RatingAspect.values}
+
+    def now_values(self, current) -> dict:
+        """``current``: the pupil's stored ratings in the subject and term (one per aspect rated)."""
+        if not current:
+            return {}
+        first = current[0]
+        values = {"subject": first.subject, "academic_year": first.academic_year, "term": first.term}
+        values.update({rating.aspect: rating.rating for rating in current})
+        values["note"] = next((rating.note for rating in current if rating.note), "")
+        return values
 
 
 class SelfAssessmentForm(forms.Form):
@@ -387,17 +416,27 @@ class GroupTargetPickForm(TargetYearForm):
 class TargetsForm(forms.Form):
     """One target box per row (``target-<pupil pk>-<subject pk>``); blank clears a target.
 
-    All or nothing: one bad code and nothing is saved, every bad box marked with its reason.
+    All or nothing: one bad code and nothing is saved, every bad box marked with its reason. Each
+    row also carries what the page was drawn from (sencotrack.conflicts): ``version-<key>``, the
+    version of the stored target, and ``shown-<key>``, what its box showed. A target changed since
+    is kept when its box was left as it was, and is a conflict when something else was typed there.
     """
 
     def __init__(self, *args, rows: Sequence = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.rows = list(rows)
+        self.conflicts: dict[str, tuple[str, Change | None]] = {}  # box name -> (target now, who and when)
         for row in self.rows:
             self.fields[f"target-{row.key}"] = forms.CharField(
                 label=f"Target for {row.pupil.full_name} in {row.subject.name}", required=False, max_length=40,
                 initial=row.shown,
             )  # fmt: skip
+            self.fields[f"version-{row.key}"] = forms.CharField(
+                required=False, max_length=40, widget=forms.HiddenInput, initial=version_of(row.stored)
+            )
+            self.fields[f"shown-{row.key}"] = forms.CharField(
+                required=False, max_length=40, widget=forms.HiddenInput, initial=row.shown
+            )
 
     def clean(self):
         data = super().clean()
@@ -428,7 +467,19 @@ class TargetsForm(forms.Form):
             else:
                 suggested = bool(code) and code == row.suggested_code and (row.stored is None or row.stored.suggested)
             rows.append(
-                dict(pupil=row.pupil, subject=row.subject, academic_year=row.academic_year, result=code, suggested=suggested)
-            )
+                dict(pupil=row.pupil, subject=row.subject, academic_year=row.academic_year, result=code, suggested=suggested,
+                     loaded=Loaded.read(self.data.get(f"version-{row.key}"), None),
+                     shown=(self.data.get(f"shown-{row.key}") or "").strip())
+            )  # fmt: skip
         return rows
 
+    def show_conflicts(self, conflicts: Conflicts) -> None:
+        """Keep every box as typed; each conflicting row now carries the target stored now."""
+        data = self.data.copy()
+        for i, conflict in conflicts.conflicts.items():
+            row = self.rows[i]
+            now = conflict.current.result if conflict.current is not None else ""
+            self.conflicts[f"target-{row.key}"] = (now, conflict.change)
+            data[f"version-{row.key}"] = conflict.version
+            data[f"shown-{row.key}"] = now
+        self.data = data

@@ -8,6 +8,16 @@ text as typed, saving nothing for that pupil.
 
 Blank cells mean "no result": nothing is written. A cell that showed a result when the page was
 drawn and was cleared by the person deletes that result (and the summary says so).
+
+No lost updates (``sencotrack.conflicts``): each cell carries what it showed when the page was
+drawn (``original-<pupil pk>``), its version. The group's pupils are locked, then each cell is
+compared with what is stored now. A cell the person changed whose result someone else changed
+(or filled, or removed) since is a **conflict**: it is not saved, and comes back with both results
+and who changed it when, from the audit history. The other cells are saved. A cell the person left
+as it was keeps the colleague's newer result. Two saves at once run one after the other, so the
+second sees the first and a first save never meets a unique-constraint error; a row inserted
+meanwhile by a writer that takes no lock (an import) fails our insert inside a savepoint, and the
+cells are compared again with it there.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ from assessments.models import Assessment, AssessmentKind, Framework
 from assessments.services import assessments_record_many
 from pupils.models import Pupil, Subject
 from pupils.services import Outcome, RowsInvalid, delete_with_history
+from sencotrack.conflicts import Change, last_changes, lock, people, retry_lost_insert
 
 #: The order in which a cell's text is tried: NC ladder first, so "2" is level 2, not a rating.
 CELL_FRAMEWORKS = (Framework.NC, Framework.PKS, Framework.ENGAGEMENT)
@@ -35,6 +46,9 @@ CELL_CODES_TEXT = (
 CREATED, UPDATED, UNCHANGED, DELETED, BLANK, INVALID = (
     "created", "updated", "unchanged", "deleted", "blank", "invalid",
 )  # fmt: skip
+#: Changed by someone else since the page was drawn: CONFLICT when the person typed something else
+#: there (not saved), THEIRS when they left the cell as it was (their newer result is kept).
+CONFLICT, THEIRS = "conflict", "theirs"
 
 
 class CellError(ValueError):
@@ -65,6 +79,8 @@ class Cell:
     outcome: str = BLANK
     error: str = ""
     assessment: Assessment | None = None  # the stored assessment after the save (None if none or removed)
+    now: str = ""  # for CONFLICT and THEIRS: the result stored now ("" when it was removed)
+    change: Change | None = None  # for CONFLICT and THEIRS: who changed it since, and when
 
     @property
     def invalid(self) -> bool:
@@ -100,20 +116,43 @@ class GridSave:
         return self.count(UNCHANGED)
 
     @property
-    def summary(self) -> str:
-        """"Saved 27 results; 2 need checking", with unchanged and removed results when there are any.
+    def conflicts(self) -> int:
+        return self.count(CONFLICT)
 
-        Starts "Nothing new saved" when no result was created or changed.
+    @property
+    def theirs(self) -> int:
+        return self.count(THEIRS)
+
+    @property
+    def summary(self) -> str:
+        """"Saved 27 results; 2 need checking", with unchanged, removed and conflicting results when there are any.
+
+        Starts "Nothing new saved" when no result was created or changed. Results changed by
+        someone else since the grid was opened are counted with who changed them and when.
         """
         parts = [f"Saved {self.saved} result{_s(self.saved)}" if self.saved else "Nothing new saved"]
         if self.unchanged:
             parts.append(f"{self.unchanged} unchanged")
         if self.deleted:
             parts.append(f"removed {self.deleted} cleared result{_s(self.deleted)}")
+        if self.conflicts:
+            were = "was" if self.conflicts == 1 else "were"
+            parts.append(
+                f"{self.conflicts} {were} changed by {self._by(CONFLICT)} since you opened the grid and {were} not saved"
+            )
+        if self.theirs:
+            one = self.theirs == 1
+            parts.append(
+                f"{self.theirs} result{_s(self.theirs)} you did not touch {'was' if one else 'were'} changed by "
+                f"{self._by(THEIRS)} meanwhile and {'is' if one else 'are'} kept"
+            )
         if self.invalid:
             parts.append(f"{self.invalid} need{'s' if self.invalid == 1 else ''} checking")
         text = "; ".join(parts)
         return text[0].upper() + text[1:]
+
+    def _by(self, outcome: str) -> str:
+        return people(cell.change for cell in self.cells.values() if cell.outcome == outcome)
 
 
 def _s(n: int) -> str:
@@ -134,24 +173,66 @@ def grid_save(
     """Save a grid of teacher assessments for ``pupils`` (keyed by pupil pk) in a fixed number of queries.
 
     ``typed`` is each pupil's cell as submitted; ``originals`` what the cell showed when the page
-    was drawn, so that only a cell the person cleared deletes a stored result.
+    was drawn: only a cell the person cleared deletes a stored result, and a cell whose stored
+    result is no longer its original was changed by someone else meanwhile (see the module doc).
     """
+    lock(Pupil, [pupil.pk for pupil in pupils])  # a second save of these pupils waits here for this one
+    return retry_lost_insert(
+        lambda: _save_cells(
+            pupils=pupils, subject=subject, academic_year=academic_year, term=term, typed=typed,
+            originals=originals, recorded_by=recorded_by,
+        )  # fmt: skip
+    )
+
+
+def _save_cells(
+    *,
+    pupils: Sequence[Pupil],
+    subject: Subject,
+    academic_year: int,
+    term: str,
+    typed: Mapping[int, str],
+    originals: Mapping[int, str],
+    recorded_by: Any,
+) -> GridSave:
+    stored = {
+        a.pupil_id: a
+        for a in Assessment.objects.filter(
+            pupil_id__in=[p.pk for p in pupils], subject=subject, academic_year=academic_year, term=term,
+            kind=AssessmentKind.TEACHER,
+        )
+    }  # fmt: skip
     result = GridSave()
     rows: list[dict[str, Any]] = []
     row_cells: list[Cell] = []
-    cleared: list[int] = []
+    cleared: list[Assessment] = []
     for pupil in pupils:
         text = (typed.get(pupil.pk) or "").strip()
         cell = Cell(pupil=pupil, typed=text, original=(originals.get(pupil.pk) or "").strip())
         result.cells[pupil.pk] = cell
-        if not text:
-            if cell.original:
-                cleared.append(pupil.pk)
+        current = stored.get(pupil.pk)
+        now = current.result if current is not None else ""
+        cell.assessment = current
+        if text:
+            try:
+                cell.framework, cell.code = read_cell(text)
+            except CellError as exc:
+                cell.outcome, cell.error = INVALID, str(exc)
+                continue
+        if cell.code == cell.original:  # left as it was drawn: whatever is stored now stays
+            if now != cell.original:
+                cell.outcome, cell.now = THEIRS, now
+            elif cell.code:
+                cell.outcome = UNCHANGED
             continue
-        try:
-            cell.framework, cell.code = read_cell(text)
-        except CellError as exc:
-            cell.outcome, cell.error = INVALID, str(exc)
+        if cell.code == now:  # what is stored already, whoever typed it
+            cell.outcome = UNCHANGED if now else BLANK
+            continue
+        if now != cell.original:  # changed since the page was drawn, and the person typed something else
+            cell.outcome, cell.now = CONFLICT, now
+            continue
+        if not cell.code:
+            cleared.append(current)
             continue
         rows.append(
             dict(pupil=pupil, subject=subject, academic_year=academic_year, term=term, result=cell.code,
@@ -167,15 +248,19 @@ def grid_save(
                 cell.outcome = {Outcome.CREATED: CREATED, Outcome.UPDATED: UPDATED}.get(outcome, UNCHANGED)
 
     if cleared:
-        stored = list(
-            Assessment.objects.filter(
-                pupil_id__in=cleared, subject=subject, academic_year=academic_year, term=term, kind=AssessmentKind.TEACHER
-            )
-        )
-        gone = {assessment.pupil_id for assessment in stored}
-        delete_with_history(Assessment, stored, user=recorded_by)  # the audit history says who cleared it
-        for pupil_id in gone:
-            result.cells[pupil_id].outcome = DELETED
+        delete_with_history(Assessment, cleared, user=recorded_by)  # the audit history says who cleared it
+        for assessment in cleared:
+            cell = result.cells[assessment.pupil_id]
+            cell.outcome, cell.assessment = DELETED, None
+
+    changed = [pk for pk, cell in result.cells.items() if cell.outcome in (CONFLICT, THEIRS)]
+    if changed:
+        history = Assessment.history.filter(
+            pupil_id__in=changed, subject_id=subject.pk, academic_year=academic_year, term=term,
+            kind=AssessmentKind.TEACHER,
+        )  # fmt: skip
+        for pupil_id, change in last_changes(history, key="pupil_id").items():
+            result.cells[pupil_id].change = change
     return result
 
 

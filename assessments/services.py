@@ -4,6 +4,11 @@ Conventions as ``pupils.services``: keyword-only, typed, validated before saving
 record service returns ``(instance, Outcome)`` and has a ``*_many`` variant with the same
 validation for imports. Results are parsed with the framework's ladder and stored as the
 CANONICAL code ("4 b" is stored as "4b", "P1(ii)" as "P1ii").
+
+The single-row services take ``loaded``, what the page was drawn from (``sencotrack.conflicts``):
+with it, the pupil's row is locked and a record at the same natural key saved since the page was
+drawn raises ``Conflict``, saving nothing. Imports call the ``*_many`` services without it: the
+last write wins there, as it always has.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from pupils.services import (
     single,
     snapshot,
 )
+from sencotrack.conflicts import Loaded, check, lock, retry_lost_insert, version_of
 from sencotrack.parsing import ParseError, parse_academic_year, parse_term
 
 # --- Value normalisers (forgiving about spelling, strict about meaning) ---------------------------
@@ -138,12 +144,15 @@ def _apply_many(
     fk_fields: Sequence[str],
     on_change: Callable[[Any, bool], None] | None = None,
     user: Any = None,
+    key_fields: Sequence[str] = (),
 ) -> list[tuple[Any, Outcome]]:
     """The shared shape of a record-many service.
 
     ``prepare`` turns a row into (natural key, fields to set, fields to set only when given);
     ``existing_for`` fetches the stored rows for a list of keys in a few queries. ``user``, when
-    known, is named in the audit history as the person who made the change.
+    known, is named in the audit history as the person who made the change. A row may carry
+    ``loaded`` (a page's, see :func:`_checked`): the stored row at its key (the history's
+    ``key_fields``) is checked against it before anything is written.
     """
     errors: dict[int, ValidationError] = {}
     prepared: dict[int, tuple[tuple, dict[str, Any], dict[str, Any]]] = {}
@@ -153,6 +162,11 @@ def _apply_many(
         except ValidationError as exc:
             errors[i] = exc
     existing = existing_for([key for key, _, _ in prepared.values()]) if prepared else {}
+    for i, (key, _, _) in prepared.items():
+        if rows[i].get("loaded") is not None:
+            current = existing.get(key)
+            history = model.history.filter(**dict(zip(key_fields, key, strict=True)))
+            check(rows[i]["loaded"], version=version_of(current), history=history, current=current)
 
     first_row: dict[tuple, int] = {}
     results: dict[int, tuple[Any, Outcome]] = {}
@@ -206,6 +220,15 @@ def _apply_many(
     return [results[i] for i in range(len(rows))]
 
 
+def _checked(many: Callable[..., list], row: dict[str, Any], loaded: Loaded | None, **kwargs: Any):
+    """One row through a ``*_many`` service; with ``loaded``, under the pupil's lock and checked against it."""
+    if loaded is None:
+        return single(many, rows=[row], **kwargs)
+    with transaction.atomic():
+        lock(Pupil, [row["pupil"].pk])
+        return retry_lost_insert(lambda: single(many, rows=[{**row, "loaded": loaded}], **kwargs))
+
+
 def _chunks(values: list, size: int = 2000):
     for start in range(0, len(values), size):
         yield values[start : start + size]
@@ -224,6 +247,7 @@ def baseline_record(
     result: str,
     academic_year: int | str,
     term: str = TermName.SUMMER,
+    loaded: Loaded | None = None,
 ) -> tuple[Baseline, Outcome]:
     """A pupil's baseline in a subject at a key stage (KS1, KS2, KS3 or Entry), matched on those three.
 
@@ -231,7 +255,7 @@ def baseline_record(
     its canonical code. The term defaults to summer, when key-stage results are published.
     """
     row = dict(pupil=pupil, subject=subject, key_stage=key_stage, result=result, academic_year=academic_year, term=term)
-    return single(baselines_record_many, rows=[row])
+    return _checked(baselines_record_many, row, loaded)
 
 
 @transaction.atomic
@@ -263,7 +287,7 @@ def baselines_record_many(*, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Ba
 
     return _apply_many(
         model=Baseline, rows=rows, fields=BASELINE_FIELDS, prepare=prepare, existing_for=existing_for,
-        fk_fields=["pupil", "subject"],
+        fk_fields=["pupil", "subject"], key_fields=("pupil_id", "subject_id", "key_stage"),
     )  # fmt: skip
 
 
@@ -290,6 +314,7 @@ def assessment_record(
     framework: str = Framework.NC,
     assessed_on: dt.date | str | None = None,
     recorded_by: Any = None,
+    loaded: Loaded | None = None,
 ) -> tuple[Assessment, Outcome]:
     """A pupil's result in a subject for a term, one per kind (teacher, test, moderated).
 
@@ -301,7 +326,7 @@ def assessment_record(
         pupil=pupil, subject=subject, academic_year=academic_year, term=term, result=result, kind=kind,
         framework=framework, assessed_on=assessed_on,
     )  # fmt: skip
-    return single(assessments_record_many, rows=[row], recorded_by=recorded_by)
+    return _checked(assessments_record_many, row, loaded, recorded_by=recorded_by)
 
 
 @transaction.atomic
@@ -352,6 +377,7 @@ def assessments_record_many(
     return _apply_many(
         model=Assessment, rows=rows, fields=ASSESSMENT_FIELDS, prepare=prepare, existing_for=existing_for,
         fk_fields=["pupil", "subject", "recorded_by"], on_change=stamp, user=recorded_by,
+        key_fields=("pupil_id", "subject_id", "academic_year", "term", "kind"),
     )  # fmt: skip
 
 
@@ -369,6 +395,7 @@ def reading_test_record(
     tested_on: dt.date | str,
     age_equivalent: int | str,
     standardised_score: int | None = None,
+    loaded: Loaded | None = None,
 ) -> tuple[ReadingTest, Outcome]:
     """A reading or spelling test on a day, matched on (pupil, measure, date).
 
@@ -379,7 +406,7 @@ def reading_test_record(
         pupil=pupil, measure=measure, test_name=test_name, tested_on=tested_on, age_equivalent=age_equivalent,
         standardised_score=standardised_score,
     )  # fmt: skip
-    return single(reading_tests_record_many, rows=[row])
+    return _checked(reading_tests_record_many, row, loaded)
 
 
 def _age_months(value: int | str) -> int:
@@ -440,7 +467,7 @@ def reading_tests_record_many(*, rows: Sequence[Mapping[str, Any]]) -> list[tupl
 
     return _apply_many(
         model=ReadingTest, rows=rows, fields=READING_FIELDS, prepare=prepare, existing_for=existing_for,
-        fk_fields=["pupil"],
+        fk_fields=["pupil"], key_fields=("pupil_id", "measure", "tested_on"),
     )  # fmt: skip
 
 

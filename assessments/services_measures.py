@@ -5,6 +5,10 @@ SENCo can act on, ``full_clean()`` then ``save()``, atomic; record services matc
 key and return ``(instance, Outcome)``. Definitions: shared/DOMAIN.md section 8 (SDQ, Boxall,
 behaviour, qualitative ratings, pupil voice) and 9.4 (targets from expected progress).
 
+The record services take ``loaded``, what the page was drawn from (``sencotrack.conflicts``):
+with it, the pupil's row is locked and a record at the same key saved since the page was drawn
+raises ``Conflict``, saving nothing. Without it (imports, tasks) the last write wins.
+
 Boxall section totals are stored in ``scores`` as ``{"I": x, "II": y}`` (the section keys of ``assessments.semh.BOXALL_SECTIONS``): the reports
 (``reports.datasets.semh_measures``) read exactly those keys.
 """
@@ -42,6 +46,17 @@ from pupils.services import (
     field_error,
     merge_errors,
     snapshot,
+)
+from sencotrack.conflicts import (
+    Conflict,
+    Conflicts,
+    Loaded,
+    check,
+    last_changes,
+    lock,
+    retry_lost_insert,
+    version_of,
+    version_of_all,
 )
 from sencotrack.parsing import term_for_date
 
@@ -95,9 +110,27 @@ def _gather(checks: Sequence[tuple[str, Any]]) -> dict[str, Any]:
     return values
 
 
-def _upsert(model: type, key: Mapping[str, Any], values: Mapping[str, Any]) -> tuple[Any, Outcome]:
-    """Create or update the row matching ``key``; full_clean() before save()."""
+def _upsert(
+    model: type, key: Mapping[str, Any], values: Mapping[str, Any], loaded: Loaded | None = None
+) -> tuple[Any, Outcome]:
+    """Create or update the row matching ``key``; full_clean() before save().
+
+    With ``loaded`` the pupil's row is locked first and the stored row checked against it.
+    """
+    if loaded is not None:
+        lock(Pupil, [key["pupil"].pk])
+        return retry_lost_insert(lambda: _upsert_checked(model, key, values, loaded))
+    return _write(model, model.objects.filter(**key).first(), key, values)
+
+
+def _upsert_checked(model: type, key: Mapping[str, Any], values: Mapping[str, Any], loaded: Loaded):
     instance = model.objects.filter(**key).first()
+    check(loaded, version=version_of(instance), history=model.history.filter(**key), current=instance)
+    return _write(model, instance, key, values)
+
+
+def _write(model: type, instance: Any, key: Mapping[str, Any], values: Mapping[str, Any]) -> tuple[Any, Outcome]:
+    """Create the row ``key`` with ``values`` (no ``instance`` yet) or update ``instance``."""
     fields = list(values)
     if instance is None:
         instance = model(**key, **values)
@@ -127,6 +160,7 @@ def sdq_record(
     peer: int,
     prosocial: int,
     completed_by: Any = None,
+    loaded: Loaded | None = None,
 ) -> tuple[SemhChecklist, Outcome]:
     """An SDQ (teacher version) on a day: the five subscale scores, each 0-10.
 
@@ -150,6 +184,7 @@ def sdq_record(
             "academic_year": year, "term": term, "scores": scores, "higher_is_better": False,
             "total": Decimal(sum(scores[s] for s in SDQ_DIFFICULTIES)), "completed_by": completed_by,
         },
+        loaded,
     )  # fmt: skip
 
 
@@ -161,6 +196,7 @@ def boxall_record(
     section_1: int,
     section_2: int,
     completed_by: Any = None,
+    loaded: Loaded | None = None,
 ) -> tuple[SemhChecklist, Outcome]:
     """A Boxall Profile on a day: the totals of section I (higher is better) and section II (lower is better).
 
@@ -183,6 +219,7 @@ def boxall_record(
             "academic_year": year, "term": term, "total": None, "higher_is_better": True,
             "scores": {"I": values["section_1"], "II": values["section_2"]}, "completed_by": completed_by,
         },
+        loaded,
     )  # fmt: skip
 
 
@@ -191,7 +228,8 @@ def boxall_record(
 
 @transaction.atomic
 def behaviour_record(
-    *, pupil: Pupil, academic_year: int | str, term: str, points: int, times_on_report: int = 0
+    *, pupil: Pupil, academic_year: int | str, term: str, points: int, times_on_report: int = 0,
+    loaded: Loaded | None = None,
 ) -> tuple[BehaviourRecord, Outcome]:
     """A pupil's behaviour points and times on report for a term (one record per term)."""
     values = _gather(
@@ -206,6 +244,7 @@ def behaviour_record(
         BehaviourRecord,
         {"pupil": pupil, "academic_year": values["academic_year"], "term": values["term"]},
         {"points": values["points"], "times_on_report": values["times_on_report"]},
+        loaded,
     )
 
 
@@ -222,10 +261,13 @@ def ratings_record(
     ratings: Mapping[str, int | None],
     note: str = "",
     rated_by: Any = None,
+    loaded: Loaded | None = None,
 ) -> list[tuple[QualitativeRating, Outcome]]:
     """Engagement, understanding and mastery ratings (1-5) for a subject and term; None skips an aspect.
 
-    One record per (pupil, subject, aspect, term): rating again replaces the earlier rating.
+    One record per (pupil, subject, aspect, term): rating again replaces the earlier rating. With
+    ``loaded``, the pupil's ratings in that subject and term (all three aspects, as the page shows
+    them) are checked against it first.
     """
     checks: list[tuple[str, Any]] = [
         ("academic_year", lambda: _academic_year(academic_year)),
@@ -242,15 +284,25 @@ def ratings_record(
     if not given:
         raise ValidationError("Give at least one rating.")
     note = (note or "").strip()
-    return [
-        _upsert(
-            QualitativeRating,
-            {"pupil": pupil, "subject": subject, "aspect": aspect, "academic_year": values["academic_year"],
-             "term": values["term"]},
-            {"rating": values[aspect], "note": note, "rated_by": rated_by},
-        )  # fmt: skip
-        for aspect in given
-    ]
+    term_key = {"pupil": pupil, "subject": subject, "academic_year": values["academic_year"], "term": values["term"]}
+
+    def write() -> list[tuple[QualitativeRating, Outcome]]:
+        if loaded is not None:
+            stored = list(QualitativeRating.objects.filter(**term_key))
+            history = QualitativeRating.history.filter(**term_key)
+            check(loaded, version=version_of_all(stored), history=history, current=stored)
+        return [
+            _write(
+                QualitativeRating, QualitativeRating.objects.filter(**term_key, aspect=aspect).first(),
+                {**term_key, "aspect": aspect}, {"rating": values[aspect], "note": note, "rated_by": rated_by},
+            )  # fmt: skip
+            for aspect in given
+        ]
+
+    if loaded is None:
+        return write()
+    lock(Pupil, [pupil.pk])
+    return retry_lost_insert(write)
 
 
 @transaction.atomic
@@ -321,6 +373,12 @@ def targets_set_many(
     Each row: pupil, subject, academic_year, result (blank clears the target) and suggested.
     Returns per row (target, outcome); a cleared row gives (None, None). Any bad row raises
     :class:`RowsInvalid` naming every bad row, and nothing is saved.
+
+    A row from the targets page also carries ``loaded`` (the version of the target it showed) and
+    ``shown`` (what its box showed). A target changed since the page was drawn to another figure
+    than its box showed is left as it is when the person left the box as it was (UNCHANGED), and
+    is a conflict when they typed something else there: :class:`Conflicts` names every such row,
+    and nothing is saved.
     """
     errors: dict[int, ValidationError] = {}
     planned: list[tuple[int, tuple[int, int, int], str, bool]] = []
@@ -340,11 +398,16 @@ def targets_set_many(
     pupil_ids = sorted({key[0] for _, key, _, _ in planned})
     subject_ids = sorted({key[1] for _, key, _, _ in planned})
     years = sorted({key[2] for _, key, _, _ in planned})
+    checked = any(row.get("loaded") is not None for row in rows)
+    if checked:
+        lock(Pupil, pupil_ids)
     existing = {
         (t.pupil_id, t.subject_id, t.academic_year): t
         for t in Target.objects.filter(pupil_id__in=pupil_ids, subject_id__in=subject_ids, academic_year__in=years)
     }
     results: list[tuple[Target | None, Outcome | None]] = [(None, None)] * len(rows)
+    if checked:
+        planned = _unchanged_since_drawn(rows, planned, existing, results)
     new, changed, cleared = [], [], []
     for i, key, code, suggested in planned:
         target = existing.get(key)
@@ -370,3 +433,29 @@ def targets_set_many(
     bulk_write(Target, new=new, changed=changed, fields=["result", "suggested", "set_by"], user=set_by)
     delete_with_history(Target, cleared, user=set_by)
     return results
+
+
+def _unchanged_since_drawn(rows, planned, existing, results) -> list:
+    """The planned rows whose target is as the page showed it; raise Conflicts for those changed and retyped."""
+    keep, conflicts = [], {}
+    for i, key, code, suggested in planned:
+        loaded: Loaded | None = rows[i].get("loaded")
+        target = existing.get(key)
+        now, shown = (target.result if target else ""), (rows[i].get("shown") or "")
+        if loaded is None or not loaded.known or version_of(target) == loaded.version or now == shown:
+            keep.append((i, key, code, suggested))  # as drawn, or saved since with the figure the box showed
+        elif code in (now, shown):
+            results[i] = (target, Outcome.UNCHANGED)  # the same as theirs, or left as it was: theirs stays
+        else:
+            conflicts[i] = key
+    if conflicts:
+        history = Target.history.filter(
+            pupil_id__in={k[0] for k in conflicts.values()}, subject_id__in={k[1] for k in conflicts.values()},
+            academic_year__in={k[2] for k in conflicts.values()},
+        )  # fmt: skip
+        changes = last_changes(history, key=("pupil_id", "subject_id", "academic_year"))
+        raise Conflicts(
+            {i: Conflict(version=version_of(existing.get(key)), change=changes.get(key), current=existing.get(key))
+             for i, key in conflicts.items()}
+        )  # fmt: skip
+    return keep

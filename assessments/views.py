@@ -22,7 +22,19 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments import forms, selectors
 from assessments.access import group_for_user, pupil_for_recording, recorder_membership
-from assessments.grid import BLANK, CREATED, DELETED, UPDATED, CellError, GridSave, grid_save, read_cell
+from assessments.grid import (
+    BLANK,
+    CONFLICT,
+    CREATED,
+    DELETED,
+    THEIRS,
+    UPDATED,
+    Cell,
+    CellError,
+    GridSave,
+    grid_save,
+    read_cell,
+)
 from assessments.models import academic_year_label
 from assessments.services import assessment_record, baseline_record, reading_test_record
 from assessments.services_measures import (
@@ -35,6 +47,7 @@ from assessments.services_measures import (
 )
 from pupils.models import Pupil
 from pupils.services import Outcome, RowsInvalid
+from sencotrack.conflicts import Conflict, Conflicts, Loaded, people
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -51,6 +64,7 @@ class GridLine:
     original: str
     error: str = ""
     outcome: str = ""
+    cell: Cell | None = None  # after a save: what happened to this pupil's cell
 
     @property
     def pupil(self) -> Pupil:
@@ -58,9 +72,11 @@ class GridLine:
 
     @property
     def state(self) -> str:
-        """What the note under the cell says: invalid (and why), saved, removed, or nothing."""
+        """What the note under the cell says: invalid (and why), a conflict, saved, removed, or nothing."""
         if self.error:
             return "invalid"
+        if self.outcome in (CONFLICT, THEIRS):
+            return self.outcome
         if self.outcome in (CREATED, UPDATED):
             return "saved"
         if self.outcome == DELETED:
@@ -73,14 +89,21 @@ class GridLine:
 
 
 def _lines(grid: selectors.Grid, saved: GridSave | None = None) -> list[GridLine]:
+    """The grid's rows as stored now; after a save, cells that need the person keep what they typed.
+
+    A conflicting cell carries, as its original, the result it was found changed to: saving it
+    again ("Save mine anyway") is checked against that result, so a further change is caught too.
+    """
     lines = []
     for row in grid.rows:
         line = GridLine(row=row, value=row.stored, original=row.stored)
         cell = saved.cells.get(row.pupil.pk) if saved else None
         if cell is not None:
-            line.outcome = cell.outcome
+            line.outcome, line.cell = cell.outcome, cell
             if cell.invalid:
                 line.value, line.error = cell.typed, cell.error
+            elif cell.outcome == CONFLICT:
+                line.value, line.original = cell.typed, cell.now
         lines.append(line)
     return lines
 
@@ -127,26 +150,27 @@ def grid(request: HttpRequest) -> HttpResponse:
         pick.add_error("subject", f"{group.name} has no subject of its own: choose one.")
         return render(request, "assessments/grid.html", context)
     year, term = pick.cleaned_data["academic_year"], pick.cleaned_data["term"]
-    data = selectors.grid(group, subject, year, term, school=membership.school)
 
     saved = None
     if request.method == "POST":
-        entry = forms.GridEntry(request.POST, [row.pupil.pk for row in data.rows])
+        pupils = list(selectors.group_pupils(group))
+        entry = forms.GridEntry(request.POST, [pupil.pk for pupil in pupils])
         saved = grid_save(
-            pupils=[row.pupil for row in data.rows], subject=subject, academic_year=year, term=term,
+            pupils=pupils, subject=subject, academic_year=year, term=term,
             typed=entry.typed, originals=entry.originals, recorded_by=request.user,
         )  # fmt: skip
-        if not saved.invalid:
-            messages.success(request, f"{saved.summary}. {group.name}, {subject.name}, {data.label}.")
+        if not saved.invalid and not saved.conflicts:
+            label = selectors.term_label(year, term)
+            messages.success(request, f"{saved.summary}. {group.name}, {subject.name}, {label}.")
             return redirect(_grid_url(group, subject, year, term))
-        for row in data.rows:  # the rows now show what is stored, without reading the grid again
-            cell = saved.cells[row.pupil.pk]
-            if cell.assessment is not None or cell.outcome == DELETED:
-                row.current = cell.assessment
+    # Drawn from what is stored now (after a save, too): every cell's original is its version.
+    data = selectors.grid(group, subject, year, term, school=membership.school)
     lines = _lines(data, saved)
     context.update(
         grid=data, group=group, subject=subject, lines=lines, saved=saved,
         invalid_lines=[line for line in lines if line.error],
+        conflict_lines=[line for line in lines if line.outcome == CONFLICT],
+        grid_url=_grid_url(group, subject, year, term),
         targets_url=f"{reverse('assessments:targets', args=[group.pk])}?{urlencode({'subject': subject.code, 'year': year})}",
     )  # fmt: skip
     return render(request, "assessments/grid.html", context)
@@ -191,22 +215,28 @@ def _form_page(
     pupil: Pupil,
     *,
     form_class: type,
-    save: Callable[[dict], str],
+    save: Callable[[dict, Loaded | None], str],
     title: str,
     intro: str,
     submit: str,
+    what: str = "record",
     rename: dict[str, str] | None = None,
     extra: Callable[[object], dict] | None = None,
 ) -> HttpResponse:
     """Bind ``form_class``; when valid call ``save`` (a service) and go back to the pupil's measures.
 
-    A service's ValidationError is shown on the form like the form's own errors; nothing is saved.
+    ``save`` gets what was typed and what the page was drawn from (``sencotrack.conflicts``). A
+    service's ValidationError is shown on the form like the form's own errors, and a conflict (a
+    record at the same key saved since the page was drawn) above it: nothing is saved either way.
     """
     if request.method == "POST":
         form = form_class(request.POST)
         if form.is_valid():
+            typed = {name: value for name, value in form.cleaned_data.items() if name not in ("version", "loaded_at")}
             try:
-                message = save(form.cleaned_data)
+                message = save(typed, getattr(form, "loaded", None))
+            except Conflict as conflict:
+                form.show_conflict(conflict)
             except ValidationError as exc:
                 forms.apply_service_errors(form, exc, rename=rename)
             else:
@@ -214,7 +244,7 @@ def _form_page(
                 return redirect(_measures_url(pupil))
     else:
         form = form_class()
-    context = {"pupil": pupil, "form": form, "title": title, "intro": intro, "submit": submit}
+    context = {"pupil": pupil, "form": form, "title": title, "intro": intro, "submit": submit, "what": what}
     if extra is not None:
         context.update(extra(form))
     return render(request, "assessments/measure_form.html", context)
@@ -231,12 +261,12 @@ def _done(outcome: Outcome, what: str) -> str:
 def assessment_add(request: HttpRequest, public_id) -> HttpResponse:
     pupil = pupil_for_recording(request, public_id)
 
-    def save(data: dict) -> str:
-        assessment, outcome = assessment_record(pupil=pupil, recorded_by=request.user, **data)
+    def save(data: dict, loaded: Loaded | None) -> str:
+        assessment, outcome = assessment_record(pupil=pupil, recorded_by=request.user, loaded=loaded, **data)
         return _done(outcome, f"{pupil.full_name}'s {data['subject'].name} result for {assessment.term_label}: {assessment.result}")
 
     return _form_page(
-        request, pupil, form_class=forms.AssessmentForm, save=save, submit="Save the result",
+        request, pupil, form_class=forms.AssessmentForm, save=save, submit="Save the result", what="result",
         title=f"Record an assessment for {pupil.full_name}",
         intro="One result per subject, term and kind: saving again for the same ones replaces the result.",
     )  # fmt: skip
@@ -247,12 +277,12 @@ def assessment_add(request: HttpRequest, public_id) -> HttpResponse:
 def baseline_add(request: HttpRequest, public_id) -> HttpResponse:
     pupil = pupil_for_recording(request, public_id)
 
-    def save(data: dict) -> str:
-        baseline, outcome = baseline_record(pupil=pupil, **data)
+    def save(data: dict, loaded: Loaded | None) -> str:
+        baseline, outcome = baseline_record(pupil=pupil, loaded=loaded, **data)
         return _done(outcome, f"{pupil.full_name}'s {baseline.key_stage} baseline in {data['subject'].name}: {baseline.result}")
 
     return _form_page(
-        request, pupil, form_class=forms.BaselineForm, save=save, submit="Save the baseline",
+        request, pupil, form_class=forms.BaselineForm, save=save, submit="Save the baseline", what="baseline",
         title=f"Record a baseline for {pupil.full_name}",
         intro="Progress is measured from the most recent baseline before each term. One baseline per subject and key stage.",
     )  # fmt: skip
@@ -263,12 +293,12 @@ def baseline_add(request: HttpRequest, public_id) -> HttpResponse:
 def reading_add(request: HttpRequest, public_id) -> HttpResponse:
     pupil = pupil_for_recording(request, public_id)
 
-    def save(data: dict) -> str:
-        test, outcome = reading_test_record(pupil=pupil, **data)
+    def save(data: dict, loaded: Loaded | None) -> str:
+        test, outcome = reading_test_record(pupil=pupil, loaded=loaded, **data)
         return _done(outcome, f"{pupil.full_name}'s {test.get_measure_display().lower()} test of {test.tested_on:%d/%m/%Y}")
 
     return _form_page(
-        request, pupil, form_class=forms.ReadingTestForm, save=save, submit="Save the test",
+        request, pupil, form_class=forms.ReadingTestForm, save=save, submit="Save the test", what="test",
         title=f"Record a reading or spelling age for {pupil.full_name}",
         intro="Ratio gains in intervention reports compare the tests before and after each intervention.",
         rename={"age_equivalent_months": "age_equivalent"},
@@ -292,13 +322,13 @@ def _sdq_scores(form) -> dict[str, int | None]:
 def sdq_add(request: HttpRequest, public_id) -> HttpResponse:
     pupil = pupil_for_recording(request, public_id)
 
-    def save(data: dict) -> str:
-        checklist, outcome = sdq_record(pupil=pupil, completed_by=request.user, **data)
+    def save(data: dict, loaded: Loaded | None) -> str:
+        checklist, outcome = sdq_record(pupil=pupil, completed_by=request.user, loaded=loaded, **data)
         band = selectors.sdq_view(checklist).total_band
         return _done(outcome, f"{pupil.full_name}'s SDQ of {checklist.completed_on:%d/%m/%Y}: total difficulties {int(checklist.total)} ({band})")
 
     return _form_page(
-        request, pupil, form_class=forms.SdqForm, save=save, submit="Save the SDQ",
+        request, pupil, form_class=forms.SdqForm, save=save, submit="Save the SDQ", what="SDQ",
         title=f"Record an SDQ for {pupil.full_name}",
         intro="Strengths and Difficulties Questionnaire, teacher version. Type the five subscale scores; the total and bands are worked out for you.",
         extra=lambda form: {"sdq": selectors.sdq_summary(_sdq_scores(form))},
@@ -319,12 +349,12 @@ def sdq_preview(request: HttpRequest) -> HttpResponse:
 def boxall_add(request: HttpRequest, public_id) -> HttpResponse:
     pupil = pupil_for_recording(request, public_id)
 
-    def save(data: dict) -> str:
-        checklist, outcome = boxall_record(pupil=pupil, completed_by=request.user, **data)
+    def save(data: dict, loaded: Loaded | None) -> str:
+        checklist, outcome = boxall_record(pupil=pupil, completed_by=request.user, loaded=loaded, **data)
         return _done(outcome, f"{pupil.full_name}'s Boxall Profile of {checklist.completed_on:%d/%m/%Y}")
 
     return _form_page(
-        request, pupil, form_class=forms.BoxallForm, save=save, submit="Save the Boxall Profile",
+        request, pupil, form_class=forms.BoxallForm, save=save, submit="Save the Boxall Profile", what="Boxall Profile",
         title=f"Record a Boxall Profile for {pupil.full_name}",
         intro="Progress shows as the section I total rising and the section II total falling.",
     )  # fmt: skip
@@ -335,12 +365,12 @@ def boxall_add(request: HttpRequest, public_id) -> HttpResponse:
 def behaviour_add(request: HttpRequest, public_id) -> HttpResponse:
     pupil = pupil_for_recording(request, public_id)
 
-    def save(data: dict) -> str:
-        record, outcome = behaviour_record(pupil=pupil, **data)
+    def save(data: dict, loaded: Loaded | None) -> str:
+        record, outcome = behaviour_record(pupil=pupil, loaded=loaded, **data)
         return _done(outcome, f"{pupil.full_name}'s behaviour for {record.term_label}: {record.points} points")
 
     return _form_page(
-        request, pupil, form_class=forms.BehaviourForm, save=save, submit="Save behaviour",
+        request, pupil, form_class=forms.BehaviourForm, save=save, submit="Save behaviour", what="behaviour record",
         title=f"Record behaviour for {pupil.full_name}",
         intro="One record per term: saving again for the same term replaces it.",
     )  # fmt: skip
@@ -351,13 +381,13 @@ def behaviour_add(request: HttpRequest, public_id) -> HttpResponse:
 def ratings_add(request: HttpRequest, public_id) -> HttpResponse:
     pupil = pupil_for_recording(request, public_id)
 
-    def save(data: dict) -> str:
+    def save(data: dict, loaded: Loaded | None) -> str:
         ratings = {aspect: data.pop(aspect) for aspect in ("engagement", "understanding", "mastery")}
-        saved = ratings_record(pupil=pupil, rated_by=request.user, ratings=ratings, **data)
+        saved = ratings_record(pupil=pupil, rated_by=request.user, ratings=ratings, loaded=loaded, **data)
         return f"Saved {len(saved)} rating{'s' if len(saved) != 1 else ''} of {pupil.full_name} in {data['subject'].name}."
 
     return _form_page(
-        request, pupil, form_class=forms.RatingsForm, save=save, submit="Save the ratings",
+        request, pupil, form_class=forms.RatingsForm, save=save, submit="Save the ratings", what="set of ratings",
         title=f"Rate engagement, understanding and mastery for {pupil.full_name}",
         intro="From 1 (not yet) to 5 (confident), for a subject and term. Rate at least one.",
     )  # fmt: skip
@@ -368,7 +398,8 @@ def ratings_add(request: HttpRequest, public_id) -> HttpResponse:
 def self_assessment_add(request: HttpRequest, public_id) -> HttpResponse:
     pupil = pupil_for_recording(request, public_id)
 
-    def save(data: dict) -> str:
+    def save(data: dict, loaded: Loaded | None) -> str:
+        # Each self-assessment is kept as a new record: saving one never replaces anyone's.
         self_assessment_record(pupil=pupil, **data)
         return f"Saved {pupil.full_name}'s self-assessment."
 
@@ -383,7 +414,11 @@ def self_assessment_add(request: HttpRequest, public_id) -> HttpResponse:
 
 
 def _targets_page(request: HttpRequest, rows, *, context: dict, back_url: str, school) -> HttpResponse:
-    """Show target rows; on POST save every box, all or nothing, and come back to the same page."""
+    """Show target rows; on POST save every box, all or nothing, and come back to the same page.
+
+    Targets changed by someone else since the page was drawn and retyped here are conflicts: nothing
+    is saved and each is shown with what is there now; saving again saves over what was shown.
+    """
     form = forms.TargetsForm(request.POST if request.method == "POST" else None, rows=rows)
     if request.method == "POST" and form.is_valid():
         try:
@@ -391,15 +426,21 @@ def _targets_page(request: HttpRequest, rows, *, context: dict, back_url: str, s
         except RowsInvalid as exc:
             for i, error in exc.row_errors.items():
                 form.add_error(f"target-{rows[i].key}", error.messages)
+        except Conflicts as conflicts:
+            form.show_conflicts(conflicts)
         else:
             counts = [o for _, o in results]
             created, updated = counts.count(Outcome.CREATED), counts.count(Outcome.UPDATED)
             messages.success(request, f"Targets saved: {created} set, {updated} changed.")
             return redirect(request.get_full_path())
-    lines = [(row, form[f"target-{row.key}"]) for row in rows]
+    lines = [
+        (row, form[f"target-{row.key}"], form.conflicts.get(f"target-{row.key}"), (form[f"version-{row.key}"], form[f"shown-{row.key}"]))
+        for row in rows
+    ]
     context.update(
         form=form, lines=lines, back_url=back_url, year_label=academic_year_label(context["year"]),
         scheme_name=selectors.scheme_for(school).name, ks2_span=school.ks2_span,
+        conflict_people=people(change for _, change in form.conflicts.values()),
     )  # fmt: skip
     return render(request, "assessments/targets.html", context)
 

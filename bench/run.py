@@ -349,8 +349,14 @@ def _absolute(path: str, action: str | None) -> str:
     return urllib.parse.urljoin(path, action)
 
 
-def _grid_bodies(fields: list[tuple[str, str]]) -> list[str]:
-    """Two saves of the form that both change rows: every result cell filled, then each moved a step."""
+def _grid_bodies(fields: list[tuple[str, str]]) -> tuple[list[str], str]:
+    """Two saves of the form that both change rows: every result cell filled, then each moved a step.
+
+    Each body's cells carry, as what the page showed (``original-<pk>``), the other body's results:
+    as if each save came from a page drawn after the other, so alternate saves write every cell
+    instead of being refused as stale (sencotrack.conflicts). Also returns the first save, from
+    the page as drawn, which fills every cell.
+    """
     from assessments.ladder import STEP_CODES
 
     filled = [(k, v if v in STEP_CODES else "4b") if "result" in k else (k, v) for k, v in fields]
@@ -360,7 +366,16 @@ def _grid_bodies(fields: list[tuple[str, str]]) -> list[str]:
             i = STEP_CODES.index(value)
             value = STEP_CODES[i + 1 if i + 1 < len(STEP_CODES) else i - 1]
         moved.append((name, value))
-    return [urllib.parse.urlencode(filled), urllib.parse.urlencode(moved)]
+    results = {"filled": dict(k_v for k_v in filled if "result" in k_v[0]), "moved": dict(k_v for k_v in moved if "result" in k_v[0])}
+
+    def drawn_from(body: list[tuple[str, str]], other: str) -> list[tuple[str, str]]:
+        return [
+            (name, results[other].get(name.replace("original-", "result-", 1), value)) if name.startswith("original-") else (name, value)
+            for name, value in body
+        ]
+
+    bodies = [urllib.parse.urlencode(drawn_from(filled, "moved")), urllib.parse.urlencode(drawn_from(moved, "filled"))]
+    return bodies, urllib.parse.urlencode(filled)
 
 
 def discover_post(base: str, path: str, cookies: dict) -> tuple[dict | None, str]:
@@ -384,8 +399,8 @@ def discover_post(base: str, path: str, cookies: dict) -> tuple[dict | None, str
         return None, f"no POST form with fields on {path}"
     target = _absolute(path, form.hx_post or form.action)
     headers = {"HX-Request": "true"} if form.hx_post else {}
-    bodies = _grid_bodies(form.fields)
-    status, _, _ = request(base, target, method="POST", cookies=cookies, body=bodies[1], headers=headers)
+    bodies, first = _grid_bodies(form.fields)
+    status, _, _ = request(base, target, method="POST", cookies=cookies, body=first, headers=headers)
     if status >= 400:
         return None, f"POST {target} answered {status}"
     return {"path": target, "bodies": bodies, "headers": headers, "fields": len(form.fields)}, ""

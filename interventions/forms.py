@@ -18,6 +18,7 @@ from django.utils import timezone
 from interventions.models import AreaOfNeed, Enrolment, Intervention, MeasureKind, Programme
 from interventions.services_ui import LEVEL_CODES_TEXT, canonical_level, canonical_measure
 from pupils.models import Membership, Pupil, Role, School, Subject
+from sencotrack.conflicts import VersionedForm
 
 User = get_user_model()
 
@@ -34,6 +35,8 @@ class DateInput(forms.DateInput):
 def _helper(submit_label: str | None, *fields, form_tag: bool = True) -> FormHelper:
     helper = FormHelper()
     helper.form_tag = form_tag
+    helper.form_id = "record-form"  # a conflict's "Save mine anyway", drawn above the form, submits it
+    helper.render_hidden_fields = True  # what the page was drawn from (sencotrack.conflicts)
     # The server's messages are clearer than the browser's bubbles and are read out the same way.
     helper.attrs = {"novalidate": ""}
     helper.layout = Layout(*fields)
@@ -49,7 +52,7 @@ def _person(user) -> str:
 # --- Programmes ---------------------------------------------------------------------------------
 
 
-class ProgrammeForm(forms.Form):
+class ProgrammeForm(VersionedForm):
     name = forms.CharField(max_length=120, help_text="As staff know it, e.g. “Toe by Toe” or “Lego therapy”.")
     area_of_need = forms.ChoiceField(choices=AreaOfNeed.choices, label="Area of need")
     cost_per_session = forms.DecimalField(
@@ -98,7 +101,7 @@ class ProgrammeForm(forms.Form):
 # --- Intervention groups ------------------------------------------------------------------------
 
 
-class InterventionForm(forms.Form):
+class InterventionForm(VersionedForm):
     programme = forms.ModelChoiceField(queryset=Programme.objects.none(), empty_label="Choose a programme")
     name = forms.CharField(max_length=120, label="Group name", help_text="e.g. “Year 7 Toe by Toe, autumn”.")
     staff = forms.ModelMultipleChoiceField(
@@ -161,6 +164,12 @@ class InterventionForm(forms.Form):
             Div(Div("start_date", css_class="col-sm-6"), Div("end_date", css_class="col-sm-6"), css_class="row"),
         )
 
+    def now_values(self, current) -> dict:
+        values = super().now_values(current)
+        if current is not None:
+            values["staff"] = list(current.staff.order_by("last_name", "first_name"))
+        return values
+
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("start_date"), cleaned.get("end_date")
@@ -191,6 +200,11 @@ class EnrolForm(forms.Form):
         choices=(),
         widget=forms.SelectMultiple(attrs={"size": 12}),
         help_text="Hold Ctrl (⌘ on a Mac) to choose several. Pupils already in the group are not listed.",
+        # A pupil listed when the page was drawn and enrolled by someone else since is no longer a choice.
+        error_messages={
+            "invalid_choice": "A pupil you chose is not offered here: they may have been enrolled in this group by "
+            "someone else after this page was opened. Nothing was saved: check the list and enrol again."
+        },
     )
     start_date = forms.DateField(widget=DateInput(), label="Start date")
 
@@ -218,7 +232,7 @@ class EnrolForm(forms.Form):
         return start
 
 
-class EnrolmentEndForm(forms.Form):
+class EnrolmentEndForm(VersionedForm):
     end_date = forms.DateField(widget=DateInput(), label="Last day in the group")
     reason = forms.CharField(
         max_length=200, required=False, help_text="e.g. “completed the programme” or “moved to another group”."
@@ -228,6 +242,9 @@ class EnrolmentEndForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.enrolment = enrolment
         self.helper = _helper("End enrolment", "end_date", "reason")
+
+    def now_values(self, current) -> dict:
+        return {} if current is None else {"end_date": current.end_date, "reason": current.end_reason}
 
     def clean_end_date(self) -> dt.date:
         end = self.cleaned_data["end_date"]
@@ -249,7 +266,7 @@ MEASURE_HELP = {
 }
 
 
-class MeasuresForm(forms.Form):
+class MeasuresForm(VersionedForm):
     entry_measure = forms.CharField(max_length=100, required=False, label="On entry")
     exit_measure = forms.CharField(max_length=100, required=False, label="On exit")
 
@@ -273,10 +290,11 @@ class MeasuresForm(forms.Form):
 # --- Session log --------------------------------------------------------------------------------
 
 
-class SessionLogForm(forms.Form):
+class SessionLogForm(VersionedForm):
     """One session: who attended (ticked by default), whether it happened at all, and a note.
 
-    The template draws the attendance boxes itself as large toggle buttons.
+    The template draws the attendance boxes itself as large toggle buttons. It carries the version
+    of the day's log as drawn (``services_ui.session_version``).
     """
 
     attended = forms.MultipleChoiceField(choices=(), required=False, widget=forms.CheckboxSelectMultiple)

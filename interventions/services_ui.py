@@ -2,16 +2,21 @@
 
 Multi-row writes are atomic: an enrolment of several pupils, or a session with its attendances,
 is saved whole or not at all.
+
+Edits of a shared record take ``loaded``, what the page was drawn from (``sencotrack.conflicts``):
+the record (or its group's row) is locked, and one changed since the page was drawn raises
+``Conflict``, saving nothing. Two people adding the same name or the same place at once get a
+clear message, never a 500.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from assessments.ages import AgeEquivalentError, format_age_equivalent, parse_age_equivalent
@@ -19,6 +24,7 @@ from assessments.ladder import VALID_CODES_TEXT, LadderError, parse_level, parse
 from interventions.models import Attendance, Comment, Enrolment, Intervention, InterventionSession, MeasureKind, Programme
 from pupils.models import Pupil, School, Subject
 from pupils.services import bulk_write, delete_with_history
+from sencotrack.conflicts import ABSENT, Loaded, check, lock, retry_lost_insert, version_of
 
 LEVEL_CODES_TEXT = f"{VALID_CODES_TEXT}; or a pre-key-stage standard PK1-PK6"
 
@@ -93,10 +99,20 @@ def programme_create(
         active=active,
     )
     programme.full_clean()
-    programme.save()
+    _save_named(programme, "The library already has a programme with this name (it was added a moment ago).")
     return programme
 
 
+def _save_named(record, clash: str) -> None:
+    """Save a record whose name must be unique; a name taken by a save at the same moment is ``clash``, not a 500."""
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        raise ValidationError({"name": clash}) from None
+
+
+@transaction.atomic
 def programme_update(
     *,
     programme: Programme,
@@ -106,8 +122,14 @@ def programme_update(
     default_measure: str,
     description: str,
     active: bool,
+    loaded: Loaded | None = None,
 ) -> Programme:
     """Change a programme. Groups keep their own cost per session: changing the programme's does not re-cost them."""
+    current = Programme.objects.select_for_update().filter(pk=programme.pk).first()
+    check(loaded, version=version_of(current), history=Programme.history.filter(id=programme.pk), current=current)
+    if current is None:
+        raise ValidationError("This programme has been deleted.")
+    programme = current
     programme.name = name.strip()
     programme.area_of_need = area_of_need
     programme.cost_per_session = cost_per_session
@@ -115,7 +137,7 @@ def programme_update(
     programme.description = description.strip()
     programme.active = active
     programme.full_clean()
-    programme.save()
+    _save_named(programme, "The library already has a programme with this name (it was named so a moment ago).")
     return programme
 
 
@@ -160,7 +182,7 @@ def intervention_create(
         end_date=end_date,
     )
     intervention.full_clean()
-    intervention.save()
+    _save_named(intervention, f"{programme.name} already has a group with this name (it was added a moment ago).")
     intervention.staff.set(staff)
     return intervention
 
@@ -178,7 +200,17 @@ def intervention_update(
     measure: str,
     start_date: dt.date,
     end_date: dt.date | None,
+    loaded: Loaded | None = None,
 ) -> Intervention:
+    """Change a group (its staff included), unless (``loaded``) it changed since the page was drawn."""
+    current = Intervention.objects.select_for_update().filter(pk=intervention.pk).select_related("programme").first()
+    check(
+        loaded, version=intervention_version(current), history=Intervention.history.filter(id=intervention.pk),
+        current=current,
+    )  # fmt: skip
+    if current is None:
+        raise ValidationError("This group has been deleted.")
+    intervention = current
     if programme.school_id != intervention.programme.school_id:
         raise ValidationError({"programme": "The programme must belong to the same school."})
     staff = _check_staff(programme, staff)
@@ -196,9 +228,16 @@ def intervention_update(
     intervention.start_date = start_date
     intervention.end_date = end_date
     intervention.full_clean()
-    intervention.save()
+    _save_named(intervention, f"{programme.name} already has a group with this name (it was named so a moment ago).")
     intervention.staff.set(staff)
     return intervention
+
+
+def intervention_version(intervention: Intervention | None) -> str:
+    """A group's version: its own fields and who runs it."""
+    if intervention is None:
+        return ABSENT
+    return version_of(intervention, extra=sorted(intervention.staff.values_list("pk", flat=True)))
 
 
 # --- Enrolments -----------------------------------------------------------------------------
@@ -206,7 +245,16 @@ def intervention_update(
 
 @transaction.atomic
 def enrolments_create(*, intervention: Intervention, pupils: Sequence[Pupil], start_date: dt.date) -> list[Enrolment]:
-    """Enrol several pupils from ``start_date``: all of them or, if any cannot be, none."""
+    """Enrol several pupils from ``start_date``: all of them or, if any cannot be, none.
+
+    The group's row is locked, so two people enrolling the same pupil at once are told the second
+    time that the pupil is already in the group (an import, which takes no lock, is caught too).
+    """
+    lock(Intervention, [intervention.pk])
+    return retry_lost_insert(lambda: _enrol(intervention=intervention, pupils=pupils, start_date=start_date))
+
+
+def _enrol(*, intervention: Intervention, pupils: Sequence[Pupil], start_date: dt.date) -> list[Enrolment]:
     if not pupils:
         raise ValidationError({"pupils": "Choose at least one pupil."})
     if start_date < intervention.start_date:
@@ -247,8 +295,10 @@ def enrolments_create(*, intervention: Intervention, pupils: Sequence[Pupil], st
     return enrolments
 
 
-def enrolment_end(*, enrolment: Enrolment, end_date: dt.date, reason: str = "") -> Enrolment:
+@transaction.atomic
+def enrolment_end(*, enrolment: Enrolment, end_date: dt.date, reason: str = "", loaded: Loaded | None = None) -> Enrolment:
     """A pupil leaves the group on ``end_date`` (no earlier than they joined)."""
+    enrolment = _current_enrolment(enrolment, loaded)
     if end_date < enrolment.start_date:
         raise ValidationError(
             {"end_date": f"{enrolment.pupil.full_name} joined on {enrolment.start_date:%d/%m/%Y}: "
@@ -261,8 +311,12 @@ def enrolment_end(*, enrolment: Enrolment, end_date: dt.date, reason: str = "") 
     return enrolment
 
 
-def enrolment_measures_record(*, enrolment: Enrolment, entry_measure: str, exit_measure: str) -> Enrolment:
+@transaction.atomic
+def enrolment_measures_record(
+    *, enrolment: Enrolment, entry_measure: str, exit_measure: str, loaded: Loaded | None = None
+) -> Enrolment:
     """Record the entry and exit measures, in the group's measure, stored in a standard form."""
+    enrolment = _current_enrolment(enrolment, loaded)
     kind = enrolment.intervention.measure
     errors = {}
     values = {}
@@ -280,6 +334,19 @@ def enrolment_measures_record(*, enrolment: Enrolment, entry_measure: str, exit_
     return enrolment
 
 
+def _current_enrolment(enrolment: Enrolment, loaded: Loaded | None) -> Enrolment:
+    """The enrolment as stored now, under its group's lock, checked against what the page showed."""
+    if loaded is None:
+        return enrolment
+    lock(Intervention, [enrolment.intervention_id])
+    current = Enrolment.objects.filter(pk=enrolment.pk).first()
+    check(loaded, version=version_of(current), history=Enrolment.history.filter(id=enrolment.pk), current=current)
+    if current is None:
+        raise ValidationError("This enrolment has been deleted.")
+    current.intervention, current.pupil = enrolment.intervention, enrolment.pupil  # loaded already
+    return current
+
+
 # --- The session log ------------------------------------------------------------------------------
 
 
@@ -294,6 +361,7 @@ def session_log_save(
     attended: Collection[int],
     logged_by,
     today: dt.date | None = None,
+    loaded: Loaded | None = None,
 ) -> InterventionSession:
     """Save one day's session of a group and every attendance in it, whole or not at all.
 
@@ -301,6 +369,8 @@ def session_log_save(
     the pks of those whose pupil came. Logging the same day again updates the session and its
     attendances rather than adding another. A session not delivered keeps no attendances.
     The number of queries does not depend on the number of pupils (one upsert for all rows).
+    With ``loaded`` (the page's version of the day's session and attendance) the group's row is
+    locked first, and a session logged or changed since the page was drawn raises ``Conflict``.
     """
     today = today or timezone.localdate()
     if date > today:
@@ -310,7 +380,15 @@ def session_log_save(
     if any(enrolment.intervention_id != intervention.pk for enrolment in enrolments):
         raise ValidationError("Every attendance must be for a pupil of this group.")
 
+    if loaded is not None:
+        # The group's row, not the session's: two first logs of a day find no session row to lock.
+        lock(Intervention, [intervention.pk])
     session = InterventionSession.objects.select_for_update().filter(intervention=intervention, date=date).first()
+    existing_rows = list(Attendance.objects.filter(session=session)) if session is not None else []
+    if loaded is not None:
+        version = session_version(session, {a.enrolment_id: a.attended for a in existing_rows})
+        history = InterventionSession.history.filter(intervention_id=intervention.pk, date=date)
+        check(loaded, version=version, history=history, current=session)
     if session is None:
         session = InterventionSession(intervention=intervention, date=date)
     else:
@@ -326,7 +404,7 @@ def session_log_save(
     kept = {enrolment.pk for enrolment in enrolments} if delivered else set()
     by_pk = {enrolment.pk: enrolment for enrolment in enrolments}
     existing = {}
-    for row in Attendance.objects.filter(session=session):
+    for row in existing_rows:
         if row.enrolment_id in by_pk:  # loaded already, with its pupil
             row.enrolment = by_pk[row.enrolment_id]
         existing[row.enrolment_id] = row
@@ -347,6 +425,13 @@ def session_log_save(
             changed.append(row)
     bulk_write(Attendance, new=new, changed=changed, fields=["attended"], user=logged_by)
     return session
+
+
+def session_version(session: InterventionSession | None, attended: Mapping[int, bool]) -> str:
+    """The version of a day's log: the session and who attended (``ABSENT`` before it is logged)."""
+    if session is None:
+        return ABSENT
+    return version_of(session, extra=sorted(attended.items()))
 
 
 # --- Anecdotal comments -----------------------------------------------------------------------

@@ -28,6 +28,7 @@ from interventions.access import (
 )
 from pupils.models import Role
 from sencotrack.access import current_membership, require_membership
+from sencotrack.conflicts import Conflict, version_of
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -39,6 +40,11 @@ def _add_service_errors(form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+def _typed(form) -> dict:
+    """What the person typed, for the service: the form's fields less what the page was drawn from."""
+    return {name: value for name, value in form.cleaned_data.items() if name not in ("version", "loaded_at")}
 
 
 def _uuid_or_none(value: str) -> uuid.UUID | None:
@@ -94,7 +100,7 @@ def programme_add(request: HttpRequest) -> HttpResponse:
     form = forms.ProgrammeForm(_posted(request), school=membership.school)
     if request.method == "POST" and form.is_valid():
         try:
-            programme = services_ui.programme_create(school=membership.school, **form.cleaned_data)
+            programme = services_ui.programme_create(school=membership.school, **_typed(form))
         except ValidationError as exc:
             _add_service_errors(form, exc)
         else:
@@ -111,10 +117,14 @@ def programme_edit(request: HttpRequest, name: str) -> HttpResponse:
         field: getattr(programme, field)
         for field in ("name", "area_of_need", "cost_per_session", "default_measure", "description", "active")
     }
-    form = forms.ProgrammeForm(_posted(request), initial=initial, school=programme.school, programme=programme)
+    form = forms.ProgrammeForm(
+        _posted(request), initial=initial, school=programme.school, programme=programme, drawn_from=version_of(programme)
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services_ui.programme_update(programme=programme, **form.cleaned_data)
+            programme = services_ui.programme_update(programme=programme, loaded=form.loaded, **_typed(form))
+        except Conflict as conflict:
+            form.show_conflict(conflict)
         except ValidationError as exc:
             _add_service_errors(form, exc)
         else:
@@ -148,8 +158,8 @@ def intervention_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _group_form_data(cleaned: dict) -> dict:
-    data = dict(cleaned)
+def _group_form_data(form) -> dict:
+    data = _typed(form)
     if not data.get("measure"):
         data["measure"] = data["programme"].default_measure
     return data
@@ -166,7 +176,7 @@ def intervention_create(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            intervention = services_ui.intervention_create(**_group_form_data(form.cleaned_data))
+            intervention = services_ui.intervention_create(**_group_form_data(form))
         except ValidationError as exc:
             _add_service_errors(form, exc)
         else:
@@ -197,10 +207,15 @@ def intervention_edit(request: HttpRequest, public_id) -> HttpResponse:
         school=membership.school,
         staff_queryset=selectors.school_staff(membership.school),
         intervention=intervention,
+        drawn_from=services_ui.intervention_version(intervention),
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services_ui.intervention_update(intervention=intervention, **_group_form_data(form.cleaned_data))
+            intervention = services_ui.intervention_update(
+                intervention=intervention, loaded=form.loaded, **_group_form_data(form)
+            )
+        except Conflict as conflict:
+            form.show_conflict(conflict)
         except ValidationError as exc:
             _add_service_errors(form, exc)
         else:
@@ -270,10 +285,12 @@ def enrolment_end(request: HttpRequest, public_id, pupil_id, start: dt.date) -> 
     enrolment = enrolment_for_user(request, public_id, pupil_id, start)
     intervention = enrolment.intervention
     initial = {"end_date": enrolment.end_date or max(timezone.localdate(), enrolment.start_date), "reason": enrolment.end_reason}
-    form = forms.EnrolmentEndForm(_posted(request), initial=initial, enrolment=enrolment)
+    form = forms.EnrolmentEndForm(_posted(request), initial=initial, enrolment=enrolment, drawn_from=version_of(enrolment))
     if request.method == "POST" and form.is_valid():
         try:
-            services_ui.enrolment_end(enrolment=enrolment, **form.cleaned_data)
+            enrolment = services_ui.enrolment_end(enrolment=enrolment, loaded=form.loaded, **_typed(form))
+        except Conflict as conflict:
+            form.show_conflict(conflict)
         except ValidationError as exc:
             _add_service_errors(form, exc)
         else:
@@ -296,14 +313,17 @@ def enrolment_measures(request: HttpRequest, public_id, pupil_id, start: dt.date
     if request.htmx and request.GET.get("cancel"):
         return render(request, "interventions/intervention_detail.html#measures-cell", cell)
     initial = {"entry_measure": enrolment.entry_measure, "exit_measure": enrolment.exit_measure}
-    form = forms.MeasuresForm(_posted(request), initial=initial, enrolment=enrolment)
+    form = forms.MeasuresForm(_posted(request), initial=initial, enrolment=enrolment, drawn_from=version_of(enrolment))
     if request.method == "POST" and form.is_valid():
         try:
-            services_ui.enrolment_measures_record(enrolment=enrolment, **form.cleaned_data)
+            enrolment = services_ui.enrolment_measures_record(enrolment=enrolment, loaded=form.loaded, **_typed(form))
+        except Conflict as conflict:
+            form.show_conflict(conflict)
         except ValidationError as exc:
             _add_service_errors(form, exc)
         else:
             if request.htmx:
+                cell["enrolment"] = enrolment
                 return render(request, "interventions/intervention_detail.html#measures-cell", cell)
             messages.success(request, f"Saved the measures for {enrolment.pupil.full_name}.")
             return redirect("interventions:detail", public_id=intervention.public_id)
@@ -379,7 +399,8 @@ def session_log(request: HttpRequest, public_id, day: dt.date) -> HttpResponse:
             "not_delivered": not sheet.session.delivered,
             "note": sheet.session.note,
         }
-    form = forms.SessionLogForm(_posted(request), initial=initial, pupils=pupils)
+    drawn = services_ui.session_version(sheet.session, sheet.attended)
+    form = forms.SessionLogForm(_posted(request), initial=initial, pupils=pupils, drawn_from=drawn)
     if request.method == "POST" and form.is_valid():
         attended_ids = set(form.cleaned_data["attended"])
         delivered = not form.cleaned_data["not_delivered"]
@@ -393,7 +414,10 @@ def session_log(request: HttpRequest, public_id, day: dt.date) -> HttpResponse:
                 attended={e.pk for e in enrolments if str(e.pupil.public_id) in attended_ids},
                 logged_by=request.user,
                 today=today,
+                loaded=form.loaded,
             )
+        except Conflict as conflict:
+            form.show_conflict(conflict, now=_session_now(conflict.current, enrolments))
         except ValidationError as exc:
             _add_service_errors(form, exc)
         else:
@@ -415,6 +439,18 @@ def session_log(request: HttpRequest, public_id, day: dt.date) -> HttpResponse:
     rows = [{"pupil": p, "value": str(p.public_id), "checked": str(p.public_id) in chosen} for p in pupils]
     context |= {"form": form, "rows": rows, "session": sheet.session}
     return render(request, "interventions/session_log.html", context)
+
+
+def _session_now(session, enrolments) -> dict:
+    """The day's log as stored now, in the session form's terms (who came, delivered, the note)."""
+    if session is None:
+        return {}
+    came = dict(session.attendances.values_list("enrolment_id", "attended"))
+    return {
+        "attended": [str(e.pupil.public_id) for e in enrolments if came.get(e.pk)],
+        "not_delivered": not session.delivered,
+        "note": session.note,
+    }
 
 
 # --- Anecdotal comments -----------------------------------------------------------------------

@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from pupils.models import CURRENT_PROVISIONS, Need, Provision, Pupil
 from pupils.selectors import RegisterFilters, year_group_label
+from sencotrack.conflicts import VersionedForm
 
 BLANK = [("", "Any")]
+PROFILE_FIELDS = ("needs_summary", "strengths", "what_helps", "aspirations", "pupil_voice")
 
 
 class DateInput(forms.DateInput):
@@ -30,6 +32,7 @@ def _helper(*fields) -> FormHelper:
     helper = FormHelper()
     helper.form_tag = False
     helper.layout = Layout(*fields)
+    helper.render_hidden_fields = True  # what the page was drawn from (sencotrack.conflicts)
     return helper
 
 
@@ -108,8 +111,12 @@ class RegisterEntryFields(forms.Form):
         return data
 
 
-class RegisterEntryAddForm(RegisterEntryFields):
-    """Add a pupil to the register (or a new span to their history)."""
+class RegisterEntryAddForm(VersionedForm, RegisterEntryFields):
+    """Add a pupil to the register (or a new span to their history).
+
+    The pupil is chosen on the form, so it carries the time the page was drawn: a change to the
+    pupil's register after it is a conflict (``sencotrack.conflicts``).
+    """
 
     pupil = forms.ModelChoiceField(
         queryset=Pupil.objects.none(),
@@ -130,8 +137,8 @@ class RegisterEntryAddForm(RegisterEntryFields):
         self.helper.layout = _entry_layout(with_pupil=True)
 
 
-class RegisterEntryChangeForm(RegisterEntryFields):
-    """Correct an entry: its provision, needs, dates and notes."""
+class RegisterEntryChangeForm(VersionedForm, RegisterEntryFields):
+    """Correct an entry: its provision, needs, dates and notes (drawn from the entry's version)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -155,7 +162,7 @@ def _entry_layout(*, with_pupil: bool) -> Layout:
     return Layout(*rows)
 
 
-class RegisterEntryCloseForm(forms.Form):
+class RegisterEntryCloseForm(VersionedForm):
     end_date = forms.DateField(widget=DateInput(), help_text="The last day of this provision.")
 
     def __init__(self, *args, entry=None, **kwargs):
@@ -175,7 +182,7 @@ class RegisterEntryCloseForm(forms.Form):
 # --- Profile and concerns ----------------------------------------------------------------------
 
 
-class PupilProfileForm(forms.Form):
+class PupilProfileForm(VersionedForm):
     needs_summary = forms.CharField(
         label="About my needs",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -196,7 +203,7 @@ class PupilProfileForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(*self.fields)
+        self.helper = _helper(*PROFILE_FIELDS)
 
 
 class ConcernForm(forms.Form):
@@ -224,7 +231,7 @@ class ConcernForm(forms.Form):
         return reason
 
 
-class ConcernCloseForm(forms.Form):
+class ConcernCloseForm(VersionedForm):
     closed_on = forms.DateField(label="Closed on", widget=DateInput())
 
     def __init__(self, *args, **kwargs):

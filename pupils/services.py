@@ -42,6 +42,7 @@ from pupils.models import (
 )
 from pupils.upn import UpnError, validate_upn
 from sencotrack import freshness
+from sencotrack.conflicts import Loaded, check, lock, version_of
 from sencotrack.parsing import ParseError, parse_date
 
 DEFAULT_SCHOOL_CODE = "DEFAULT"
@@ -738,8 +739,19 @@ def _apply_register_row(
 
 
 @transaction.atomic
-def register_entry_close(*, entry: RegisterEntry, end_date: dt.date | str) -> RegisterEntry:
-    """End a register entry on a day (or move the end of a closed one); it must not then overlap."""
+def register_entry_close(*, entry: RegisterEntry, end_date: dt.date | str, loaded: Loaded | None = None) -> RegisterEntry:
+    """End a register entry on a day (or move the end of a closed one); it must not then overlap.
+
+    ``loaded``: what the page was drawn from (``sencotrack.conflicts``); an entry changed since is a
+    ``Conflict`` and nothing is saved.
+    """
+    if loaded is not None:
+        lock(Pupil, [entry.pupil_id])
+        current = RegisterEntry.objects.filter(pk=entry.pk).first()
+        check(loaded, version=version_of(current), history=RegisterEntry.history.filter(id=entry.pk), current=current)
+        if current is None:
+            raise ValidationError("This register entry has been deleted.")
+        current.pupil, entry = entry.pupil, current
     end = as_date(end_date, "end_date")
     if end is None:
         raise field_error("end_date", "give the date the entry ends")

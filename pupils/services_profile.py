@@ -4,6 +4,10 @@ They complete ``pupils/services.py`` (which the CSV import shares) with what onl
 adding an entry that must not silently replace another, correcting an entry (its start date
 included), the profile, and concerns. Keyword-only, typed, ``full_clean()`` then ``save()``, atomic
 (STYLE.md): a ValidationError means nothing was saved, and views show its messages on the form.
+
+Each takes ``loaded``, what the page was drawn from (``sencotrack.conflicts``): with it, the
+pupil's row is locked and a record changed since the page was drawn raises ``Conflict`` and
+nothing is saved. Without it (a task, a script) the last write wins.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from django.db import transaction
 
 from pupils.models import Concern, Provision, Pupil, PupilProfile, RegisterEntry
 from pupils.services import field_error, fmt_date, register_entry_record
+from sencotrack.conflicts import Loaded, check, lock, retry_lost_insert, version_of, version_of_all
 
 _ONE_DAY = dt.timedelta(days=1)
 
@@ -37,15 +42,30 @@ def register_entry_add(
     start_date: dt.date,
     review_date: dt.date | None = None,
     notes: str = "",
+    loaded: Loaded | None = None,
 ) -> tuple[RegisterEntry, RegisterEntry | None]:
     """Add a new, open span of provision; returns it and the entry it closed, if any.
 
     Unlike :func:`pupils.services.register_entry_record` (which an import uses to update the entry
     with the same start date), an entry already starting that day is an error here, so a SENCo never
     overwrites one by accident. A pupil's open entry that started earlier is closed the day before
-    (their provision changed), as the record service does.
+    (their provision changed), as the record service does. The page chose the pupil on the form,
+    so ``loaded`` is the time it was drawn: a change to the pupil's register since is a conflict.
     """
+    lock(Pupil, [pupil.pk])
+    return retry_lost_insert(
+        lambda: _add_entry(
+            pupil=pupil, provision=provision, primary_need=primary_need, secondary_need=secondary_need,
+            start_date=start_date, review_date=review_date, notes=notes, loaded=loaded,
+        )  # fmt: skip
+    )
+
+
+def _add_entry(
+    *, pupil, provision, primary_need, secondary_need, start_date, review_date, notes, loaded
+) -> tuple[RegisterEntry, RegisterEntry | None]:
     entries = list(RegisterEntry.objects.select_for_update().filter(pupil=pupil))
+    check(loaded, version=version_of_all(entries), history=RegisterEntry.history.filter(pupil_id=pupil.pk), current=entries)
     same_day = next((e for e in entries if e.start_date == start_date), None)
     if same_day is not None:
         raise field_error(
@@ -83,11 +103,14 @@ def register_entry_change(
     start_date: dt.date,
     review_date: dt.date | None = None,
     notes: str = "",
+    loaded: Loaded | None = None,
 ) -> RegisterEntry:
     """Correct an entry: provision, needs, start and review dates, notes. Its end date is kept.
 
-    Refused when the corrected span would overlap another entry of the pupil, or end before it starts.
+    Refused when the corrected span would overlap another entry of the pupil, or end before it starts,
+    and (``loaded``) when the entry changed since the page showing it was drawn.
     """
+    entry = _current_entry(entry, loaded)
     others = list(RegisterEntry.objects.select_for_update().filter(pupil_id=entry.pupil_id).exclude(pk=entry.pk))
     end = entry.end_date
     if end is not None and end < start_date:
@@ -108,6 +131,17 @@ def register_entry_change(
     return entry
 
 
+def _current_entry(entry: RegisterEntry, loaded: Loaded | None) -> RegisterEntry:
+    """The entry as stored now, read under the pupil's lock and checked against what the page showed."""
+    lock(Pupil, [entry.pupil_id])
+    current = RegisterEntry.objects.filter(pk=entry.pk).first()
+    check(loaded, version=version_of(current), history=RegisterEntry.history.filter(id=entry.pk), current=current)
+    if current is None:
+        raise ValidationError("This register entry has been deleted.")
+    current.pupil = entry.pupil
+    return current
+
+
 @transaction.atomic
 def pupil_profile_update(
     *,
@@ -118,9 +152,14 @@ def pupil_profile_update(
     what_helps: str,
     aspirations: str,
     pupil_voice: str,
+    loaded: Loaded | None = None,
 ) -> PupilProfile:
-    """Create or replace the pupil's one-page profile."""
-    profile = PupilProfile.objects.select_for_update().filter(pupil=pupil).first() or PupilProfile(pupil=pupil)
+    """Create or replace the pupil's one-page profile (``loaded``: unless it changed since the page was drawn)."""
+    # The pupil's row, not the profile's: two first saves at once find no profile row to lock.
+    lock(Pupil, [pupil.pk])
+    profile = PupilProfile.objects.filter(pupil=pupil).first()
+    check(loaded, version=version_of(profile), history=PupilProfile.history.filter(pupil_id=pupil.pk), current=profile)
+    profile = profile or PupilProfile(pupil=pupil)
     profile.needs_summary = needs_summary.strip()
     profile.strengths = strengths.strip()
     profile.what_helps = what_helps.strip()
@@ -158,9 +197,14 @@ def concern_raise(*, pupil: Pupil, raised_by: AbstractBaseUser, raised_on: dt.da
 
 
 @transaction.atomic
-def concern_close(*, concern: Concern, closed_on: dt.date) -> Concern:
+def concern_close(*, concern: Concern, closed_on: dt.date, loaded: Loaded | None = None) -> Concern:
     """Stop watching: the pupil was added to the register, or the concern has passed."""
-    concern = Concern.objects.select_for_update().get(pk=concern.pk)
+    lock(Pupil, [concern.pupil_id])
+    current = Concern.objects.filter(pk=concern.pk).first()
+    check(loaded, version=version_of(current), history=Concern.history.filter(id=concern.pk), current=current)
+    if current is None:
+        raise ValidationError("This concern has been deleted.")
+    concern = current
     if concern.closed_on is not None:
         raise ValidationError(f"This concern was already closed on {concern.closed_on:%d/%m/%Y}.")
     if closed_on < concern.raised_on:

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from pupils import selectors
 from pupils.forms import (
+    PROFILE_FIELDS,
     ConcernCloseForm,
     ConcernForm,
     PupilProfileForm,
@@ -46,6 +47,7 @@ from pupils.services_profile import (
 )
 from sencotrack import freshness
 from sencotrack.access import current_membership, pupil_for_user, require_membership
+from sencotrack.conflicts import Conflict, version_of
 from sencotrack.pages import render_cached
 
 #: Roles that see named pupils: the SENCo all of the school, teachers and TAs their own pupils.
@@ -87,6 +89,21 @@ def _pupil_url(pupil: Pupil) -> str:
     return reverse("pupils:detail", args=[pupil.public_id])
 
 
+def _typed(form) -> dict:
+    """What the person typed, for the service: the form's fields less what the page was drawn from."""
+    return {name: value for name, value in form.cleaned_data.items() if name not in ("version", "loaded_at")}
+
+
+def _register_in_words(pupil: Pupil, entries) -> str:
+    """A pupil's register as the conflict shows it: "K: SEN support from 01/09/2024 (open), SPLD; ..."."""
+    spans = []
+    for entry in entries:
+        end = f"to {entry.end_date:%d/%m/%Y}" if entry.end_date else "(open)"
+        need = f", {entry.primary_need}" if entry.primary_need else ""
+        spans.append(f"{entry.get_provision_display()} from {entry.start_date:%d/%m/%Y} {end}{need}")
+    return f"{pupil.full_name}'s register: " + ("; ".join(spans) if spans else "no entries")
+
+
 # --- The register ------------------------------------------------------------------------------
 
 
@@ -115,10 +132,13 @@ def register_add(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = RegisterEntryAddForm(request.POST, pupils=pupils)
         if form.is_valid():
-            data = dict(form.cleaned_data)
+            data = _typed(form)
             pupil = data.pop("pupil")
             try:
-                entry, closed = register_entry_add(pupil=pupil, **data)
+                entry, closed = register_entry_add(pupil=pupil, loaded=form.loaded, **data)
+            except Conflict as conflict:
+                entries = sorted(conflict.current or [], key=lambda e: e.start_date, reverse=True)
+                form.show_conflict(conflict, described=_register_in_words(pupil, entries))
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
@@ -156,7 +176,9 @@ def register_entry_edit(request: HttpRequest, public_id, entry_id: int) -> HttpR
         form = RegisterEntryChangeForm(request.POST)
         if form.is_valid():
             try:
-                register_entry_change(entry=entry, **form.cleaned_data)
+                register_entry_change(entry=entry, loaded=form.loaded, **_typed(form))
+            except Conflict as conflict:
+                form.show_conflict(conflict)
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
@@ -171,7 +193,8 @@ def register_entry_edit(request: HttpRequest, public_id, entry_id: int) -> HttpR
                 "start_date": entry.start_date,
                 "review_date": entry.review_date,
                 "notes": entry.notes,
-            }
+            },
+            drawn_from=version_of(entry),
         )
     return render(
         request,
@@ -197,7 +220,9 @@ def register_entry_end(request: HttpRequest, public_id, entry_id: int) -> HttpRe
         form = RegisterEntryCloseForm(request.POST, entry=entry)
         if form.is_valid():
             try:
-                register_entry_close(entry=entry, end_date=form.cleaned_data["end_date"])
+                entry = register_entry_close(entry=entry, end_date=form.cleaned_data["end_date"], loaded=form.loaded)
+            except Conflict as conflict:
+                form.show_conflict(conflict)
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
@@ -208,7 +233,9 @@ def register_entry_end(request: HttpRequest, public_id, entry_id: int) -> HttpRe
                 )
                 return redirect(_next_url(request, _pupil_url(pupil)))
     else:
-        form = RegisterEntryCloseForm(initial={"end_date": entry.end_date or timezone.localdate()}, entry=entry)
+        form = RegisterEntryCloseForm(
+            initial={"end_date": entry.end_date or timezone.localdate()}, entry=entry, drawn_from=version_of(entry)
+        )
     return render(
         request,
         "pupils/registerentry_close.html",
@@ -276,14 +303,16 @@ def concern_end(request: HttpRequest, public_id, concern_id: int) -> HttpRespons
         form = ConcernCloseForm(request.POST)
         if form.is_valid():
             try:
-                concern_close(concern=concern, **form.cleaned_data)
+                concern_close(concern=concern, loaded=form.loaded, **_typed(form))
+            except Conflict as conflict:
+                form.show_conflict(conflict)
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
                 messages.success(request, f"The concern about {pupil.full_name} was closed.")
                 return redirect(_next_url(request, reverse("pupils:concerns")))
     else:
-        form = ConcernCloseForm(initial={"closed_on": timezone.localdate()})
+        form = ConcernCloseForm(initial={"closed_on": timezone.localdate()}, drawn_from=version_of(concern))
     return render(
         request,
         "pupils/concern_close.html",
@@ -378,7 +407,9 @@ def profile_edit(request: HttpRequest, public_id) -> HttpResponse:
         form = PupilProfileForm(request.POST)
         if form.is_valid():
             try:
-                pupil_profile_update(pupil=pupil, updated_by=request.user, **form.cleaned_data)
+                pupil_profile_update(pupil=pupil, updated_by=request.user, loaded=form.loaded, **_typed(form))
+            except Conflict as conflict:
+                form.show_conflict(conflict)
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
@@ -386,6 +417,6 @@ def profile_edit(request: HttpRequest, public_id) -> HttpResponse:
                 return redirect(_pupil_url(pupil))
     else:
         profile = selectors.pupil_profile(pupil)
-        initial = {name: getattr(profile, name) for name in PupilProfileForm.base_fields} if profile else {}
-        form = PupilProfileForm(initial=initial)
+        initial = {name: getattr(profile, name) for name in PROFILE_FIELDS} if profile else {}
+        form = PupilProfileForm(initial=initial, drawn_from=version_of(profile))
     return render(request, "pupils/pupilprofile_form.html", {"form": form, "pupil": pupil})

@@ -154,6 +154,10 @@ def _database() -> dict:
         config["CONN_MAX_AGE"] = 0
         # A longer wait avoids "database is locked" when the dev server and an in-process task overlap.
         config.setdefault("OPTIONS", {})["timeout"] = 20
+        # Each transaction takes the write lock when it begins, so two saves at once run one after
+        # the other (the second waits up to the timeout) instead of one failing with "database is
+        # locked" when it upgrades a read to a write (sencotrack.conflicts).
+        config["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
     return config
 
 

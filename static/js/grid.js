@@ -72,6 +72,21 @@
     }
   });
 
+  // A conflicting cell's "Use 4a" button puts the colleague's result back in the cell (it is saved with the
+  // next "Save"), and the cell is checked again as if typed.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-use-theirs]") : null;
+    if (!button) {
+      return;
+    }
+    var input = document.getElementById(button.getAttribute("data-for"));
+    if (input) {
+      input.value = button.getAttribute("data-use-theirs");
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+      input.focus();
+    }
+  });
+
   // A summary of cells to check gets focus when the page loads, so it is read out first.
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.querySelector("[data-focus-on-load]");

@@ -143,3 +143,111 @@ def test_teacher_is_refused_another_teachers_group(page, live_server, klass, bro
     login(page, live_server, "bob")
     response = page.goto(f"{live_server.url}/assessments/?group={other.pk}")
     assert response.status == 404
+
+
+# --- Two people, one grid (sencotrack.conflicts) ------------------------------------------------------
+
+
+def _second_browser(browser, live_server, browser_problems):
+    """Another person's browser: its own context (cookies, session), watched like the first."""
+    from tests.e2e.conftest import DESKTOP
+
+    context = browser.new_context(viewport=DESKTOP, base_url=live_server.url, locale="en-GB", timezone_id="Europe/London")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    browser_problems.watch(page)
+    return context, page
+
+
+@pytest.fixture
+def two(klass):
+    """bob (Bob Hughes, the teacher) and alice (Jo Morgan, the SENCo) both record for 9E1."""
+    klass.teacher.first_name, klass.teacher.last_name = "Bob", "Hughes"
+    klass.teacher.save()
+    klass.senco.first_name, klass.senco.last_name = "Jo", "Morgan"
+    klass.senco.save()
+    return klass
+
+
+def _open_grid(page, live_server, username: str, klass) -> None:
+    login(page, live_server, username)
+    page.goto(f"{live_server.url}/assessments/?group={klass.group.pk}&subject=english&academic_year={klass.year}&term={klass.term}")
+    expect(page.get_by_role("heading", name=f"9E1 · English · {klass.term_label}")).to_be_visible()
+
+
+def test_a_stale_grid_saved_keeps_the_colleagues_results_and_shows_each_conflict(
+    page, browser, live_server, two, browser_problems
+):
+    """Jo opens the grid; Bob opens it too, types and saves; Jo saves what she typed on her older page."""
+    context, bob = _second_browser(browser, live_server, browser_problems)
+    try:
+        _open_grid(page, live_server, "alice", two)  # Jo's page, opened first
+        _open_grid(bob, live_server, "bob", two)
+        cell(bob, "Cara", "Brown", two.term_label).fill("4b")
+        cell(bob, "Dev", "Patel", two.term_label).fill("3a")
+        with bob.expect_navigation():
+            bob.get_by_role("button", name="Save results").click()
+        expect(bob.get_by_role("status")).to_contain_text("Saved 2 results.")
+
+        cara, dev, amy = (cell(page, *name, two.term_label) for name in (("Cara", "Brown"), ("Dev", "Patel"), ("Amy", "Smith")))
+        cara.fill("4a")
+        dev.fill("3c")
+        amy.fill("5c")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Save results").click()
+
+        summary = page.get_by_test_id("grid-summary")
+        expect(summary).to_contain_text(
+            re.compile(r"Saved 1 result; 2 were changed by Bob Hughes at \d\d:\d\d since you opened the grid and were not saved\.")
+        )
+        expect(summary).to_be_focused()
+        expect(cara).to_have_value("4a")  # what Jo typed is kept...
+        expect(page.locator(f"#check-{two.cara.pk}")).to_contain_text(re.compile(r"Not saved: Bob Hughes saved 4b at \d\d:\d\d"))
+        expect(page.get_by_test_id("grid-conflicts")).to_contain_text("you typed 4a; Bob Hughes saved 4b")
+        stored = dict(Assessment.objects.filter(academic_year=two.year, term=two.term).values_list("pupil__surname", "result"))
+        assert stored == {"Brown": "4b", "Patel": "3a", "Smith": "5c"}  # ...and Bob's results stand
+        shot = screenshot(page, "grid-stale-save-conflict")
+        assert shot.exists()
+
+        # Jo takes Bob's result for Cara (one click) and keeps hers for Dev, then saves hers anyway.
+        page.locator(f"#check-{two.cara.pk}").get_by_role("button", name="Use 4b").click()
+        expect(cara).to_have_value("4b")
+        expect(page.locator(f"#check-{two.cara.pk}")).to_have_text("Reads as 4b")
+        with page.expect_navigation():
+            page.get_by_test_id("save-mine").click()
+        expect(page.get_by_role("status")).to_contain_text(f"Saved 1 result; 2 unchanged. 9E1, English, {two.term_label}.")
+        stored = dict(Assessment.objects.filter(academic_year=two.year, term=two.term).values_list("pupil__surname", "result"))
+        assert stored == {"Brown": "4b", "Patel": "3c", "Smith": "5c"}
+        screenshot(page, "grid-stale-save-resolved")
+    finally:
+        context.close()
+
+
+def test_two_browsers_saving_the_same_empty_grid_at_the_same_moment(page, browser, live_server, two, browser_problems):
+    """Both press Save together: one saves, the other is shown the cells they disagree on; never an error page."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a database connection per request (PostgreSQL): the embedded test server shares one")
+    context, bob = _second_browser(browser, live_server, browser_problems)
+    try:
+        _open_grid(page, live_server, "alice", two)
+        _open_grid(bob, live_server, "bob", two)
+        for who, results in ((page, ("4a", "3a", "5c")), (bob, ("4b", "3a", "5c"))):
+            for name, result in zip((("Cara", "Brown"), ("Dev", "Patel"), ("Amy", "Smith")), results, strict=True):
+                cell(who, *name, two.term_label).fill(result)
+        # Submit both forms without waiting for either: the two POSTs are in flight together.
+        for who in (page, bob):
+            who.evaluate("document.querySelector('[data-grid-form]').requestSubmit()")
+        for who in (page, bob):
+            who.wait_for_load_state("load")
+            expect(who.get_by_role("heading", name=f"9E1 · English · {two.term_label}")).to_be_visible()
+        texts = [who.locator("main").inner_text() for who in (page, bob)]
+        winner = next(i for i, text in enumerate(texts) if "Saved 3 results." in text)
+        loser = 1 - winner
+        assert re.search(r"Nothing new saved; 2 unchanged; 1 was changed by (Bob Hughes|Jo Morgan) at \d\d:\d\d", texts[loser])
+        stored = dict(Assessment.objects.filter(academic_year=two.year, term=two.term).values_list("pupil__surname", "result"))
+        assert stored == {"Brown": ("4a", "4b")[winner], "Patel": "3a", "Smith": "5c"}
+        screenshot((page, bob)[loser], "grid-same-moment-conflict")
+    finally:
+        context.close()

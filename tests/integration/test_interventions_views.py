@@ -393,7 +393,7 @@ def test_a_pupil_of_another_school_cannot_be_enrolled(client, personas, group):
         reverse("interventions:enrol", args=[group.public_id]),
         {"pupils": [str(elm_pupil.public_id)], "start_date": group.start_date.isoformat()},
     )
-    assert "Select a valid choice" in response.content.decode()
+    assert "A pupil you chose is not offered here" in response.content.decode()
     assert group.enrolments.count() == 1
 
 
