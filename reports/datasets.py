@@ -402,6 +402,8 @@ def reference_tables_of(
                 wanted[kind].setdefault(found.pk, []).append(school_id)
     codes = ["lower_quartile", "median", "upper_quartile"]
     quartile_rows = QuartileRow.objects.filter(reference_set_id__in=list(wanted["quartiles"])).order_by("id")
+    if not wanted["quartiles"]:
+        quartile_rows = QuartileRow.objects.none()
     q = _frame(
         quartile_rows.values_list("reference_set_id", "transition", "subject", "starting_point", *codes),
         ["set_id", "transition", "subject", "starting_point", *[f"{c}_code" for c in codes]],
@@ -410,6 +412,8 @@ def reference_tables_of(
     for column in codes:
         q[column] = _points(q.assign(result=q[f"{column}_code"]), schemes) if not q.empty else pd.Series(dtype="float64")
     national_rows = NationalRow.objects.filter(reference_set_id__in=list(wanted["national"])).order_by("id")
+    if not wanted["national"]:  # none loaded (the usual case): no query
+        national_rows = NationalRow.objects.none()
     n = _frame(
         national_rows.values_list("reference_set_id", "transition", "subject", "starting_point", "pct_expected",
                                   "pct_more_than_expected"),
@@ -481,7 +485,7 @@ def measure_observations_of(
     school_ids: Iterable[int],
     schemes: Mapping[int, PointsScheme],
     tests: pd.DataFrame,
-    ends: Mapping[int, Mapping[tuple[int, str], date]],
+    kinds: Iterable[str] = metrics.MEASURE_KINDS,
 ) -> pd.DataFrame:
     """Every dated value of every measure an intervention can be judged by (DOMAIN 9.7), long:
     school_id, pupil_id, kind, measure (the report's label), on, value, higher_is_better.
@@ -489,9 +493,13 @@ def measure_observations_of(
     ``tests``: :func:`reading_tests_of` (reading and spelling ages; their standardised scores).
     SDQ totals, Boxall section totals, qualitative ratings and NC levels (teacher assessments, in
     points) are read for pupils who have been in an intervention; ratings and levels without a date
-    are dated the last day of their term (``ends``: :func:`term_ends_of`).
+    are dated the last day of their term (the school's own dates, else the defaults). Only the
+    tables ``kinds`` need are read (a query each, and one for the term dates).
     """
     ids = list(school_ids)
+    kinds = set(kinds)
+    needs_dates = bool(kinds & {"rating", "level"})
+    ends = term_ends_of(ids) if needs_dates else {}
     enrolled = Enrolment.objects.filter(intervention__programme__school_id__in=ids).values("pupil_id")
     columns = [SCHOOL, "pupil_id", "kind", "measure", "on", "value", "higher_is_better"]
     frames = []
@@ -503,7 +511,9 @@ def measure_observations_of(
     frames.append(pd.DataFrame({SCHOOL: scored[SCHOOL], "pupil_id": scored["pupil_id"], "kind": "standardised",
                                 "measure": scored["measure"] + " standardised score", "on": scored["tested_on"],
                                 "value": scored["standardised_score"], "higher_is_better": True}))
+    semh_wanted = [i for k, i in (("sdq", SemhInstrument.SDQ), ("boxall", SemhInstrument.BOXALL)) if k in kinds]
     checklists = _frame(
+        SemhChecklist.objects.none() if not semh_wanted else
         SemhChecklist.objects.filter(pupil__school_id__in=ids, pupil_id__in=enrolled,
                                      instrument__in=[SemhInstrument.SDQ, SemhInstrument.BOXALL])
         .order_by().values_list("pupil__school_id", "pupil_id", "instrument", "completed_on", "total", "scores"),
@@ -521,6 +531,7 @@ def measure_observations_of(
                                     "measure": label, "on": part["on"], "value": value[value.notna()].astype("float64"),
                                     "higher_is_better": higher}))
     ratings = _frame(
+        QualitativeRating.objects.none() if "rating" not in kinds else
         QualitativeRating.objects.filter(pupil__school_id__in=ids, pupil_id__in=enrolled)
         .order_by().values_list("pupil__school_id", "pupil_id", "aspect", "subject__name", "rating", "academic_year",
                                 "term"),
@@ -531,6 +542,7 @@ def measure_observations_of(
                                 "on": _term_end_dates(ratings, ends), "value": ratings["value"].astype("float64"),
                                 "higher_is_better": True}))
     levels = _frame(
+        Assessment.objects.none() if "level" not in kinds else
         Assessment.objects.filter(pupil__school_id__in=ids, pupil_id__in=enrolled, kind=AssessmentKind.TEACHER,
                                   framework=Framework.NC)
         .order_by().values_list("pupil__school_id", "pupil_id", "subject__name", "result", "assessed_on",

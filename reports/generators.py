@@ -125,8 +125,8 @@ class ReportBatch:
 
     def measure_observations(self) -> pd.DataFrame:
         def read():
-            ends = datasets.term_ends_of(list(self.contexts))
-            return datasets.measure_observations_of(list(self.contexts), self.schemes, self.reading_tests(), ends)
+            kinds = set(datasets.enrolment_kinds(self.enrolments_raw())["kind"])
+            return datasets.measure_observations_of(list(self.contexts), self.schemes, self.reading_tests(), kinds)
 
         return self._once("observations", read)
 

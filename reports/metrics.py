@@ -574,10 +574,10 @@ def expected_progress(
         [BAND_BELOW_LQ, BAND_UQ_OR_ABOVE, BAND_MEDIAN_TO_UQ],
         default=BAND_LQ_TO_MEDIAN,
     )
-    df["status"] = np.where(use, quartile_status, df["status"])
-    df["quartile_band"] = np.where(use, band, "")
+    df["status"] = pd.Series(np.where(use, quartile_status, df["status"].to_numpy()), index=df.index, dtype="str")
+    df["quartile_band"] = pd.Series(np.where(use, band, ""), index=df.index, dtype="str")
     df["expected_points"] = med.where(use, df["expected_points"])
-    df["expectation"] = np.where(use, EXPECTATION_QUARTILE, EXPECTATION_LEVELS)
+    df["expectation"] = pd.Series(np.where(use, EXPECTATION_QUARTILE, EXPECTATION_LEVELS), index=df.index, dtype="str")
 
     extras = [c for c in cur.columns if c not in EXPECTED_PROGRESS_COLUMNS and c != "pupil_id"]
     columns = EXPECTED_PROGRESS_COLUMNS + _EP_EXTRA + extras
@@ -1554,14 +1554,14 @@ def transition_matrix(ep: pd.DataFrame, ladders: pd.DataFrame | None = None, by:
         cells["on_or_above"] = cells["on_or_above"].astype(object)
         parts.append(cells)
     columns = by + TRANSITION_MATRIX_COLUMNS + ["framework"]
+    dtypes = {"subject": "str", "baseline_result": "str", "current_result": "str", "n": "int64",
+              "on_or_above": "object", "framework": "str", **{c: ep[c].dtype for c in by if c in ep.columns}}
     if not parts:
-        empty = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-        return empty.astype({"n": "int64", **{c: ep[c].dtype for c in by if c in ep.columns}})
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns}).astype(dtypes)
     out = pd.concat(parts, ignore_index=True)
-    out["n"] = out["n"].astype("int64")
     out["_f"] = out["framework"].map({f: i for i, f in enumerate(MATRIX_FRAMEWORKS)})
     out = out.sort_values(by + ["subject", "_f", "_b", "baseline_result", "_c", "current_result"], kind="mergesort")
-    return out[columns].reset_index(drop=True)
+    return out[columns].astype(dtypes).reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1770,7 +1770,7 @@ def measure_impact(prepost: pd.DataFrame) -> pd.DataFrame:
     df["post"] = _as_printed(post)
     df["elapsed_months"] = round_half_up(elapsed, 2)
     df["ratio_gain"] = ratio
-    df["band"] = np.where(age, ratio_band(ratio), "")
+    df["band"] = pd.Series(np.where(age, ratio_band(ratio), ""), index=df.index, dtype="str")
     df["flag"] = np.where(elapsed < SHORT_INTERVAL_MONTHS - TOLERANCE, SHORT_INTERVAL_FLAG, "")
     df["change"] = change
     df["gain"] = change.where(better, -change)
