@@ -743,12 +743,14 @@ def value_added(
 
     Choices: a group with no members gets no row; a subject with one pupil has s undefined, so
     its CI is NaN and its significance ``in line``. Rows ordered by subject, then ``groups``
-    (default: ``all`` and every group of :data:`VALUE_ADDED_GROUPS` whose column ``frame`` has).
-    Columns :data:`VALUE_ADDED_COLUMNS` (unrounded; n int64), after the ``by`` columns.
+    (default: the seven groups of the report contract, whose columns are required, then each
+    DOMAIN 9.11 group whose column ``frame`` has). Columns :data:`VALUE_ADDED_COLUMNS`
+    (unrounded; n int64), after the ``by`` columns.
     """
     by = list(by)
     if groups is None:
-        groups = [g for g in VALUE_ADDED_GROUPS if g == "all" or g in frame.columns]
+        core = VALUE_ADDED_GROUPS[:7]
+        groups = [*core, *(g for g in VALUE_ADDED_GROUPS[7:] if g in frame.columns)]
     pupils = pupil_value_added(frame, by)
     flag_groups = [g for g in groups if g != "all"]
     _require(pupils, flag_groups, "value-added")
