@@ -1783,11 +1783,7 @@ def measure_impact(prepost: pd.DataFrame) -> pd.DataFrame:
     return df[first + [c for c in df.columns if c not in first]].reset_index(drop=True)
 
 
-def programme_measure_impact(
-    impact: pd.DataFrame,
-    interventions: pd.DataFrame | None = None,
-    enrolled: pd.DataFrame | None = None,
-) -> pd.DataFrame:
+def programme_measure_impact(impact: pd.DataFrame, interventions: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per programme and measure: n, mean pre, post and change, effect size, mean ratio gain, cost.
 
     ``impact``: :func:`measure_impact` rows. effect_size = mean gain / sd, where gain is the change
@@ -1795,8 +1791,8 @@ def programme_measure_impact(
     standardised scores (DOMAIN 7) and otherwise the sample standard deviation (n - 1) of the
     programme's pre values of that measure (NaN with fewer than 2 pupils or no spread).
     mean_ratio_gain (age-equivalent measures) is rounded to 2 decimals before its band is read.
-    With ``interventions`` and ``enrolled`` (as :func:`intervention_costs`): cost_to_date of the
-    programme, units_gained (the sum of gains) and cost_per_unit_gained = cost_to_date /
+    With ``interventions`` (intervention_id, programme, sessions_delivered, cost_per_session, as
+    for :func:`intervention_costs`): cost_to_date of the programme (NaN when a group is not costed), units_gained (the sum of gains) and cost_per_unit_gained = cost_to_date /
     units_gained (NaN unless units_gained > 0): for reading and spelling, the cost per month gained.
     """
     _require(impact, ["programme", "kind", "measure", "pre", "change", "gain", "ratio_gain", "age_equivalent"], "impact")
@@ -1813,7 +1809,7 @@ def programme_measure_impact(
     out["effect_size"] = out["mean_gain"] / sd.where(sd > TOLERANCE)
     out["mean_ratio_gain"] = round_half_up(out["mean_ratio_gain"], 2).where(out["age_equivalent"].astype(bool))
     out["band"] = np.where(out["age_equivalent"].astype(bool), ratio_band(out["mean_ratio_gain"]), "")
-    if interventions is not None and enrolled is not None:
+    if interventions is not None:
         iv = interventions.copy()
         iv["cost_per_session"] = _as_float(iv["cost_per_session"])
         iv["cost_to_date"] = iv["sessions_delivered"].astype("float64") * iv["cost_per_session"]
