@@ -164,7 +164,8 @@ _VERDICT_COLUMNS = ("significance", "status", "band", "flag")
 #: What a governor's copy blanks in each aggregate report (count column ``n`` as well).
 SUPPRESSED_VALUE_COLUMNS = {
     "value-added": ["va", "ci_low", "ci_high", "index", "significance"],
-    "starting-points": ["pct_expected", "pct_more_than_expected"],
+    # The gap gives our percentage away (gap + national); the national figures themselves are public.
+    "starting-points": ["pct_expected", "pct_more_than_expected", "gap_expected"],
 }
 
 #: Tie-break when two baselines of a subject share a term: the later stage wins; an on-entry
