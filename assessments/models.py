@@ -349,8 +349,8 @@ class ReferenceSet(models.Model):
     """A named, versioned reference table with its provenance: a quartile table or a national one.
 
     ``school`` empty: shipped with sencotrack and available to every school. For each kind, a
-    school uses its chosen set (``School.quartile_table`` / ``national_table``) or else the newest
-    set it can see (its own and the shipped ones).
+    school uses its chosen set (``School.quartile_table`` / ``national_table``), else the newest set
+    it imported, else the newest shipped one.
     """
 
     school = models.ForeignKey(

@@ -2,7 +2,7 @@
 
 A reference set is named and kept with its provenance (source note, who imported it, when). For
 each kind a school uses the set it chose (``School.quartile_table`` / ``School.national_table``,
-by name) or else the newest set it can see: its own and those shipped with sencotrack (no school).
+by name) or else the newest set it imported, or else the newest shipped with sencotrack (no school).
 Rows are checked by the pure parsers of ``assessments.progression``; the import engine
 (``sencotrack.imports``) writes them through :func:`reference_rows_record_many`.
 """
@@ -81,8 +81,8 @@ def load_shipped_quartiles(reference_set_model=ReferenceSet, quartile_row_model=
 def sets_in_force(schools: Iterable[School]) -> dict[int, dict[str, ReferenceSet | None]]:
     """School id -> kind -> the set in force (or None), for several schools in one query.
 
-    The school's chosen set when it names one it can see; otherwise the newest (first imported
-    last) of its own and the shipped sets.
+    The school's chosen set when it names one it can see; otherwise the newest of its own sets
+    (the last imported); a school that has imported none uses the newest shipped set.
     """
     schools = list(schools)
     visible = list(
@@ -94,10 +94,10 @@ def sets_in_force(schools: Iterable[School]) -> dict[int, dict[str, ReferenceSet
         mine = [s for s in visible if s.school_id in (None, school.pk)]
         out[school.pk] = {}
         for kind, name in chosen.items():
-            candidates = [s for s in mine if s.kind == kind]
+            # Own sets before shipped ones (a shipped set is loaded when sencotrack is installed or
+            # upgraded, so it may be "newer" than a table the school imported); newest first within each.
+            candidates = sorted((s for s in mine if s.kind == kind), key=lambda s: s.school_id is None)
             named = [s for s in candidates if name and s.name == name]
-            # Own set first when a school's set and a shipped one share the name.
-            named.sort(key=lambda s: s.school_id is None)
             out[school.pk][str(kind)] = (named or candidates or [None])[0]
     return out
 
