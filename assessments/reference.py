@@ -120,7 +120,7 @@ def reference_sets_for(school: School) -> list[ReferenceSet]:
 
 def default_set_name(kind: str) -> str:
     label = "Quartile table" if kind == ReferenceKind.QUARTILES else "National comparison"
-    return f"{label} imported {timezone.localtime():%Y-%m-%d %H:%M}"
+    return f"{label} imported {timezone.localdate():%Y-%m-%d}"  # the same all day: a re-import updates it
 
 
 def _key(values: Mapping[str, Any]) -> tuple:
