@@ -53,6 +53,19 @@ Input frame contracts (extra columns are allowed unless said otherwise)
     term_index, value (float64), higher_is_better (bool: False for SDQ difficulties, Boxall
     section II and behaviour points). Several values of one measure in one term are averaged,
     so the caller should sum counts such as behaviour points over the term first.
+``quartiles`` / ``national`` (:func:`expected_progress`, :func:`starting_points`)
+    The reference tables in force (DOMAIN 9.9, 9.10): transition (``KS1-KS2`` | ``KS2-KS3`` |
+    ``KS2-KS4`` | ``KS3-KS4``), subject (matched in any case), starting_point (a canonical ladder
+    code), then lower_quartile, median, upper_quartile (points under the school's scheme) or
+    pct_expected, pct_more_than_expected (0-100); one row per transition, subject and starting point
+    (and ``by`` part).
+``ladder results`` (:func:`ladder_progress`)
+    Teacher assessments on the pre-key-stage and engagement ladders: pupil_id, upn, subject,
+    framework (``pks`` | ``engagement``), result, step (the ladder's ordinal), term_index.
+``observations`` (:func:`select_pre_post_measures`)
+    Every dated value of every measure an intervention can be judged by, long: pupil_id, kind (one
+    of :data:`MEASURE_KINDS`), measure (the label a report row carries), on (date), value,
+    higher_is_better.
 ``register entries`` (:func:`register_summary`)
     pupil_id, provision (N/K/E or historic A/P/S), primary_need (str or None): one row per pupil
     on the register at the census date of the year (the entry open on that day).
@@ -104,7 +117,29 @@ from assessments.expected import (  # noqa: F401  (re-exported)
 from assessments.ladder import LadderError, is_below_level_1, ladder_position, parse_level, whole_level_code
 
 __all__ = [
+    "AGE_EQUIVALENT_KINDS",
     "DAYS_PER_MONTH",
+    "MEASURE_KINDS",
+    "NEED_GROUPS",
+    "Partition",
+    "STANDARDISED_PROGRESS_COLUMNS",
+    "TRANSITION_MATRIX_COLUMNS",
+    "VALUE_ADDED_PARTITIONS",
+    "YEAR_GROUPS",
+    "enrolment_measure_kinds",
+    "key_stage_start",
+    "ladder_progress",
+    "measure_impact",
+    "programme_measure_impact",
+    "quartile_transitions",
+    "secondary_suppression",
+    "select_pre_post_measures",
+    "standardised_progress",
+    "standardised_progress_summary",
+    "suppress_register_summary",
+    "suppress_starting_points_and_matrix",
+    "suppress_value_added",
+    "transition_matrix",
     "EXPECTED_PROGRESS_COLUMNS",
     "INTERVENTION_IMPACT_COLUMNS",
     "KEY_STAGES",
