@@ -53,11 +53,11 @@ class School(models.Model):
         "progress from the same starting point; other baselines use the levels rule.",
     )
     quartile_table = models.CharField(
-        max_length=120, blank=True,
+        max_length=120, blank=True, default="",
         help_text="Name of the quartile reference set in force; blank for the newest one imported.",
     )
     national_table = models.CharField(
-        max_length=120, blank=True,
+        max_length=120, blank=True, default="",
         help_text="Name of the national comparison set in force; blank for the newest one imported.",
     )
 
