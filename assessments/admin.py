@@ -67,3 +67,23 @@ class QualitativeRatingAdmin(PupilMeasureAdmin):
 @admin.register(models.SelfAssessment)
 class SelfAssessmentAdmin(PupilMeasureAdmin):
     list_display = ["pupil", "statement", "rating", "recorded_on"]
+
+
+class QuartileRowInline(admin.TabularInline):
+    model = models.QuartileRow
+    extra = 0
+
+
+class NationalRowInline(admin.TabularInline):
+    model = models.NationalRow
+    extra = 0
+
+
+@admin.register(models.ReferenceSet)
+class ReferenceSetAdmin(admin.ModelAdmin):
+    """Reference sets are imported (``import_data quartiles|national``); here they can be read and corrected."""
+
+    list_display = ["name", "kind", "school", "imported_by", "imported_at"]
+    list_filter = ["kind", "school"]
+    readonly_fields = ["imported_by", "imported_at", "updated_at"]
+    inlines = [QuartileRowInline, NationalRowInline]

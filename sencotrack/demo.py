@@ -52,6 +52,12 @@ ADMIN_USERNAME = "admin"
 TRUST_USERNAME = "trust"
 DEFAULT_PUPILS = 600
 BATCH = 2000
+DEMO_QUARTILES_NAME = "Demo P-level quartiles (illustrative)"
+DEMO_QUARTILES_NOTE = (
+    "Illustrative figures for the demo school, NOT national data: KS2 to KS4 outcomes from P-level and W "
+    "starting points, following the rule of thumb of about one P-level a year. Load the official "
+    "quartile tables (import kind 'quartiles') before relying on quartile expectations."
+)
 
 TERMS = ("autumn", "spring", "summer")
 ENGLISH, MATHS, SCIENCE = "english", "maths", "science"
@@ -339,6 +345,7 @@ class SchoolBuilder:
 
     def build(self) -> dict[str, int]:
         self.make_school()
+        self.make_reference_tables()
         self.make_staff()
         self.make_terms()
         self.make_pupils()
@@ -358,6 +365,35 @@ class SchoolBuilder:
     def make_school(self) -> None:
         s = self.spec
         self.school = pm.School.objects.create(trust=self.trust, name=s.name, code=s.code, urn=s.urn)
+
+    def make_reference_tables(self) -> None:
+        """The quartile table that judges the demo's P-level pupils (DOMAIN 9.9): an illustrative one.
+
+        The shipped 2012 table has no P-level rows and no KS2-KS4 rows, so without a table of its own
+        the demo's P-scale pupils would be held to 3 whole levels (18 points) from P4. These rows
+        follow the rule of thumb "about one P-level a year" that the demo's P-scale pupils progress
+        at: from a P-level, 3 steps (lower quartile), 4 (median) and 5 (upper quartile) by the end of
+        KS4; from W, 1a / 2b / 2a. Clearly labelled as not national data.
+        """
+        imported = timezone.make_aware(dt.datetime.combine(self.today, dt.time(8, 0)))
+        table = am.ReferenceSet.objects.create(
+            school=self.school, kind=am.ReferenceKind.QUARTILES, name=DEMO_QUARTILES_NAME, imported_at=imported,
+            source_note=DEMO_QUARTILES_NOTE,
+        )  # fmt: skip
+        rows = []
+        for subject in ("English", "Maths"):
+            for start in range(7, 12):  # P4 to P8
+                lower, median, upper = (level_for_step(start + gain).code for gain in (3, 4, 5))
+                rows.append(am.QuartileRow(
+                    reference_set=table, transition=am.Transition.KS2_KS4, subject=subject,
+                    starting_point=level_for_step(start).code, lower_quartile=lower, median=median,
+                    upper_quartile=upper, source_note="illustrative (demo)",
+                ))  # fmt: skip
+            rows.append(am.QuartileRow(
+                reference_set=table, transition=am.Transition.KS2_KS4, subject=subject, starting_point="W",
+                lower_quartile="1a", median="2b", upper_quartile="2a", source_note="illustrative (demo)",
+            ))  # fmt: skip
+        am.QuartileRow.objects.bulk_create(rows)
 
     def make_staff(self) -> None:
         User = get_user_model()

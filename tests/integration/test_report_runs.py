@@ -89,9 +89,11 @@ def test_the_termly_pack_holds_every_report_as_pdf_and_zip(settings, tmp_path):
     with zipfile.ZipFile(run.zip_file.path) as archive:
         assert sorted(archive.namelist()) == sorted(
             ["register-summary.csv", "expected-progress.csv", "starting-points.csv", "value-added.csv",
-             "intervention-impact.csv", "no-gain-but-semh.csv"]
+             "transition-matrix.csv", "standardised-progress.csv", "intervention-impact.csv", "no-gain-but-semh.csv"]
         )
         assert archive.read("value-added.csv").decode().startswith("subject,group,n,va,ci_low,ci_high,index,significance")
+        assert archive.read("transition-matrix.csv").decode().startswith(
+            "subject,baseline_result,current_result,n,on_or_above")
 
 
 @pytest.mark.django_db

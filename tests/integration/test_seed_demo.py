@@ -124,6 +124,21 @@ class TestTheFullDemo:
         p_scale = Baseline.objects.filter(pupil__school=riverside, key_stage="KS2", result__startswith="P")
         assert 8 <= p_scale.values("pupil").distinct().count() <= 12
 
+    def test_p_level_pupils_are_judged_by_the_quartile_rule(self, riverside):
+        from reports import generators
+
+        ctx = generators.context_for(school=riverside, academic_year=2025, term="summer")
+        rows = generators.build("expected-progress", ctx).frame
+        below_level_1 = rows[rows["baseline_result"].str.match(r"^(P|W$)")]
+        # The demo's own (illustrative) KS2-KS4 table covers every P-level and W starting point
+        assert len(below_level_1) >= 10 and set(below_level_1["expectation"]) == {"quartile"}
+        assert set(rows.loc[~rows.index.isin(below_level_1.index), "expectation"]) == {"levels"}
+        # ... so the P4 starting point is not 0 % expected by the wrong yardstick any more
+        points = generators.build("starting-points", ctx).frame
+        p4 = points[(points["subject"] == "English") & (points["starting_point"] == "P4")]
+        assert len(p4) == 1 and p4["pct_expected"].iloc[0] > 0
+        assert ctx.batch.reference()[2][riverside.pk]["quartiles"].name == demo.DEMO_QUARTILES_NAME
+
 
     def test_every_upn_is_valid_and_unique(self, riverside):
         upns = list(Pupil.objects.values_list("upn", flat=True))

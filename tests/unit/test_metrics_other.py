@@ -181,9 +181,14 @@ def test_aggregates_over_fewer_than_five_pupils_are_suppressed(n, suppressed):
             "n": [n],
             "pct_expected": [60.0],
             "pct_more_than_expected": [20.0],
+            "national_pct_expected": [55.0],
+            "national_pct_more_than_expected": [15.0],
+            "gap_expected": [5.0],
         }
     )
     out = m.suppress_small(df, value_cols=m.SUPPRESSED_VALUE_COLUMNS["starting-points"])
+    assert out["gap_expected"].isna().tolist() == [suppressed]  # the gap gives the percentage away
+    assert out["national_pct_expected"].tolist() == [55.0]  # the national figure is public
     assert out["suppressed"].tolist() == [suppressed]
     assert out["pct_expected"].isna().tolist() == [suppressed]
     assert out["n"].isna().tolist() == [suppressed]
