@@ -277,10 +277,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # the sweeper, every REPORT_RUN_SWEEP_SECONDS, queues it again (at most REPORT_RUN_MAX_ATTEMPTS
 # starts, then it fails with a message), and sends again a queued run that could not be handed to
 # the broker, or was handed over REPORT_RUN_RESEND_SECONDS ago and is still not started.
-# Worst case from a worker's death to another worker starting its run: STALE + SWEEP seconds.
-REPORT_RUN_HEARTBEAT_SECONDS = env_int("REPORT_RUN_HEARTBEAT_SECONDS", 10, minimum=1)
-REPORT_RUN_STALE_SECONDS = env_int("REPORT_RUN_STALE_SECONDS", 60, minimum=3)
-REPORT_RUN_SWEEP_SECONDS = env_int("REPORT_RUN_SWEEP_SECONDS", 30, minimum=5)
+# From a worker's death to another worker starting its run: at most STALE + SWEEP seconds (65 by
+# default) when a worker is free. Nine heartbeats can be missed before a run is taken for dead, and
+# a run taken for dead that was not (its worker only stalled) is still stored once: the newer attempt.
+REPORT_RUN_HEARTBEAT_SECONDS = env_int("REPORT_RUN_HEARTBEAT_SECONDS", 5, minimum=1)
+REPORT_RUN_STALE_SECONDS = env_int("REPORT_RUN_STALE_SECONDS", 45, minimum=3)
+REPORT_RUN_SWEEP_SECONDS = env_int("REPORT_RUN_SWEEP_SECONDS", 20, minimum=5)
 REPORT_RUN_RESEND_SECONDS = env_int("REPORT_RUN_RESEND_SECONDS", 10 * 60, minimum=60)
 REPORT_RUN_MAX_ATTEMPTS = env_int("REPORT_RUN_MAX_ATTEMPTS", 3, minimum=1)
 if REPORT_RUN_STALE_SECONDS < 3 * REPORT_RUN_HEARTBEAT_SECONDS:
