@@ -321,7 +321,9 @@ def report_runs_requeue_stale(*, now=None) -> int:
       (killed, out of memory, its machine gone): it goes back to the queue, or, once it has been
       started REPORT_RUN_MAX_ATTEMPTS times, fails with a message saying so.
     - A queued run is sent if it was never handed to the broker (the broker was down or hung), or
-      was handed over REPORT_RUN_RESEND_SECONDS ago and has still not started (its message lost).
+      its message was lost (Redis restarted without its data, a worker died holding it, a dropped
+      connection): handed over REPORT_RUN_STALE_SECONDS ago with the queue now empty, so it is not
+      waiting in line, or REPORT_RUN_RESEND_SECONDS ago whatever the queue holds.
 
     Rows are locked while they are decided (``skip_locked``: a second sweeper leaves them alone),
     and a run that is sent twice is built once: only one delivery can claim it.
@@ -331,6 +333,10 @@ def report_runs_requeue_stale(*, now=None) -> int:
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.REPORT_RUN_STALE_SECONDS)
     limit = settings.REPORT_RUN_MAX_ATTEMPTS
+    due = Q(sent_at__isnull=True) | Q(sent_at__lt=now - timedelta(seconds=settings.REPORT_RUN_RESEND_SECONDS))
+    waiting = ReportRun.objects.filter(status=RunStatus.QUEUED, sent_at__lt=stale).exclude(due)
+    if waiting.exists() and _run_queue_is_empty():
+        due |= Q(sent_at__lt=stale)
     with transaction.atomic():
         dead = list(
             ReportRun.objects.select_for_update(skip_locked=True)
@@ -347,16 +353,30 @@ def report_runs_requeue_stale(*, now=None) -> int:
         ReportRun.objects.filter(pk__in=[pk for pk, attempts, *_ in dead if attempts < limit]).update(
             status=RunStatus.QUEUED, progress=0, progress_note=RESTARTED_NOTE, sent_at=None,
         )
-        due = list(
-            ReportRun.objects.select_for_update(skip_locked=True)
-            .filter(status=RunStatus.QUEUED)
-            .filter(Q(sent_at__isnull=True) | Q(sent_at__lt=now - timedelta(seconds=settings.REPORT_RUN_RESEND_SECONDS)))
+        to_send = list(
+            ReportRun.objects.select_for_update(skip_locked=True).filter(due, status=RunStatus.QUEUED)
             .values_list("pk", flat=True)
         )
-        ReportRun.objects.filter(pk__in=due).update(sent_at=now)
-        for pk in due:  # one by one: a batch's runs go alone, through the one-run path
+        ReportRun.objects.filter(pk__in=to_send).update(sent_at=now)
+        for pk in to_send:  # one by one: a batch's runs go alone, through the one-run path
             _send(build_report_run, [pk], [], pk)
-    return len(due)
+    return len(to_send)
+
+
+def _run_queue_is_empty() -> bool:
+    """Whether the broker's queue of report tasks holds no message; False when the broker cannot say."""
+    from sencotrack.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            try:
+                _, count, _ = conn.default_channel.queue_declare(queue=app.conf.task_default_queue, passive=True)
+            except conn.channel_errors:  # Redis deletes an emptied queue's list: no such queue
+                return True
+            return count == 0
+    except Exception as exc:  # broker down or hung: leave the runs to the longer resend
+        logger.warning("Could not ask the broker how many report tasks are waiting: %s", exc)
+        return False
 
 
 def termly_packs_queue_due(*, today: date | None = None) -> list[ReportRun]:

@@ -276,7 +276,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # A run whose heartbeat is older than REPORT_RUN_STALE_SECONDS is taken to have lost its worker;
 # the sweeper, every REPORT_RUN_SWEEP_SECONDS, queues it again (at most REPORT_RUN_MAX_ATTEMPTS
 # starts, then it fails with a message), and sends again a queued run that could not be handed to
-# the broker, or was handed over REPORT_RUN_RESEND_SECONDS ago and is still not started.
+# the broker, or whose message was lost: handed over STALE seconds ago with the queue empty, or
+# REPORT_RUN_RESEND_SECONDS ago whatever the queue holds.
 # From a worker's death to another worker starting its run: at most STALE + SWEEP seconds (65 by
 # default) when a worker is free. Nine heartbeats can be missed before a run is taken for dead, and
 # a run taken for dead that was not (its worker only stalled) is still stored once: the newer attempt.

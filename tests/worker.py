@@ -57,7 +57,7 @@ def celery_worker(queue: str | None = None, concurrency: int = 1, log_name: str 
     )
     try:
         _wait_until_ready(log_dir / f"{log_name}-{queue}.log", proc)
-        yield WorkerHandle(proc=proc, queue=queue)
+        yield WorkerHandle(proc=proc, queue=queue, log_path=log_dir / f"{log_name}-{queue}.log")
     finally:
         if proc.poll() is None:
             proc.terminate()  # warm shutdown: the worker finishes or requeues what it holds
@@ -70,9 +70,13 @@ def celery_worker(queue: str | None = None, concurrency: int = 1, log_name: str 
 
 
 class WorkerHandle:
-    def __init__(self, proc: subprocess.Popen, queue: str):
+    def __init__(self, proc: subprocess.Popen, queue: str, log_path: Path):
         self.proc = proc
         self.queue = queue
+        self.log_path = log_path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
 
     def kill(self) -> None:
         """Kill the worker and its pool children at once, as a crash or an OOM kill would."""

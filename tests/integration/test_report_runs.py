@@ -7,6 +7,7 @@ settings: tests/integration/test_faults.py.
 import datetime as dt
 import os
 import time
+import uuid
 
 import pytest
 from django.utils import timezone
@@ -240,13 +241,44 @@ def test_the_sweeper_sends_queued_runs_the_broker_never_took_or_lost_and_leaves_
         return ReportRun.objects.create(school=school, kind="value-added", parameters=PARAMS, sent_at=sent_at)
 
     never_taken = queued(None)
-    lost = queued(ago(settings.REPORT_RUN_RESEND_SECONDS + 1))
-    waiting_its_turn = queued(ago(settings.REPORT_RUN_RESEND_SECONDS - 30))
+    long_ago = queued(ago(settings.REPORT_RUN_RESEND_SECONDS + 1))
+    just_sent = queued(ago(settings.REPORT_RUN_STALE_SECONDS - 10))
     assert services.report_runs_requeue_stale() == 2
     sent = {r.pk: r.sent_at for r in ReportRun.objects.all()}
-    assert sent[never_taken.pk] > ago(5) and sent[lost.pk] > ago(5)
-    assert sent[waiting_its_turn.pk] == waiting_its_turn.sent_at
+    assert sent[never_taken.pk] > ago(5) and sent[long_ago.pk] > ago(5)
+    assert sent[just_sent.pk] == just_sent.sent_at
     assert services.report_runs_requeue_stale() == 0  # sent now: not again at the next sweep
+
+
+@pytest.fixture
+def run_queue():
+    """A queue of the test's own as the report tasks' queue, on the broker the settings give
+    (Redis in production mode, Celery's in-memory broker in the embedded mode)."""
+    from sencotrack.celery import app
+
+    previous, app.conf.task_default_queue = app.conf.task_default_queue, f"test-{uuid.uuid4().hex[:8]}"
+    with app.connection_for_write() as conn:
+        queue = conn.SimpleQueue(app.conf.task_default_queue)
+        try:
+            yield queue
+        finally:
+            queue.clear()
+            queue.close()
+            app.conf.task_default_queue = previous
+
+
+@pytest.mark.django_db
+def test_a_queued_run_whose_message_is_not_in_the_queue_is_sent_again_after_the_staleness_threshold(
+    settings, run_queue
+):
+    school, _ = build_report_school()
+    run = ReportRun.objects.create(school=school, kind="value-added", parameters=PARAMS,
+                                   sent_at=ago(settings.REPORT_RUN_STALE_SECONDS + 5))
+    run_queue.put({"a task": "ahead of it"})  # the queue is busy: the run may be waiting its turn
+    assert services.report_runs_requeue_stale() == 0
+    run_queue.clear()  # nothing in the queue: its message was lost (Redis restarted, a dropped connection)
+    assert services.report_runs_requeue_stale() == 1
+    assert ReportRun.objects.get(pk=run.pk).sent_at > ago(5)
 
 
 @pytest.mark.django_db
