@@ -336,7 +336,7 @@ LONG_PDF_SECONDS = 70  # longer than REPORT_RUN_STALE_SECONDS + a sweep: a build
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_pack_has_its_runs_finished_exactly_once_by_another_within_two_minutes(
-    private_redis, tmp_path
+    private_redis, tmp_path, settings
 ):
     from django.conf import settings as shipped
     from django.core.management import call_command
@@ -347,6 +347,7 @@ def test_a_worker_killed_mid_pack_has_its_runs_finished_exactly_once_by_another_
     from tests.integration.trust_schools import TERM, YEAR, build_trust
 
     assert LONG_PDF_SECONDS > shipped.REPORT_RUN_STALE_SECONDS + shipped.REPORT_RUN_SWEEP_SECONDS
+    settings.MEDIA_ROOT = tmp_path  # where the workers store the packs' files
     schools = build_trust()
     call_command("setup_schedules", stdout=io.StringIO())  # the sweeper, as production has it
     PeriodicTask.objects.exclude(name="Re-send stale report runs").update(enabled=False)  # no termly packs here
@@ -359,7 +360,8 @@ def test_a_worker_killed_mid_pack_has_its_runs_finished_exactly_once_by_another_
     single = pack(schools[0], governor=True)  # a run on its own, killed in its PDF
     batch = [pack(school) for school in schools]  # termly packs built together, killed in the first PDF
     killed_ids = [single.pk] + [run.pk for run in batch]
-    queue = f"test-{uuid.uuid4().hex[:8]}"
+    queue = f"test-{uuid.uuid4().hex[:8]}"  # beat, the doomed worker and the rescuer
+    long_queue = f"{queue}-long"  # the steady worker's own: it takes nothing else (its PDFs are all slow)
     env = {"REDIS_URL": private_redis.url, "MEDIA_ROOT": str(tmp_path)}
 
     def runs(ids):
@@ -367,9 +369,10 @@ def test_a_worker_killed_mid_pack_has_its_runs_finished_exactly_once_by_another_
 
     with (
         celery_beat(queue, extra_env=env) as beat_log,
-        celery_worker(queue, log_name="steady", extra_env={**env, "SENCOTRACK_TEST_PDF_SECONDS": str(LONG_PDF_SECONDS)}),
+        celery_worker(long_queue, log_name="steady",
+                      extra_env={**env, "SENCOTRACK_TEST_PDF_SECONDS": str(LONG_PDF_SECONDS)}),
     ):
-        build_report_run.apply_async(args=[long_run.pk], queue=queue)
+        build_report_run.apply_async(args=[long_run.pk], queue=long_queue)
         wait_until(lambda: ReportRun.objects.filter(pk=long_run.pk, status=RunStatus.RUNNING).exists(), timeout=60,
                    what="the long build to start")
 
@@ -408,7 +411,8 @@ def test_a_worker_killed_mid_pack_has_its_runs_finished_exactly_once_by_another_
         assert (run.status, run.attempts) == (RunStatus.DONE, 2) and run.worker.startswith("rescuer-"), run.worker
         assert run.pdf.read(4) == b"%PDF" and run.zip_file and set(run.result["reports"]) >= {"value-added"}
     # The long build kept its heartbeat through a PDF longer than the staleness threshold and several
-    # sweeps: never sent again, never claimed by anyone else, stored by its own worker.
+    # sweeps: never sent again (a message sent again would have gone to the rescuer's queue), never
+    # claimed by anyone else, stored by its own worker.
     long_done = ReportRun.objects.get(pk=long_run.pk)
     assert (long_done.status, long_done.attempts) == (RunStatus.DONE, 1) and long_done.worker.startswith("steady-")
     assert long_done.sent_at == long_run.sent_at
