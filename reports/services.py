@@ -114,10 +114,7 @@ def _claim(run_id: int, worker: str) -> tuple[ReportRun | None, str]:
     claimed: a message delivered twice, or redelivered by Redis, never takes a run from a worker
     that is still building it."""
     now = timezone.now()
-    stale = now - timedelta(seconds=settings.REPORT_RUN_STALE_SECONDS)
-    claimable = Q(status=RunStatus.QUEUED) | Q(
-        status=RunStatus.RUNNING, heartbeat_at__lt=stale, attempts__lt=settings.REPORT_RUN_MAX_ATTEMPTS
-    )
+    claimable = Q(status=RunStatus.QUEUED) | (_no_heartbeat_since(now) & Q(attempts__lt=settings.REPORT_RUN_MAX_ATTEMPTS))
     claimed = ReportRun.objects.filter(claimable, pk=run_id).update(
         status=RunStatus.RUNNING, attempts=F("attempts") + 1, started_at=now, heartbeat_at=now, worker=worker[:200],
         progress=0, progress_note="Starting",
@@ -128,6 +125,13 @@ def _claim(run_id: int, worker: str) -> tuple[ReportRun | None, str]:
     if not claimed:
         return None, run.status
     return run, RunStatus.RUNNING
+
+
+def _no_heartbeat_since(now) -> Q:
+    """Running runs whose worker has stopped: no heartbeat for REPORT_RUN_STALE_SECONDS (or none at
+    all: every claim writes one, so only a row set to running by hand has none)."""
+    stale = now - timedelta(seconds=settings.REPORT_RUN_STALE_SECONDS)
+    return Q(status=RunStatus.RUNNING) & (Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True))
 
 
 def _progress_of(run: ReportRun):
@@ -339,13 +343,12 @@ def report_runs_requeue_stale(*, now=None) -> int:
         due |= Q(sent_at__lt=stale)
     with transaction.atomic():
         dead = list(
-            ReportRun.objects.select_for_update(skip_locked=True)
-            .filter(status=RunStatus.RUNNING, heartbeat_at__lt=stale)
+            ReportRun.objects.select_for_update(skip_locked=True).filter(_no_heartbeat_since(now))
             .values_list("pk", "attempts", "worker", "heartbeat_at")
         )
         for pk, attempts, worker, heartbeat_at in dead:
             logger.warning("Report run %s lost its worker %s (last heartbeat %s, attempt %s of %s)",
-                           pk, worker, heartbeat_at.isoformat(), attempts, limit)
+                           pk, worker, heartbeat_at, attempts, limit)
         given_up = [pk for pk, attempts, *_ in dead if attempts >= limit]
         ReportRun.objects.filter(pk__in=given_up).update(
             status=RunStatus.FAILED, finished_at=now, progress_note="Failed", error=GAVE_UP.format(attempts=limit),
