@@ -43,6 +43,7 @@ PACKS_PER_TASK = 5
 #: A run whose message could not be handed to the broker (down or hung) says so until the sweeper sends it.
 WAITING_NOTE = "Queued: it will start when the report service is back."
 RESTARTED_NOTE = "Queued again: the worker building it stopped, so another worker will build it."
+DATABASE_ERROR_NOTE = "Queued again: it will start again after a database error."
 GAVE_UP = (
     "The worker building this report stopped {attempts} times before it finished (it may have run out of "
     "memory). Ask your IT person to look at the report workers' logs, then request it again."
@@ -114,7 +115,8 @@ def _claim(run_id: int, worker: str) -> tuple[ReportRun | None, str]:
     claimed: a message delivered twice, or redelivered by Redis, never takes a run from a worker
     that is still building it."""
     now = timezone.now()
-    claimable = Q(status=RunStatus.QUEUED) | (_no_heartbeat_since(now) & Q(attempts__lt=settings.REPORT_RUN_MAX_ATTEMPTS))
+    retryable = _no_heartbeat_since(now) & Q(attempts__lt=settings.REPORT_RUN_MAX_ATTEMPTS)
+    claimable = Q(status=RunStatus.QUEUED) | retryable
     claimed = ReportRun.objects.filter(claimable, pk=run_id).update(
         status=RunStatus.RUNNING, attempts=F("attempts") + 1, started_at=now, heartbeat_at=now, worker=worker[:200],
         progress=0, progress_note="Starting",
@@ -186,7 +188,7 @@ class _Holding:
     def _release(self) -> None:
         try:
             ReportRun.objects.filter(self._current()).update(
-                status=RunStatus.QUEUED, progress=0, progress_note="Queued again: it will start again after a database error."
+                status=RunStatus.QUEUED, progress=0, progress_note=DATABASE_ERROR_NOTE
             )
         except DatabaseError:  # still unreachable: the heartbeat has stopped, so the sweeper queues them
             logger.warning("Could not put report runs %s back in the queue", list(self.attempts))

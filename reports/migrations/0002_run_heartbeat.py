@@ -34,7 +34,9 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='reportrun',
-            index=models.Index(condition=models.Q(('status__in', ['queued', 'running'])), fields=['status'], name='report_run_unfinished'),
+            index=models.Index(
+                condition=models.Q(('status__in', ['queued', 'running'])), fields=['status'], name='report_run_unfinished'
+            ),
         ),
         migrations.RunPython(runs_under_way_get_a_heartbeat, migrations.RunPython.noop),
     ]

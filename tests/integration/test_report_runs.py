@@ -216,7 +216,9 @@ def test_a_run_whose_heartbeat_stopped_is_claimed_and_the_first_attempt_can_no_l
 
 
 @pytest.mark.django_db
-def test_the_sweeper_queues_again_and_sends_a_run_whose_worker_died(eager, settings, django_capture_on_commit_callbacks):
+def test_the_sweeper_queues_again_and_sends_a_run_whose_worker_died(
+    eager, settings, django_capture_on_commit_callbacks
+):
     school, _ = build_report_school()
     dead = running(school, heartbeat_seconds_ago=settings.REPORT_RUN_STALE_SECONDS + 1)
     alive = running(school, heartbeat_seconds_ago=settings.REPORT_RUN_STALE_SECONDS - 10)
@@ -333,7 +335,8 @@ def test_the_heartbeat_is_written_while_weasyprint_renders_the_pdf(settings, tmp
         rendering_since = timezone.now()
         for _ in range(3):
             pdf = real_render_pdf(**kwargs)
-            seen.append((rendering_since, timezone.now(), ReportRun.objects.values_list("heartbeat_at", flat=True).get(pk=run.pk)))
+            heartbeat_at = ReportRun.objects.values_list("heartbeat_at", flat=True).get(pk=run.pk)
+            seen.append((rendering_since, timezone.now(), heartbeat_at))
         return pdf
 
     monkeypatch.setattr(packs, "render_pdf", long_render_pdf)
