@@ -136,19 +136,23 @@ def save_planned(instances: Sequence[models.Model], *, thorough: bool) -> None:
 
 
 def bulk_write(
-    model: type[models.Model], *, new: list, changed: list, fields: Sequence[str], user: Any = None
+    model: type[models.Model], *, new: list, changed: list, fields: Sequence[str], user: Any = None,
+    reason: str | None = None,
 ) -> None:
     """Insert and update in batches. ``updated_at`` is stamped by hand: bulk_update skips save().
 
     Bulk writes send no signals, so for a model with an audit history (django-simple-history)
     the history rows are written here too, in the same transaction. They name ``user`` as the
     person who made the change, else the signed-in person of the request being served (the
-    history middleware); a write from a command or task with neither names nobody.
+    history middleware); a write from a command or task with neither names nobody. ``reason`` is
+    the history's change reason, shown on the pupil's audit page ("Archived as a leaver").
     """
     audited = has_history(model)
     if new:
         if audited:
-            bulk_create_with_history(new, model, batch_size=BULK_BATCH_SIZE, default_user=user)
+            bulk_create_with_history(
+                new, model, batch_size=BULK_BATCH_SIZE, default_user=user, default_change_reason=reason
+            )
         else:
             model.objects.bulk_create(new, batch_size=BULK_BATCH_SIZE)
     if changed:
@@ -159,7 +163,9 @@ def bulk_write(
                 instance.updated_at = now
             fields.append("updated_at")
         if audited:
-            bulk_update_with_history(changed, model, fields, batch_size=BULK_BATCH_SIZE, default_user=user)
+            bulk_update_with_history(
+                changed, model, fields, batch_size=BULK_BATCH_SIZE, default_user=user, default_change_reason=reason
+            )
         else:
             model.objects.bulk_update(changed, fields, batch_size=BULK_BATCH_SIZE)
     freshness.touch_rows(model, [*new, *changed])  # bulk writes send no signals

@@ -36,11 +36,13 @@ def pupil_archive_view(request: HttpRequest, public_id) -> HttpResponse:
     if pupil.archived_at is not None:
         messages.info(request, f"{pupil.full_name} is already archived.")
         return redirect(_pupil_url(pupil))
+    has_leaving_date = pupil.leaving_date is not None
     if request.method == "POST":
-        form = PupilArchiveForm(request.POST)
+        form = PupilArchiveForm(request.POST, has_leaving_date=has_leaving_date)
         if form.is_valid():
             try:
-                pupil_archive(pupil=pupil, archived_by=request.user, leaving_date=form.cleaned_data["leaving_date"])
+                pupil_archive(pupil=pupil, archived_by=request.user, leaving_date=form.cleaned_data.get("leaving_date"),
+                              reason=form.cleaned_data["reason"])
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
@@ -51,8 +53,8 @@ def pupil_archive_view(request: HttpRequest, public_id) -> HttpResponse:
                 )
                 return redirect(_pupil_url(pupil))
     else:
-        form = PupilArchiveForm(initial={"leaving_date": pupil.leaving_date or timezone.localdate()})
-    context = {"pupil": pupil, "form": form, "archiving": True, "has_leaving_date": pupil.leaving_date is not None}
+        form = PupilArchiveForm(initial={"leaving_date": timezone.localdate()}, has_leaving_date=has_leaving_date)
+    context = {"pupil": pupil, "form": form, "archiving": True, "has_leaving_date": has_leaving_date}
     return render(request, "pupils/pupil_archive_form.html", context)
 
 
@@ -66,7 +68,7 @@ def pupil_unarchive_view(request: HttpRequest, public_id) -> HttpResponse:
     form = PupilUnarchiveForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            pupil_unarchive(pupil=pupil, unarchived_by=request.user)
+            pupil_unarchive(pupil=pupil, unarchived_by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
+import pandas as pd
 from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -21,6 +22,11 @@ PACK_REPORTS = [
     "intervention-impact",
     "no-gain-but-semh",
 ]
+
+
+def report_order(kind: str) -> int:
+    """A report's place in a pack (a stored result's keys come back in any order from PostgreSQL's jsonb)."""
+    return PACK_REPORTS.index(kind) if kind in PACK_REPORTS else len(PACK_REPORTS)
 
 
 def pack_kinds(governor: bool = False) -> list[str]:
@@ -67,13 +73,10 @@ def build_pack(
     if reports is None:
         ctx = generators.context_for(school=school, academic_year=academic_year, term=term, governor=governor)
         reports = compute_pack_reports(ctx, progress)
-    stem = f"{school.code}-{academic_year}-{term}{'-governors' if governor else ''}-pack"
+    stem = pack_stem(school, academic_year, term, governor)
 
     progress(85, "Writing the CSV files")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for report in reports:
-            archive.writestr(f"{report.kind}.csv", report.to_csv())
+    zip_bytes = pack_zip(reports)
 
     progress(90, "Writing the PDF")
     pdf = render_pdf(school=school, academic_year=academic_year, term=term, reports=reports, governor=governor)
@@ -84,11 +87,47 @@ def build_pack(
         "governor_copy": governor,
         "reports": {report.kind: report.to_dict() for report in reports},
     }
-    files = {"zip_file": (f"{stem}.zip", ContentFile(buffer.getvalue())), "pdf": (f"{stem}.pdf", ContentFile(pdf))}
+    files = {"zip_file": (f"{stem}.zip", ContentFile(zip_bytes)), "pdf": (f"{stem}.pdf", ContentFile(pdf))}
     return result, files
 
 
-def render_pdf(*, school, academic_year, term, reports, governor) -> bytes:
+def pack_stem(school: School, academic_year: int, term: str, governor: bool) -> str:
+    """The pack's file names without their extension: ``oak-2025-summer-pack``."""
+    return f"{school.code}-{academic_year}-{term}{'-governors' if governor else ''}-pack"
+
+
+def pack_zip(reports: list[generators.Report], notes: list[str] | None = None) -> bytes:
+    """The pack's CSV files, one per report; with ``notes`` (rows removed since), a README.txt saying so."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        if notes:
+            archive.writestr("README.txt", "\r\n".join(["Changed since this pack was built:", *notes, ""]))
+        for report in reports:
+            archive.writestr(f"{report.kind}.csv", report.to_csv())
+    return buffer.getvalue()
+
+
+def reports_from_result(result: dict) -> list[generators.Report]:
+    """A stored pack result's reports as Report objects again, to write its files from what is stored."""
+    reports = []
+    for kind, data in sorted(result["reports"].items(), key=lambda item: report_order(item[0])):
+        meta = {k: v for k, v in data.items() if k not in ("columns", "rows")}
+        frame = pd.DataFrame(data["rows"], columns=data["columns"])
+        for column in frame.columns:
+            # Whole numbers with blanks (a governor's suppressed counts) were nullable integers, not floats.
+            values = [row.get(column) for row in data["rows"]]
+            present = [v for v in values if v is not None]
+            if len(present) < len(values) and present and all(type(v) is int for v in present):
+                frame[column] = pd.array(values, dtype="Int64")
+        reports.append(generators.Report(kind=kind, frame=frame, meta=meta))
+    return reports
+
+
+def render_pdf(
+    *, school, academic_year, term, reports, governor, generated_at=None, notes: list[str] | None = None
+) -> bytes:
+    """The pack's PDF. ``generated_at``: when the figures were worked out (now, for a new pack);
+    ``notes``: what has changed since (rows removed under the retention policy), printed first."""
     from weasyprint import HTML  # imported here: only workers building packs need Pango
 
     html = render_to_string(
@@ -99,7 +138,8 @@ def render_pdf(*, school, academic_year, term, reports, governor) -> bytes:
             "term": term.capitalize(),
             "reports": reports,
             "governor": governor,
-            "generated_at": timezone.localtime(),
+            "generated_at": timezone.localtime(generated_at) if generated_at else timezone.localtime(),
+            "notes": notes or [],
         },
     )
     return HTML(string=html).write_pdf()

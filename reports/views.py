@@ -37,7 +37,9 @@ from reports.access import (
 from reports.explain import NOTES, TITLES
 from reports.forms import GOVERNOR_PACK, PACK, ProgressFilterForm, ReportRequestForm, TermForm, kind_label
 from reports.models import ReportKind, ReportRun, RunStatus
+from reports.packs import report_order
 from reports.services import WAITING_NOTE, report_run_request
+from reports.services_redaction import redaction_notes
 from sencotrack import freshness
 from sencotrack.csvsafe import neutralise
 from sencotrack.pages import render_cached
@@ -135,7 +137,7 @@ def result_tables(run: ReportRun) -> list[dict]:
     result = run.result or {}
     reports = result.get("reports") if run.kind == ReportKind.TERMLY_PACK else {run.kind: result}
     tables = []
-    for kind, data in (reports or {}).items():
+    for kind, data in sorted((reports or {}).items(), key=lambda item: report_order(item[0])):
         columns = [c for c in data.get("columns", []) if c != "suppressed"]
         rows = data.get("rows", [])
         body = [
@@ -174,6 +176,7 @@ def run_detail(request: HttpRequest, public_id) -> HttpResponse:
         "is_pack": run.kind == ReportKind.TERMLY_PACK,
         "error_line": (run.error.splitlines() or [""])[0] if run.status == RunStatus.FAILED else "",
         "rows_shown": ROWS_SHOWN,
+        "redactions": redaction_notes(run.result) if run.status == RunStatus.DONE else [],
     }
     return _private(_render(request, "reports/run_detail.html", context, partial="run-status"))
 

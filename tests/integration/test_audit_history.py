@@ -282,3 +282,95 @@ def test_the_audit_of_one_pupil_shows_nothing_of_another(personas):
     _busy_pupil(personas, english)
     audit = pupil_audit(personas.other_pupil)
     assert [e.record_type for e in audit.entries] == ["Pupil"]
+
+
+# --- Archiving and putting back on roll (issue 10, part 7) ----------------------------------------
+
+
+def _archive_history(pupil):
+    return list(Pupil.history.filter(id=pupil.pk, history_type="~").order_by("history_date", "history_id"))
+
+
+def test_archiving_and_unarchiving_from_the_pages_write_who_when_and_why_to_the_audit_history(client, personas):
+    personas.senco.first_name, personas.senco.last_name = "Alice", "Senco"
+    personas.senco.save()
+    client.force_login(personas.senco)
+    amy = personas.pupil
+    response = client.post(reverse("pupils:archive", args=[amy.public_id]),
+                           {"leaving_date": "2025-07-18", "reason": "Moved to another school"})
+    assert response.status_code == 302
+    response = client.post(reverse("pupils:unarchive", args=[amy.public_id]), {"reason": "Came back in September"})
+    assert response.status_code == 302
+
+    archived, unarchived = _archive_history(amy)
+    assert (archived.history_user, archived.history_change_reason) == (personas.senco, "Archived as a leaver: Moved to another school")
+    assert archived.archived_at is not None and archived.leaving_date == dt.date(2025, 7, 18)
+    assert (unarchived.history_user, unarchived.history_change_reason) == (personas.senco, "Put back on roll: Came back in September")
+    assert unarchived.archived_at is None and unarchived.leaving_date is None
+    assert archived.history_date <= unarchived.history_date
+
+    # On the pupil's audit page: who, when, why, and the archive date before and after
+    entries = pupil_audit(amy).entries
+    assert [(e.who, e.reason) for e in entries[:2]] == [
+        ("Alice Senco", "Put back on roll: Came back in September"),
+        ("Alice Senco", "Archived as a leaver: Moved to another school"),
+    ]
+    assert {c.field for c in entries[1].changes} == {"archived at", "leaving date"}
+    page = client.get(audit_url(amy)).content.decode()
+    assert "Archived as a leaver: Moved to another school" in page and "Put back on roll: Came back in September" in page
+
+
+def test_archiving_without_a_reason_says_what_was_done(personas):
+    from pupils.services_retention import pupil_archive
+
+    pupil_archive(pupil=personas.pupil, archived_by=personas.senco)
+    (archived,) = _archive_history(personas.pupil)
+    assert (archived.history_user, archived.history_change_reason) == (personas.senco, "Archived as a leaver")
+
+
+def test_archive_leavers_writes_the_audit_history_naming_the_user_given(personas):
+    import io
+
+    from django.core.management import call_command
+
+    for pupil in (personas.pupil, personas.other_pupil):
+        pupil.leaving_date = dt.date(2025, 7, 18)
+        pupil.save()
+    out = io.StringIO()
+    call_command("archive_leavers", "--today", "2025-09-01", "--apply", "--user", "alice", stdout=out)
+    assert "Archived 2 pupils." in out.getvalue()
+    for pupil in (personas.pupil, personas.other_pupil):
+        archived = _archive_history(pupil)[-1]  # after the change of leaving date above
+        assert archived.history_user == personas.senco and archived.archived_at is not None
+        assert archived.history_change_reason == "Archived as a leaver: leaving date passed (manage.py archive_leavers)"
+    entry = pupil_audit(personas.pupil).entries[0]
+    assert (entry.who, entry.action) == (personas.senco.get_full_name() or "alice", "changed")
+
+
+def test_archive_leavers_run_by_nobody_named_says_the_system_did_it(personas):
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    personas.pupil.leaving_date = dt.date(2025, 7, 18)
+    personas.pupil.save()
+    with pytest.raises(CommandError, match="No active user has the username 'nobody'"):
+        call_command("archive_leavers", "--today", "2025-09-01", "--apply", "--user", "nobody", stdout=io.StringIO())
+    assert Pupil.objects.get(pk=personas.pupil.pk).archived_at is None  # refused before anything changed
+    call_command("archive_leavers", "--today", "2025-09-01", "--apply", stdout=io.StringIO())
+    entry = pupil_audit(personas.pupil).entries[0]
+    assert entry.who.startswith("the system") and entry.reason.startswith("Archived as a leaver")
+
+
+def test_archiving_leavers_takes_the_same_queries_however_many_there_are(personas):
+    from pupils.services_retention import pupils_archive_leavers
+
+    counts = []
+    for n, today in ((1, dt.date(2025, 9, 1)), (6, dt.date(2026, 9, 1))):
+        for _ in range(n):
+            f.PupilFactory(school=personas.school, leaving_date=today - dt.timedelta(days=30))
+        with CaptureQueriesContext(connection) as queries:
+            assert len(pupils_archive_leavers(today=today)) == n
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

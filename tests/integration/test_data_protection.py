@@ -195,7 +195,8 @@ def test_the_subject_access_export_holds_everything_on_the_pupil(personas, clien
     assert data["assessments"][0]["recorded_by"] == "Alice Senco" and data["assessments"][0]["subject"] == "English"
     assert data["register_entries"][0]["provision_label"] == "K: SEN support"
     assert data["semh_checklists"][0]["total"] == "14" and data["semh_checklists"][0]["scores"] == {"emotional": 4}
-    assert data["attendance"][0]["session"].startswith("Year 9 readers on ") and data["attendance"][0]["attended"] is True
+    assert {k: data["attendance"][0][k] for k in ("date", "attended", "intervention", "programme")} == {
+        "date": "2022-09-16", "attended": "attended", "intervention": "Year 9 readers", "programme": "Paired reading"}
     assert data["teaching_groups"][0]["name"] == "9E1"
     assert data["export"]["generated_by"] == "Alice Senco"
     client.get(reverse("pupils:subject_access", args=[personas.pupil.public_id]))  # a second time
@@ -255,12 +256,14 @@ def test_the_export_takes_the_same_number_of_queries_however_much_is_held(person
         counts.append(len(queries))
     assert counts[0] == counts[1]
     # session (from Redis in production mode) + user + membership (3), pupil (1), its school (1),
-    # one per table (16 today), one per audit-history table, and the access-log entry (1)
-    
+    # one per table (16 today), one per section of another app (the stored report rows: 1), one per
+    # audit-history table, and the access-log entry (1)
+    from pupils.hooks import subject_access_sections
     from pupils.subject_access import _history, export_tables
 
     session = session_queries()
-    assert counts[0] == 5 + session + len(export_tables()) + len(_history(personas.pupil))
+    sections = len(subject_access_sections())
+    assert counts[0] == 5 + session + len(export_tables()) + sections + len(_history(personas.pupil))
 
 
 # --- archive_leavers ------------------------------------------------------------------------------
@@ -414,3 +417,129 @@ def test_the_export_includes_the_audit_history_when_the_models_keep_one(personas
     data = json.loads(open_zip(client.get(reverse("pupils:subject_access", args=[personas.pupil.public_id]))).read("subject-access.json"))
     surnames = [row["surname"] for row in data["audit_history"]["pupil"]]
     assert surnames[-2:] == ["Smith", "Smith-Jones"]
+
+
+# --- Subject access: everything held (issue 10, part 7) ---------------------------------------------
+
+
+def export_of(client, senco, pupil) -> tuple[dict, zipfile.ZipFile]:
+    client.force_login(senco)
+    archive = open_zip(client.get(reverse("pupils:subject_access", args=[pupil.public_id])))
+    return json.loads(archive.read("subject-access.json")), archive
+
+
+@pytest.mark.django_db
+def test_the_export_holds_the_attendance_history_attended_and_missed_with_dates(personas, client):
+    from interventions.services_ui import session_log_save as session_log
+
+    intervention = f.InterventionFactory(programme__school=personas.school, programme__name="Lexia",
+                                         name="Year 9 phonics", start_date=dt.date(2024, 9, 2))
+    amy = f.EnrolmentFactory(intervention=intervention, pupil=personas.pupil, start_date=dt.date(2024, 9, 2))
+    ben = f.EnrolmentFactory(intervention=intervention, pupil=personas.other_pupil, start_date=dt.date(2024, 9, 2))
+    today = dt.date(2024, 10, 1)
+    for day, came in ((dt.date(2024, 9, 9), {amy.pk, ben.pk}), (dt.date(2024, 9, 16), {ben.pk}),
+                      (dt.date(2024, 9, 23), {amy.pk})):
+        session_log(intervention=intervention, date=day, delivered=True, note=f"Week of {day:%d %b}",
+                    enrolments=[amy, ben], attended=came, logged_by=personas.teacher, today=today)
+    data, archive = export_of(client, personas.senco, personas.pupil)
+    teacher = personas.teacher.get_full_name()
+    assert [(r["date"], r["attended"], r["intervention"], r["programme"], r["session_note"], r["logged_by"])
+            for r in data["attendance"]] == [
+        ("2024-09-09", "attended", "Year 9 phonics", "Lexia", "Week of 09 Sep", teacher),
+        ("2024-09-16", "missed", "Year 9 phonics", "Lexia", "Week of 16 Sep", teacher),
+        ("2024-09-23", "attended", "Year 9 phonics", "Lexia", "Week of 23 Sep", teacher),
+    ]
+    rows = list(csv.DictReader(io.StringIO(archive.read("csv/attendance.csv").decode())))
+    assert [(r["date"], r["attended"]) for r in rows] == [("2024-09-09", "attended"), ("2024-09-16", "missed"),
+                                                          ("2024-09-23", "attended")]
+    # Its history too: each attendance as it was logged, found through the enrolment
+    assert len(data["audit_history"]["attendance"]) == 3
+    assert data["export"]["sources"]["audit_history/attendance"] == "interventions.HistoricalAttendance"
+
+
+@pytest.mark.django_db
+def test_the_export_holds_the_stored_report_rows_about_the_pupil(personas, client, settings, tmp_path):
+    from reports import services
+    from reports.models import ReportKind, ReportRun
+    from tests.integration.report_school import build_report_school
+
+    settings.MEDIA_ROOT = tmp_path
+    school, pupils = build_report_school()  # the personas' school: Oak Academy
+    params = {"academic_year": 2025, "term": "summer"}
+    runs = [ReportRun.objects.create(school=school, kind=kind, parameters=params)
+            for kind in (ReportKind.TERMLY_PACK, ReportKind.EXPECTED_PROGRESS, ReportKind.VALUE_ADDED)]
+    for run in runs:
+        services.report_run_execute(run.pk)
+    pack, progress, _ = [ReportRun.objects.get(pk=run.pk) for run in runs]
+
+    data, archive = export_of(client, personas.senco, pupils["A"])
+    # A: English 4b -> 5c (expected progress, in the pack and alone) and the reading intervention (pack)
+    got = [(r["report"], r["run"], r["run_id"], r["academic_year"], r["term"]) for r in data["report_rows"]]
+    assert got == [
+        ("Expected progress", "Termly report pack", str(pack.public_id), "2025/26", "Summer"),
+        ("Intervention impact (ratio gains)", "Termly report pack", str(pack.public_id), "2025/26", "Summer"),
+        ("Expected progress", "Expected progress", str(progress.public_id), "2025/26", "Summer"),
+    ]
+    first = data["report_rows"][0]
+    assert (first["upn"], first["subject"], first["baseline_result"], first["current_result"], first["status"]) == (
+        pupils["A"].upn, "English", "4b", "5c", "below")
+    assert first["built_at"].startswith(timezone.localtime(pack.finished_at).strftime("%Y-%m-%dT%H:%M"))
+    assert data["report_rows"][1]["ratio_gain"] == 1.93
+    assert data["export"]["sources"]["report_rows"] == "reports.ReportRun"
+    rows = list(csv.DictReader(io.StringIO(archive.read("csv/report_rows.csv").decode())))
+    assert len(rows) == 3 and rows[0]["upn"] == pupils["A"].upn
+    # Someone in no report has none; nobody else's rows are in A's
+    assert export_of(client, personas.senco, personas.other_pupil)[0]["report_rows"] == []
+    assert {r["upn"] for r in data["report_rows"]} == {pupils["A"].upn}
+
+
+def models_with_a_path_to_pupil() -> set[str]:
+    """Every model, audit-history tables included, whose rows reach a pupil through a chain of
+    foreign keys (or a many-to-many field to Pupil itself), worked out here from the registry
+    independently of the export's own code."""
+    from django.apps import apps
+    from django.db import models
+
+    reach, found, grew = {Pupil}, set(), True
+    while grew:
+        grew = False
+        for model in apps.get_models():
+            if model in reach or model._meta.label in found:
+                continue
+            fks = [f for f in model._meta.concrete_fields if isinstance(f, models.ForeignKey) and f.related_model in reach]
+            m2m = [f for f in model._meta.many_to_many if f.related_model is Pupil]
+            if fks or m2m:
+                found.add(model._meta.label)
+                if fks:
+                    reach.add(model)
+                grew = True
+    return found
+
+
+@pytest.mark.django_db
+def test_every_model_with_a_path_to_the_pupil_is_in_the_export(personas, client):
+    """A model added later that holds rows about a pupil must be in the export (or this fails)."""
+    fill(personas.pupil, rows=1, author=personas.senco)
+    data, archive = export_of(client, personas.senco, personas.pupil)
+    sources = data["export"]["sources"]
+    expected = models_with_a_path_to_pupil()
+    # Sanity: the registry walk sees the records of every app, and their audit history
+    assert {"pupils.RegisterEntry", "assessments.Assessment", "interventions.Attendance", "pupils.TeachingGroup",
+            "pupils.AccessEvent", "interventions.HistoricalAttendance", "assessments.HistoricalAssessment"} <= expected
+    assert expected - set(sources.values()) == set()
+    # ...and every table named in the export has its CSV and a line in the README
+    readme = archive.read("README.txt").decode()
+    for name in sources:
+        assert f"csv/{name}.csv" in archive.namelist(), name
+        assert f"- csv/{name}.csv: " in readme, name
+
+
+@pytest.mark.django_db
+def test_the_readme_explains_each_file_in_plain_words(personas, client):
+    data, archive = export_of(client, personas.senco, personas.pupil)
+    readme = archive.read("README.txt").decode()
+    assert "Everything sencotrack holds on Amy Smith at Oak Academy" in readme
+    assert "- csv/attendance.csv: attendance history: every intervention session logged for the pupil" in readme
+    assert "- csv/report_rows.csv: every row about the pupil in the reports the school has stored" in readme
+    assert "- csv/access_log.csv: who viewed the pupil's record, downloaded it or exported it, and when." in readme
+    assert "- csv/audit_history/pupil.csv: every earlier version of the rows in pupil.csv" in readme

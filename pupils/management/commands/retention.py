@@ -5,6 +5,10 @@ Lists the pupils whose records are past their school's retention period (leaving
 transaction. Without --apply nothing is deleted (a dry run). The listing names pupils only by
 their public id, never by name or UPN, so it can go in a ticket or a log. Pupils with no leaving
 date are never purged.
+
+Copies of the pupils held elsewhere go too, in the same transaction: each stored report run that
+names them has their rows removed, its PDF and ZIP rebuilt without them, and a note saying so
+(``reports.services_redaction``). The dry run lists those runs.
 """
 
 from __future__ import annotations
@@ -87,5 +91,13 @@ class Command(BaseCommand):
         out.write(f"{verb}:")
         for line in describe_counts(plan.deleted):
             out.write(f"  {line}")
+        codes = {s.school.pk: s.school.code for s in plan.schools}
+        if plan.copies:
+            out.write("Removed from stored copies:" if plan.applied else "Would remove from stored copies:")
+            for copy in plan.copies:
+                pupils = "1 pupil" if copy.pupils == 1 else f"{copy.pupils} pupils"
+                out.write(f"  {codes.get(copy.school_id, copy.school_id)}: {copy.what}: {pupils}; {copy.change}")
+        else:
+            out.write("No stored report run names them.")
         if plan.applied:
             out.write(self.style.SUCCESS(f"Purged {plan.pupils} pupil{'s' if plan.pupils != 1 else ''} past the retention period."))
