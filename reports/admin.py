@@ -5,9 +5,10 @@ from reports import models
 
 @admin.register(models.ReportRun)
 class ReportRunAdmin(admin.ModelAdmin):
-    list_display = ["kind", "school", "status", "progress", "created_at", "finished_at"]
+    list_display = ["kind", "school", "status", "progress", "attempts", "worker", "heartbeat_at", "created_at",
+                    "finished_at"]
     list_filter = ["kind", "status", "school"]
-    readonly_fields = ["public_id", "created_at", "started_at", "finished_at"]
+    readonly_fields = ["public_id", "created_at", "sent_at", "started_at", "heartbeat_at", "finished_at"]
 
 
 @admin.register(models.ReportSchedule)

@@ -43,7 +43,13 @@ class ReportRun(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     worker = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a message for the run was last handed to the broker (set as the run is saved, for the
+    # send on commit); empty while it could not be (broker down): the sweeper sends it.
+    sent_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Written every few seconds by the worker building the run: a run whose heartbeat stops has
+    # lost its worker, and the sweeper queues it again (reports.services.report_runs_sweep).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     result = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
@@ -55,7 +61,12 @@ class ReportRun(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="report_run_progress_range"),
         ]
-        indexes = [models.Index(fields=["school", "kind", "-created_at"])]
+        indexes = [
+            models.Index(fields=["school", "kind", "-created_at"]),
+            # The sweeper's question every half minute: which unfinished runs need sending?
+            models.Index(fields=["status"], name="report_run_unfinished",
+                         condition=Q(status__in=["queued", "running"])),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.school.code} ({self.status})"

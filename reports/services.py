@@ -1,9 +1,13 @@
 """Writes for report runs: request, execute (claimed, idempotent), and the termly schedule's claim.
 
 A run is executed at most once to completion: a worker claims it by bumping ``attempts``, writes
-progress only while its attempt is current, and stores its result with a conditional update. A
-redelivered task (``acks_late`` after a worker died) claims again and finishes the job; a run
-already done is left alone.
+progress only while its attempt is current, and stores its result with a conditional update. While
+it builds, a thread writes the run's ``heartbeat_at`` every few seconds (the PDF is one long call
+that reports no progress). A run can be claimed only when it is queued, or running with a heartbeat
+older than ``REPORT_RUN_STALE_SECONDS``: a task delivered twice never takes a run from a worker
+that is still building it. A worker that dies stops the heartbeat, and the sweeper (a periodic task)
+queues the run again and sends it to another worker; a run already done is left alone.
+docs/operations-reports.md tells the whole story and the settings.
 
 The termly schedule queues the packs that fall due for one term in batches of a few schools, one
 task each: the batch's reports are computed together (each table read once for the batch), while
@@ -14,13 +18,14 @@ run on its own again, through the one-run path.
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import F
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connections, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from assessments.terms import last_ended_term, term_dates
@@ -35,20 +40,42 @@ logger = logging.getLogger(__name__)
 #: school (bench/RESULTS.md), so a batch stays well inside the task time limit and batches still
 #: spread over the workers.
 PACKS_PER_TASK = 5
-WAITING_NOTE = "Waiting for the report service: it will start when the queue is back."
+#: A run whose message could not be handed to the broker (down or hung) says so until the sweeper sends it.
+WAITING_NOTE = "Queued: it will start when the report service is back."
+RESTARTED_NOTE = "Queued again: the worker building it stopped, so another worker will build it."
+DATABASE_ERROR_NOTE = "Queued again: it will start again after a database error."
+GAVE_UP = (
+    "The worker building this report stopped {attempts} times before it finished (it may have run out of "
+    "memory). Ask your IT person to look at the report workers' logs, then request it again."
+)
+
+
+def _send(task, run_ids: list[int], runs: list[ReportRun], *args) -> None:
+    """Hand ``task`` to the broker when the transaction commits.
+
+    Every broker call gives up within about a second (settings: the Celery section), so a broker
+    that is down or hung cannot hold the request. Runs that could not be handed over lose their
+    ``sent_at`` and say they are waiting; the sweeper sends them once the broker answers.
+    """
+
+    def send() -> None:
+        try:
+            task.apply_async(args=[*args])
+        except Exception as exc:  # broker down or hung: the runs stay queued and the sweeper sends them
+            logger.warning("Could not queue report runs %s: %s", run_ids, exc)
+            ReportRun.objects.filter(pk__in=run_ids, status=RunStatus.QUEUED).update(
+                sent_at=None, progress_note=WAITING_NOTE
+            )
+            for run in runs:
+                run.sent_at, run.progress_note = None, WAITING_NOTE
+
+    transaction.on_commit(send)
 
 
 def _enqueue(run: ReportRun) -> None:
     from reports.tasks import build_report_run  # tasks import services: keep the edge one way at import time
 
-    def send() -> None:
-        try:
-            build_report_run.apply_async(args=[run.pk])
-        except Exception as exc:  # broker down: the run stays queued and the sweeper sends it again
-            logger.warning("Could not queue report run %s: %s", run.pk, exc)
-            ReportRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(progress_note=WAITING_NOTE)
-
-    transaction.on_commit(send)
+    _send(build_report_run, [run.pk], [run], run.pk)
 
 
 def _enqueue_together(runs: list[ReportRun]) -> None:
@@ -59,15 +86,7 @@ def _enqueue_together(runs: list[ReportRun]) -> None:
     from reports.tasks import build_report_runs_together
 
     ids = [run.pk for run in runs]
-
-    def send() -> None:
-        try:
-            build_report_runs_together.apply_async(args=[ids])
-        except Exception as exc:  # broker down: the runs stay queued and the sweeper sends each again
-            logger.warning("Could not queue report runs %s: %s", ids, exc)
-            ReportRun.objects.filter(pk__in=ids, status=RunStatus.QUEUED).update(progress_note=WAITING_NOTE)
-
-    transaction.on_commit(send)
+    _send(build_report_runs_together, ids, runs, ids)
 
 
 def report_run_request(
@@ -75,8 +94,9 @@ def report_run_request(
     enqueue: bool = True,
 ) -> ReportRun:
     """Save a run and send it to a worker when the transaction commits (``enqueue=False``: the
-    caller sends it, with others)."""
-    run = ReportRun(school=school, kind=kind, parameters=parameters, requested_by=requested_by, dedupe_key=dedupe_key)
+    caller sends it, with others). ``run.sent_at`` is None afterwards if the broker could not take it."""
+    run = ReportRun(school=school, kind=kind, parameters=parameters, requested_by=requested_by, dedupe_key=dedupe_key,
+                    sent_at=timezone.now())
     run.full_clean()
     run.save()
     if enqueue:
@@ -89,9 +109,16 @@ def _update_current(run_id: int, attempt: int, **fields) -> int:
 
 
 def _claim(run_id: int, worker: str) -> tuple[ReportRun | None, str]:
-    """Claim a run for this attempt: (the run, running), or (None, the status that made it skip)."""
-    claimed = ReportRun.objects.filter(pk=run_id, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).update(
-        status=RunStatus.RUNNING, attempts=F("attempts") + 1, started_at=timezone.now(), worker=worker[:200],
+    """Claim a run for this attempt: (the run, running), or (None, the status that made it skip).
+
+    Only a queued run, or a running one whose worker has stopped writing its heartbeat, can be
+    claimed: a message delivered twice, or redelivered by Redis, never takes a run from a worker
+    that is still building it."""
+    now = timezone.now()
+    retryable = _no_heartbeat_since(now) & Q(attempts__lt=settings.REPORT_RUN_MAX_ATTEMPTS)
+    claimable = Q(status=RunStatus.QUEUED) | retryable
+    claimed = ReportRun.objects.filter(claimable, pk=run_id).update(
+        status=RunStatus.RUNNING, attempts=F("attempts") + 1, started_at=now, heartbeat_at=now, worker=worker[:200],
         progress=0, progress_note="Starting",
     )
     run = ReportRun.objects.select_related("school").filter(pk=run_id).first()
@@ -102,11 +129,69 @@ def _claim(run_id: int, worker: str) -> tuple[ReportRun | None, str]:
     return run, RunStatus.RUNNING
 
 
+def _no_heartbeat_since(now) -> Q:
+    """Running runs whose worker has stopped: no heartbeat for REPORT_RUN_STALE_SECONDS (or none at
+    all: every claim writes one, so only a row set to running by hand has none)."""
+    stale = now - timedelta(seconds=settings.REPORT_RUN_STALE_SECONDS)
+    return Q(status=RunStatus.RUNNING) & (Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True))
+
+
 def _progress_of(run: ReportRun):
     def progress(percent: int, note: str) -> None:
-        _update_current(run.pk, run.attempts, progress=max(0, min(99, int(percent))), progress_note=note[:200])
+        _update_current(run.pk, run.attempts, progress=max(0, min(99, int(percent))), progress_note=note[:200],
+                        heartbeat_at=timezone.now())
 
     return progress
+
+
+class _Holding:
+    """While claimed runs are built: a thread writes their heartbeat every REPORT_RUN_HEARTBEAT_SECONDS.
+
+    A thread, because the PDF is one long call (WeasyPrint) that reports no progress; it writes only
+    while the run is running under this attempt, so a run stored, failed, or taken over since is left
+    alone. On a database error the runs still held go back to the queue, for Celery's retry to claim.
+    """
+
+    def __init__(self, runs: list[ReportRun]):
+        self.attempts = {run.pk: run.attempts for run in runs}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._beat_until_stopped, name="report-run-heartbeat", daemon=True)
+
+    def __enter__(self) -> _Holding:
+        if self.attempts:
+            self.thread.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.stop.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout=10)
+        if exc_type is not None and issubclass(exc_type, (OperationalError, InterfaceError)):
+            self._release()
+
+    def _current(self) -> Q:
+        held = Q()
+        for run_id, attempt in self.attempts.items():
+            held |= Q(pk=run_id, attempts=attempt)
+        return held & Q(status=RunStatus.RUNNING)
+
+    def _beat_until_stopped(self) -> None:
+        try:
+            while not self.stop.wait(settings.REPORT_RUN_HEARTBEAT_SECONDS):
+                try:
+                    ReportRun.objects.filter(self._current()).update(heartbeat_at=timezone.now())
+                except DatabaseError as exc:  # the next beat tries again; the build goes on
+                    logger.warning("Report run heartbeat not written: %s", exc)
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    def _release(self) -> None:
+        try:
+            ReportRun.objects.filter(self._current()).update(
+                status=RunStatus.QUEUED, progress=0, progress_note=DATABASE_ERROR_NOTE
+            )
+        except DatabaseError:  # still unreachable: the heartbeat has stopped, so the sweeper queues them
+            logger.warning("Could not put report runs %s back in the queue", list(self.attempts))
 
 
 def _complete(run: ReportRun, build) -> str:
@@ -114,6 +199,8 @@ def _complete(run: ReportRun, build) -> str:
     run_id, attempt = run.pk, run.attempts
     try:
         result, files = build(_progress_of(run))
+    except (OperationalError, InterfaceError):
+        raise  # not the report's fault: the run goes back to the queue (_Holding) and Celery retries
     except Exception as exc:
         _update_current(
             run_id, attempt, status=RunStatus.FAILED, finished_at=timezone.now(),
@@ -141,7 +228,8 @@ def report_run_execute(run_id: int, *, worker: str = "") -> str:
     run, status = _claim(run_id, worker)
     if run is None:
         return status
-    return _complete(run, lambda progress: _build(run, progress))
+    with _Holding([run]):
+        return _complete(run, lambda progress: _build(run, progress))
 
 
 def report_runs_execute_together(run_ids: list[int], *, worker: str = "") -> dict[int, str]:
@@ -150,11 +238,10 @@ def report_runs_execute_together(run_ids: list[int], *, worker: str = "") -> dic
     Each run is claimed, stored or failed on its own, as :func:`report_run_execute` does; only the
     reports' computation is shared (``reports.packs.compute_trust_reports``: each table read once for
     the schools). If that fails, each pack is built on its own, so one school's data fails only its
-    own pack; a failed run does not stop the others. Database errors stop the batch so that Celery
-    retries it: runs finished by then are skipped when claimed again. Returns each run's status.
+    own pack; a failed run does not stop the others. Every claimed run has its heartbeat written
+    until the batch ends, the ones waiting their turn too. Database errors stop the batch so that
+    Celery retries it: runs finished by then are skipped when claimed again. Returns each run's status.
     """
-    from reports import packs
-
     statuses: dict[int, str] = {}
     runs = []
     for run_id in run_ids:
@@ -163,6 +250,14 @@ def report_runs_execute_together(run_ids: list[int], *, worker: str = "") -> dic
             statuses[run_id] = status
         else:
             runs.append(run)
+    with _Holding(runs):
+        _build_together(runs, statuses)
+    return statuses
+
+
+def _build_together(runs: list[ReportRun], statuses: dict[int, str]) -> None:
+    from reports import packs
+
     together = _pack_reports_together(runs)
     for run in runs:
         reports = together.get(run.pk)
@@ -181,7 +276,6 @@ def report_runs_execute_together(run_ids: list[int], *, worker: str = "") -> dic
         except Exception:
             logger.exception("Report run %s failed", run.pk)
             statuses[run.pk] = RunStatus.FAILED
-    return statuses
 
 
 def _pack_reports_together(runs: list[ReportRun]) -> dict[int, list]:
@@ -226,16 +320,68 @@ def _build(run: ReportRun, progress) -> tuple[dict, dict]:
     return report.to_dict(), {}
 
 
-def report_runs_requeue_stale(*, older_than: timedelta | None = None) -> int:
-    """Send again runs left queued (broker was down) or running on a worker that died."""
-    older_than = older_than or timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 120)
-    cutoff = timezone.now() - older_than
-    queued = ReportRun.objects.filter(status=RunStatus.QUEUED, created_at__lt=timezone.now() - timedelta(minutes=2))
-    running = ReportRun.objects.filter(status=RunStatus.RUNNING, started_at__lt=cutoff)
-    stale = list(queued.values_list("pk", flat=True)) + list(running.values_list("pk", flat=True))
-    for pk in stale:
-        _enqueue(ReportRun(pk=pk))
-    return len(stale)
+def report_runs_requeue_stale(*, now=None) -> int:
+    """The sweeper (beat runs it every REPORT_RUN_SWEEP_SECONDS): returns how many runs it sent.
+
+    - A running run whose heartbeat is older than REPORT_RUN_STALE_SECONDS has lost its worker
+      (killed, out of memory, its machine gone): it goes back to the queue, or, once it has been
+      started REPORT_RUN_MAX_ATTEMPTS times, fails with a message saying so.
+    - A queued run is sent if it was never handed to the broker (the broker was down or hung), or
+      its message was lost (Redis restarted without its data, a worker died holding it, a dropped
+      connection): handed over REPORT_RUN_STALE_SECONDS ago with the queue now empty, so it is not
+      waiting in line, or REPORT_RUN_RESEND_SECONDS ago whatever the queue holds.
+
+    Rows are locked while they are decided (``skip_locked``: a second sweeper leaves them alone),
+    and a run that is sent twice is built once: only one delivery can claim it.
+    """
+    from reports.tasks import build_report_run
+
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.REPORT_RUN_STALE_SECONDS)
+    limit = settings.REPORT_RUN_MAX_ATTEMPTS
+    due = Q(sent_at__isnull=True) | Q(sent_at__lt=now - timedelta(seconds=settings.REPORT_RUN_RESEND_SECONDS))
+    waiting = ReportRun.objects.filter(status=RunStatus.QUEUED, sent_at__lt=stale).exclude(due)
+    if waiting.exists() and _run_queue_is_empty():
+        due |= Q(sent_at__lt=stale)
+    with transaction.atomic():
+        dead = list(
+            ReportRun.objects.select_for_update(skip_locked=True).filter(_no_heartbeat_since(now))
+            .values_list("pk", "attempts", "worker", "heartbeat_at")
+        )
+        for pk, attempts, worker, heartbeat_at in dead:
+            logger.warning("Report run %s lost its worker %s (last heartbeat %s, attempt %s of %s)",
+                           pk, worker, heartbeat_at, attempts, limit)
+        given_up = [pk for pk, attempts, *_ in dead if attempts >= limit]
+        ReportRun.objects.filter(pk__in=given_up).update(
+            status=RunStatus.FAILED, finished_at=now, progress_note="Failed", error=GAVE_UP.format(attempts=limit),
+        )
+        ReportRun.objects.filter(pk__in=[pk for pk, attempts, *_ in dead if attempts < limit]).update(
+            status=RunStatus.QUEUED, progress=0, progress_note=RESTARTED_NOTE, sent_at=None,
+        )
+        to_send = list(
+            ReportRun.objects.select_for_update(skip_locked=True).filter(due, status=RunStatus.QUEUED)
+            .values_list("pk", flat=True)
+        )
+        ReportRun.objects.filter(pk__in=to_send).update(sent_at=now)
+        for pk in to_send:  # one by one: a batch's runs go alone, through the one-run path
+            _send(build_report_run, [pk], [], pk)
+    return len(to_send)
+
+
+def _run_queue_is_empty() -> bool:
+    """Whether the broker's queue of report tasks holds no message; False when the broker cannot say."""
+    from sencotrack.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            try:
+                _, count, _ = conn.default_channel.queue_declare(queue=app.conf.task_default_queue, passive=True)
+            except conn.channel_errors:  # Redis deletes an emptied queue's list: no such queue
+                return True
+            return count == 0
+    except Exception as exc:  # broker down or hung: leave the runs to the longer resend
+        logger.warning("Could not ask the broker how many report tasks are waiting: %s", exc)
+        return False
 
 
 def termly_packs_queue_due(*, today: date | None = None) -> list[ReportRun]:

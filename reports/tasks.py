@@ -1,4 +1,9 @@
-"""Thin Celery tasks: take ids, call a service, let Celery handle retries (paperless style)."""
+"""Thin Celery tasks: take ids, call a service, let Celery handle retries (paperless style).
+
+The builds are acknowledged late (when they end) and can only claim a run that is queued or whose
+heartbeat has stopped: how a run survives a dead worker is in reports/services.py and
+docs/operations-reports.md.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +24,8 @@ from reports import services
     max_retries=5,
 )
 def build_report_run(self, run_id: int) -> str:
-    """Build one report run. Idempotent: a run already done is skipped, so acks_late is safe."""
+    """Build one report run. Idempotent: a run already done, or still being built by a live worker,
+    is skipped, so a message delivered twice builds it once."""
     return services.report_run_execute(run_id, worker=self.request.hostname or "in-process")
 
 
@@ -45,7 +51,9 @@ def queue_termly_packs() -> int:
     return len(services.termly_packs_queue_due())
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, ignore_result=True)
 def requeue_stale_report_runs() -> int:
-    """Fired by beat: re-send runs whose worker died or whose broker was down when they were asked for."""
+    """Fired by beat every REPORT_RUN_SWEEP_SECONDS (its message expires after as long, so sweeps that
+    waited behind long builds are dropped, not run in a row): queue again the runs whose worker died,
+    and send the runs the broker could not take when they were asked for."""
     return services.report_runs_requeue_stale()

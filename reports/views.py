@@ -38,7 +38,7 @@ from reports.explain import NOTES, TITLES
 from reports.forms import GOVERNOR_PACK, PACK, ProgressFilterForm, ReportRequestForm, TermForm, kind_label
 from reports.models import ReportKind, ReportRun, RunStatus
 from reports.packs import report_order
-from reports.services import report_run_request
+from reports.services import WAITING_NOTE, report_run_request
 from reports.services_redaction import redaction_notes
 from sencotrack import freshness
 from sencotrack.csvsafe import neutralise
@@ -50,7 +50,6 @@ ROWS_SHOWN = 500
 NAMED_KINDS = {
     ReportKind.EXPECTED_PROGRESS, ReportKind.INTERVENTION_IMPACT, ReportKind.NO_GAIN_BUT_SEMH, ReportKind.TERMLY_PACK,
 }
-WAITING_FOR_BROKER = "Waiting for the report service"
 
 
 def _render(request: HttpRequest, template: str, context: dict, *, partial: str | None = None) -> HttpResponse:
@@ -101,7 +100,11 @@ def report_list(request: HttpRequest) -> HttpResponse:
             run = report_run_request(
                 school=membership.school, kind=kind, parameters=parameters, requested_by=request.user
             )
-            messages.success(request, f"{kind_label(kind, parameters)} requested for {describe_parameters(run)}.")
+            if run.sent_at is None:  # the broker is down or hung: the request still answers at once
+                messages.warning(request, f"{kind_label(kind, parameters)} for {describe_parameters(run)} "
+                                          "queued: it will start when the report service is back.")
+            else:
+                messages.success(request, f"{kind_label(kind, parameters)} requested for {describe_parameters(run)}.")
             return redirect("reports:run", public_id=run.public_id)
     else:
         year, term = selectors.default_term(membership.school, today=today)
@@ -168,7 +171,7 @@ def run_detail(request: HttpRequest, public_id) -> HttpResponse:
         "label": kind_label(run.kind, run.parameters),
         "described": describe_parameters(run),
         "finished": finished,
-        "waiting_for_broker": run.status == RunStatus.QUEUED and run.progress_note.startswith(WAITING_FOR_BROKER),
+        "waiting_for_broker": run.status == RunStatus.QUEUED and run.progress_note == WAITING_NOTE,
         "tables": result_tables(run) if run.status == RunStatus.DONE else [],
         "is_pack": run.kind == ReportKind.TERMLY_PACK,
         "error_line": (run.error.splitlines() or [""])[0] if run.status == RunStatus.FAILED else "",

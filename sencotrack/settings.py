@@ -225,26 +225,77 @@ CELERY_RESULT_EXTENDED = True
 # Embedded mode: with no broker configured, tasks run in-process, with the same code.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "sencotrack")
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# How a report run survives a dead worker (docs/operations-reports.md). Recovery does not come from
+# the broker: the building worker writes a heartbeat on the run every few seconds, and beat's sweeper
+# puts a run whose heartbeat has stopped back on the queue. The broker's part is only to never hand
+# a build that is still going to a second worker:
+# - late acknowledgement, one task reserved per worker process: a message is acknowledged when its
+#   task ends, so a worker that dies before it has claimed its run leaves the message to Redis;
+# - Redis gives an unacknowledged message to another worker only after visibility_timeout, which
+#   must be longer than the hard time limit: by then the first worker's task has ended one way or
+#   the other (finished, failed or killed by the limit), so it is no longer building;
+# - and a worker that is given a run anyway (redelivered, or sent twice) starts it only if it is
+#   queued, or running with a heartbeat older than REPORT_RUN_STALE_SECONDS (reports.services._claim).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60, minimum=10)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 25 * 60, minimum=5)
-# An unacknowledged task (its worker died) goes back on the queue after this many seconds;
-# it must be longer than any task runs, or a slow task would be handed to a second worker.
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 300, minimum=1)
-}
+visibility_timeout = env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 300, minimum=1)
+if visibility_timeout <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"CELERY_VISIBILITY_TIMEOUT ({visibility_timeout}s) must be longer than CELERY_TASK_TIME_LIMIT "
+        f"({CELERY_TASK_TIME_LIMIT}s), or Redis would hand a report still being built to a second worker."
+    )
+# A lost broker connection does not stop the builds under way: they store their results in
+# PostgreSQL, and a message that could not be acknowledged comes back after visibility_timeout to
+# find its run done.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+
+# Every broker call gives up quickly, so a Redis that is down or hung (accepting connections but
+# never answering) cannot hold a web request: connecting and each read wait at most a second, and
+# a publish is not retried (redis-py reconnects a pooled connection to a restarted Redis by itself).
+# A run that could not be handed over stays queued and the sweeper sends it once Redis answers.
+# Workers drop a connection whose BRPOP reply is overdue by health_check_interval and reconnect, so
+# a Redis that hangs, or a connection cut without a reset (failover, NAT, firewall), never wedges a
+# worker for good; they keep trying to reconnect however long Redis is away.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 1, minimum=1)
+broker_socket_timeout = env_int("CELERY_BROKER_SOCKET_TIMEOUT", 1, minimum=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# With the broker down, a web request that queues a task must not hang: connecting gives up after
-# a couple of seconds and publishing retries twice over about a second, then the caller records
-# the run as waiting (reports.services._enqueue) and the beat sweeper sends it again later.
-CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 2, minimum=1)
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
-CELERY_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"] = CELERY_BROKER_CONNECTION_TIMEOUT
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_TIMEZONE = TIME_ZONE
-CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "sencotrack")
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": visibility_timeout,
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": broker_socket_timeout,
+    "socket_keepalive": True,
+    "health_check_interval": 10,
+}
+
+# Report runs: the heartbeat, the sweeper (a periodic task, `setup_schedules`) and their thresholds.
+# A run whose heartbeat is older than REPORT_RUN_STALE_SECONDS is taken to have lost its worker;
+# the sweeper, every REPORT_RUN_SWEEP_SECONDS, queues it again (at most REPORT_RUN_MAX_ATTEMPTS
+# starts, then it fails with a message), and sends again a queued run that could not be handed to
+# the broker, or whose message was lost: handed over STALE seconds ago with the queue empty, or
+# REPORT_RUN_RESEND_SECONDS ago whatever the queue holds.
+# From a worker's death to another worker starting its run: at most STALE + SWEEP seconds (65 by
+# default) when a worker is free. Nine heartbeats can be missed before a run is taken for dead, and
+# a run taken for dead that was not (its worker only stalled) is still stored once: the newer attempt.
+REPORT_RUN_HEARTBEAT_SECONDS = env_int("REPORT_RUN_HEARTBEAT_SECONDS", 5, minimum=1)
+REPORT_RUN_STALE_SECONDS = env_int("REPORT_RUN_STALE_SECONDS", 45, minimum=3)
+REPORT_RUN_SWEEP_SECONDS = env_int("REPORT_RUN_SWEEP_SECONDS", 20, minimum=5)
+REPORT_RUN_RESEND_SECONDS = env_int("REPORT_RUN_RESEND_SECONDS", 10 * 60, minimum=60)
+REPORT_RUN_MAX_ATTEMPTS = env_int("REPORT_RUN_MAX_ATTEMPTS", 3, minimum=1)
+if REPORT_RUN_STALE_SECONDS < 3 * REPORT_RUN_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        f"REPORT_RUN_STALE_SECONDS ({REPORT_RUN_STALE_SECONDS}) must be at least three heartbeats "
+        f"(3 x REPORT_RUN_HEARTBEAT_SECONDS = {3 * REPORT_RUN_HEARTBEAT_SECONDS}), or a report still being "
+        "built could be taken for dead."
+    )
 
 if REDIS_URL:
     # Django's Redis backend, reusing its Redis client (sencotrack/cache.py).

@@ -115,3 +115,26 @@ def test_a_report_requested_in_the_browser_is_built_by_a_separate_worker_process
             app.conf.task_always_eager = eager
     run = ReportRun.objects.get()
     assert run.status == RunStatus.DONE and run.worker.startswith("e2e-worker-")
+
+
+def test_a_report_asked_for_while_the_broker_is_down_says_it_is_queued_then_that_it_restarted(
+    page, live_server, report_school, monkeypatch
+):
+    from reports.tasks import build_report_run
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(build_report_run, "apply_async", broker_down)
+    login(page, live_server, "alice")
+    request_value_added(page, live_server)
+    expect(page.get_by_text("Value added for Summer 2025/26 queued: it will start when the report service is back."))\
+        .to_be_visible()
+    expect(page.get_by_test_id("run-waiting")).to_be_visible()
+    screenshot(page, "report-run-waiting-for-broker")
+
+    # The sweeper sent it, a worker started it and died: the page says so by itself
+    run = ReportRun.objects.get()
+    ReportRun.objects.filter(pk=run.pk).update(progress_note=services.RESTARTED_NOTE, sent_at=run.created_at)
+    expect(page.get_by_test_id("run-status")).to_contain_text("Queued again: the worker building it stopped")
+    screenshot(page, "report-run-queued-again")

@@ -4,12 +4,15 @@ When beat finds several schools' packs due for the same term it queues them in b
 (``services.PACKS_PER_TASK``) as one task, ``build_report_runs_together``: the reports are computed
 together (``packs.compute_trust_reports``), and each run is claimed, stored or failed on its own and
 is skipped once done. If the joint computation fails each pack is built alone; the stale-run sweeper
-and retries send single runs through the one-run path, as before.
+and retries send single runs through the one-run path, as before. A worker killed mid-batch:
+tests/integration/test_faults.py.
 """
 
 import datetime as dt
+import time
 
 import pytest
+from django.utils import timezone
 
 from reports import generators, packs, services
 from reports.models import ReportKind, ReportRun, ReportSchedule, RunStatus
@@ -154,58 +157,28 @@ def test_with_the_broker_down_the_sweeper_sends_each_pack_alone(eager, trust, ca
     assert_each_pack_is_the_schools_own(trust)
 
 
-# --- On a real worker ----------------------------------------------------------------------------------
+# --- Heartbeats ------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def require_worker():
-    import os
-
-    from tests.worker import worker_available
-
-    reason = worker_available()
-    if reason:
-        if os.environ.get("REQUIRE_WORKER"):
-            pytest.fail(f"CI requires a real worker but {reason}")
-        pytest.skip(reason)
-
-
-def wait_until_done(ids, timeout=120):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        runs = list(ReportRun.objects.filter(pk__in=ids))
-        if all(r.status == RunStatus.DONE for r in runs):
-            return runs
-        time.sleep(0.3)
-    raise AssertionError(f"runs not done after {timeout}s: {[(r.pk, r.status) for r in runs]}")
-
-
-@pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_batch_leaves_the_batch_to_another_that_builds_each_pack_once(require_worker, tmp_path):
-    from reports.tasks import build_report_runs_together
-    from tests.worker import celery_worker
-
-    schools = build_trust()
-    # The runs the schedule would queue, sent here to the test worker's own queue.
+def test_every_run_of_a_batch_keeps_its_heartbeat_while_the_first_packs_pdf_is_rendered(trust, settings, monkeypatch):
+    """The packs waiting their turn in a batch are claimed too: the sweeper must not take them for
+    dead while the first pack's PDF is being written. The interval is shortened to watch beats in a
+    few seconds (not a fault test: test_faults.py kills a worker mid-batch with the shipped settings)."""
+    settings.REPORT_RUN_HEARTBEAT_SECONDS = 0.2
     ids = [ReportRun.objects.create(school=school, kind=ReportKind.TERMLY_PACK,
-                                    parameters={"academic_year": YEAR, "term": TERM}).pk for school in schools]
-    media = {"MEDIA_ROOT": str(tmp_path)}
-    slow = {"SENCOTRACK_TEST_REPORT_DELAY": "30", "CELERY_VISIBILITY_TIMEOUT": "3", **media}
-    with celery_worker(log_name="doomed-batch", extra_env=slow) as doomed:
-        build_report_runs_together.apply_async(args=[ids], queue=doomed.queue)
-        deadline = dt.datetime.now() + dt.timedelta(seconds=60)
-        while ReportRun.objects.filter(pk__in=ids, status=RunStatus.RUNNING).count() < 3:
-            assert dt.datetime.now() < deadline, "the batch never started"
-        doomed.kill()  # the task is never acknowledged
-        queue = doomed.queue
-    assert ReportRun.objects.filter(pk__in=ids, status=RunStatus.RUNNING).count() == 3
-    with celery_worker(queue=queue, log_name="rescuer-batch", extra_env={"CELERY_VISIBILITY_TIMEOUT": "3", **media}):
-        runs = wait_until_done(ids)
-    assert all(r.attempts == 2 and r.worker.startswith("rescuer-batch-") for r in runs)
-    assert ReportRun.objects.filter(kind=ReportKind.TERMLY_PACK).count() == 3
-    for school in schools:
-        run = ReportRun.objects.get(school=school)
-        assert {kind: r["rows"] for kind, r in run.result["reports"].items()} == own_rows(school)
+                                    parameters={"academic_year": YEAR, "term": TERM}).pk for school in trust]
+    seen = []
+
+    def slow_pdf(**kwargs):  # the first pack's PDF takes 2 s: note the other runs' heartbeats meanwhile
+        if not seen:
+            rendering_since = timezone.now()
+            time.sleep(2)
+            seen.extend((rendering_since, run.status, run.heartbeat_at) for run in pack_runs()[1:])
+        return b"%PDF-test"
+
+    monkeypatch.setattr(packs, "render_pdf", slow_pdf)
+    assert set(services.report_runs_execute_together(ids).values()) == {RunStatus.DONE}
+    assert len(seen) == 2
+    for rendering_since, status, heartbeat_at in seen:
+        assert status == RunStatus.RUNNING and heartbeat_at > rendering_since + dt.timedelta(seconds=1), seen
