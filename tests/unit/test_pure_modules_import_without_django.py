@@ -13,6 +13,7 @@ PURE_MODULES = [
     "assessments.progression",
     "sencotrack.parsing",
     "pupils.upn",
+    "plans.plain",
 ]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
