@@ -14,6 +14,7 @@ PURE_MODULES = [
     "sencotrack.parsing",
     "pupils.upn",
     "plans.plain",
+    "plans.cycle",
 ]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
