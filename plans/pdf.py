@@ -150,7 +150,7 @@ def parent_report_context(pupil: Pupil, *, user, today: dt.date) -> dict:
         "page": page,
         "pupil": pupil,
         "school": pupil.school,
-        "term_label": selectors.term_label(page.academic_year, page.term),
+        "term_label": f"{page.term} term {page.academic_year}/{(page.academic_year + 1) % 100:02d}",
         "generated_at": timezone.localtime(),
     }
 

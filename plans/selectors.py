@@ -536,11 +536,13 @@ def child_attendance(pupil: Pupil, *, today: dt.date) -> list[AttendanceRow]:
         return []
     ids = {e.intervention_id for e in enrolments}
     sessions: dict[int, list[dt.date]] = defaultdict(list)
-    for iv, day in InterventionSession.objects.filter(intervention_id__in=ids, delivered=True).values_list(
-        "intervention_id", "date"
+    logged: set[int] = set()
+    for iv, day, delivered in InterventionSession.objects.filter(intervention_id__in=ids).order_by().values_list(
+        "intervention_id", "date", "delivered"
     ):
-        sessions[iv].append(day)
-    logged = set(InterventionSession.objects.filter(intervention_id__in=ids).values_list("intervention_id", flat=True).distinct())
+        logged.add(iv)
+        if delivered:
+            sessions[iv].append(day)
     rows = []
     for e in enrolments:
         end = min(e.end_date or today, today)

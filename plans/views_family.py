@@ -41,7 +41,8 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 def _child(request: HttpRequest, public_id):
     child = child_for_parent(request, public_id)
-    request.session[CHILD_KEY] = str(child.public_id)
+    if request.session.get(CHILD_KEY) != str(child.public_id):
+        request.session[CHILD_KEY] = str(child.public_id)
     return child
 
 
