@@ -118,12 +118,13 @@ class Expected:
 
 
 def expected_in_term(
-    baselines: Iterable[Baseline], term_idx: int, scheme: PointsScheme, ks2_span: str
+    baselines: Iterable[Baseline], term_idx: int, scheme: PointsScheme, ks2_span: str, *, extra_levels: int = 0
 ) -> Expected | None:
     """The expected result in the term ``term_idx`` from the baseline DOMAIN 9.1 chooses.
 
-    expected points = baseline points + expected_levels x 6 x t / span_terms (9.4), shown as the
-    ladder code at or below those points; None without a usable baseline before the term.
+    expected points = baseline points + (expected_levels + extra_levels) x 6 x t / span_terms (9.4),
+    shown as the ladder code at or below those points; None without a usable baseline before the
+    term. ``extra_levels=1`` gives the exceeding line of 9.4: a target that challenges.
     """
     chosen = choose_baseline(
         [BaselineResult(b.key_stage, b.result, b.term_index) for b in baselines], term_idx, scheme
@@ -134,7 +135,7 @@ def expected_in_term(
     assert base is not None  # choose_baseline only returns baselines that carry points
     span = progress_span(chosen.key_stage, ks2_span)
     terms = term_idx - chosen.term_index
-    value = expected_points(base, span, terms)
+    value = expected_points(base, span, terms, extra_levels=extra_levels)
     return Expected(chosen, base, span, terms, value, level_not_above(value, scheme))
 
 
@@ -346,7 +347,8 @@ class TargetRow:
     subject: Subject
     academic_year: int
     stored: Target | None = None
-    suggestion: Expected | None = None  # expected progress at the end of the year (summer term)
+    suggestion: Expected | None = None  # the challenge: expected progress plus one level, at the end of the year
+    expected: Expected | None = None  # expected progress at the end of the year (summer term), for comparison
     latest: Assessment | None = None  # the latest teacher assessment (NC) this academic year
     baseline: BaselineResult | None = None
     baseline_points: float | None = None
@@ -380,13 +382,16 @@ def target_term_index(academic_year: int) -> int:
 def evaluate_target(row: TargetRow, baselines: Sequence[Baseline], scheme: PointsScheme, ks2_span: str) -> None:
     """Fill in the suggestion and the on-track status of a row (pure arithmetic on loaded rows).
 
-    Suggested target: DOMAIN 9.4's expected points at the summer term of the year, as the ladder
-    code at or below them. On track: the latest result's points are at least the pro-rata target
-    in that result's term, baseline points + (target points - baseline points) x t / T, where t is
-    terms from the baseline to the result and T terms from the baseline to the summer term.
+    Suggested target, one that challenges: DOMAIN 9.4's expected progress plus one level at the
+    summer term of the year (the line the reports call exceeding), as the ladder code at or below
+    it; the expected-progress result is kept beside it for comparison. On track: the latest
+    result's points are at least the pro-rata target in that result's term, baseline points +
+    (target points - baseline points) x t / T, where t is terms from the baseline to the result and
+    T terms from the baseline to the summer term.
     """
     end = target_term_index(row.academic_year)
-    row.suggestion = expected_in_term(baselines, end, scheme, ks2_span)
+    row.expected = expected_in_term(baselines, end, scheme, ks2_span)
+    row.suggestion = expected_in_term(baselines, end, scheme, ks2_span, extra_levels=1)
     if row.suggestion is not None:
         row.baseline = row.suggestion.baseline
         row.baseline_points = row.suggestion.baseline_points

@@ -3,7 +3,7 @@
 House rules as ``assessments.services``: keyword-only, typed, values checked with messages a
 SENCo can act on, ``full_clean()`` then ``save()``, atomic; record services match their natural
 key and return ``(instance, Outcome)``. Definitions: shared/DOMAIN.md section 8 (SDQ, Boxall,
-behaviour, qualitative ratings, pupil voice) and 9.4 (targets from expected progress).
+behaviour, qualitative ratings, pupil voice) and 9.4 (targets from expected progress plus one level).
 
 Boxall section totals are stored in ``scores`` as ``{"I": x, "II": y}`` (the section keys of ``assessments.semh.BOXALL_SECTIONS``): the reports
 (``reports.datasets.semh_measures``) read exactly those keys.

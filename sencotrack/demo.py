@@ -1291,7 +1291,7 @@ class SchoolBuilder:
     # Targets -----------------------------------------------------------------------------------
 
     def make_targets(self) -> None:
-        """This year's targets in English and maths for pupils on the register: the expected-progress suggestion."""
+        """This year's targets in English and maths for pupils on the register: the suggestion that challenges."""
         targets = []
         summer = term_index(self.year, "summer")
         ks2_span = 15
@@ -1306,8 +1306,9 @@ class SchoolBuilder:
                     target = latest + 2
                 else:
                     elapsed = summer - term_index(plan.cohort_y7 - 1, "summer")
-                    # 3 levels (9 sub-levels) in 15 terms, pro rata (DOMAIN.md 9.4), at least one step on.
-                    target = max(base + round(9 * elapsed / ks2_span), latest + 1)
+                    # Expected progress plus one level: 4 levels (12 sub-levels) in 15 terms, pro rata
+                    # (DOMAIN.md 9.4's exceeding line), at least one step on.
+                    target = max(base + round(12 * elapsed / ks2_span), latest + 1)
                 targets.append(am.Target(
                     pupil=plan.pupil, subject=self.subjects[subject], academic_year=self.year,
                     result=step_code(min(target, 35)), suggested=True, set_by=self.senco,
