@@ -151,7 +151,7 @@ class _CommentChoice(forms.ModelMultipleChoiceField):
 class OutcomeJudgementForm(forms.Form):
     """One outcome's rating at the review and its evidence (prefixed per outcome)."""
 
-    rating = forms.ChoiceField(label="Outcome", choices=Rating.choices, widget=forms.RadioSelect)
+    rating = forms.ChoiceField(label="Judgement", choices=Rating.choices, widget=forms.RadioSelect)
     evidence = _text("Evidence", rows=2, help_text="What shows it, in a sentence or two.")
     assessments = _AssessmentChoice(label="Assessments", queryset=None, required=False, widget=forms.CheckboxSelectMultiple)
     reading_tests = _ReadingChoice(label="Reading and spelling tests", queryset=None, required=False,

@@ -98,18 +98,19 @@ def term_phrase(academic_year: int, term: str, *, now_year: int) -> str:
 
 def age_sentence(
     label: str, latest_months: int, latest_on: dt.date, earlier_months: int | None = None,
-    earlier_on: dt.date | None = None,
+    earlier_on: dt.date | None = None, *, today: dt.date | None = None,
 ) -> str:  # fmt: skip
     """ "Reading age 8 years 2 months, up 7 months since September."
 
-    ``label`` is "Reading age" or "Spelling age". Without an earlier test the sentence says when
-    the test was taken instead.
+    ``label`` is "Reading age" or "Spelling age". The earlier test's month is named with its year
+    unless it is in the school year of ``today`` (default: the latest test's day). Without an
+    earlier test the sentence says when the test was taken instead.
     """
     now = f"{label} {years_and_months(latest_months)}"
     if earlier_months is None or earlier_on is None or earlier_on >= latest_on:
         return f"{now}, from a test in {latest_on:%B %Y}."
     change = latest_months - earlier_months
-    since = since_month(earlier_on, latest_on)
+    since = since_month(earlier_on, today or latest_on)
     if change > 0:
         return f"{now}, up {_plural(change, 'month')} since {since}."
     if change < 0:

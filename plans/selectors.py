@@ -486,17 +486,17 @@ def child_progress(pupil: Pupil, *, today: dt.date) -> ChildProgress:
             and a.term_index < current.term_index
         ]  # fmt: skip
         steps_this_year, since = None, ""
+        now_year = current_term(today)[0]
         if same_year:
             first = same_year[0]
             steps_this_year = _steps(first, current)
-            since = plain.term_phrase(first.academic_year, first.term, now_year=current.academic_year)
+            since = plain.term_phrase(first.academic_year, first.term, now_year=now_year)
         facts = plain.SubjectFacts(
             subject=current.subject.name, current=current.result, framework=current.framework, status=status,
             steps_gained=gained, steps_this_year=steps_this_year, since=since if steps_this_year is not None else "",
         )  # fmt: skip
         sentence = plain.subject_sentence(facts)
         if sentence:
-            now_year = current_term(today)[0]
             subjects.append(SubjectProgress(current.subject.name, sentence, plain.term_phrase(
                 current.academic_year, current.term, now_year=now_year)))
     ages = []
@@ -513,7 +513,7 @@ def child_progress(pupil: Pupil, *, today: dt.date) -> ChildProgress:
         before = earlier[0] if earlier else None
         sentence = plain.age_sentence(
             label, last.age_equivalent_months, last.tested_on,
-            before.age_equivalent_months if before else None, before.tested_on if before else None,
+            before.age_equivalent_months if before else None, before.tested_on if before else None, today=today,
         )  # fmt: skip
         ages.append(AgeProgress(label, sentence, last.tested_on))
     return ChildProgress(subjects, ages)

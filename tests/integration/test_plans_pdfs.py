@@ -96,7 +96,7 @@ def test_the_parent_report_reads_as_a_parent_would_in_plain_words(full_record):
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = " ".join(pdf_text(response.content).split())
     assert "Amy Smith: report for the" in text
-    assert "Reading age 8 years 2 months, up 7 months since September." in text
+    assert "Reading age 8 years 2 months, up 7 months since September" in text
     assert "English: working at about the level expected at the end of Year 5" in text  # 4c: (25 - 9) / 3 = 5.3
     assert "Amy will read a page of her reading book aloud" in text
     assert "Read a whole page aloud" in text and "Toe by Toe" in text

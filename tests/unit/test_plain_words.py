@@ -48,6 +48,12 @@ def test_reading_age_with_the_change_since_september_as_the_brief_asks():
     assert_plain(text)
 
 
+def test_tests_from_last_school_year_name_the_year_when_read_this_year():
+    # Both tests were in 2025/26; read in December 2026 (2026/27), "since September" would mislead.
+    text = plain.age_sentence("Reading age", 98, dt.date(2026, 3, 10), 91, dt.date(2025, 9, 15), today=dt.date(2026, 12, 3))
+    assert text == "Reading age 8 years 2 months, up 7 months since September 2025."
+
+
 def test_an_earlier_test_from_a_previous_school_year_is_named_with_its_year():
     # March 2025 is in 2024/25; March 2026 in 2025/26.
     text = plain.age_sentence("Spelling age", 100, dt.date(2026, 3, 10), 101, dt.date(2025, 3, 1))
