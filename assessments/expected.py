@@ -16,6 +16,12 @@ page and the expected-progress report always agree:
 
 For display, points are mapped back to the highest step of the ladder whose points are not above
 them (:func:`level_not_above`): 21.4 points under NS2007-extended shows as 3b (21), never 3a (23).
+Pages should prefer ``assessments.ladder.place_points`` ("20.6 points, between 3c and 3b").
+
+9.9 the quartile rule (:func:`quartile_progress`): for a baseline the school's setting covers and a
+row of the quartile table in force, the pro-rata quartile after t terms is
+Q_t = b + (Q - b) x min(t, span) / span; ``exceeding`` when current >= UQ_t and current > median_t,
+``expected`` when current >= median_t, else ``below``; comparisons allow 1e-9.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from assessments.ladder import STEP_CODES, LadderError, PointsScheme
+from assessments.ladder import STEP_CODES, LadderError, PointsScheme, is_below_level_1
 
 POINTS_PER_LEVEL = 6
 #: "At least" holds within this, so a gain exactly on a boundary counts despite binary floating
@@ -48,6 +54,22 @@ class Span(NamedTuple):
 
 KS2_SPANS = {"KS2-KS4": Span(3, 15), "KS2-KS3": Span(2, 9)}
 
+#: Transitions of a quartile or national table (DOMAIN 9.9).
+TRANSITIONS = ("KS1-KS2", "KS2-KS3", "KS2-KS4", "KS3-KS4")
+
+#: The school setting ``quartile_expectations``: which baselines the quartile rule covers.
+QUARTILES_BELOW_LEVEL_1 = "below_level_1"
+QUARTILES_ALL = "all"
+QUARTILES_OFF = "off"
+QUARTILE_SETTINGS = (QUARTILES_BELOW_LEVEL_1, QUARTILES_ALL, QUARTILES_OFF)
+
+EXPECTATION_QUARTILE = "quartile"
+EXPECTATION_LEVELS = "levels"
+BAND_BELOW_LQ = "below lower quartile"
+BAND_LQ_TO_MEDIAN = "lower quartile to median"
+BAND_MEDIAN_TO_UQ = "median to upper quartile"
+BAND_UQ_OR_ABOVE = "upper quartile or above"
+
 
 def progress_span(key_stage: str, ks2_span: str = "KS2-KS4") -> Span:
     """The span a baseline's key stage picks (DOMAIN 9.1); ``ks2_span`` is the school's choice for KS2."""
@@ -57,6 +79,61 @@ def progress_span(key_stage: str, ks2_span: str = "KS2-KS4") -> Span:
     if key_stage not in spans:
         raise ValueError(f"{key_stage!r} is not a key stage; valid: {', '.join(KEY_STAGES)}")
     return spans[key_stage]
+
+
+def transition_for(key_stage: str, ks2_span: str = "KS2-KS4") -> str | None:
+    """The table transition a baseline's key stage looks up (DOMAIN 9.9): KS1 -> KS1-KS2, KS2 -> the
+    school's KS2 span, KS3 -> KS3-KS4; an on-entry baseline has none (the levels rule applies)."""
+    if ks2_span not in KS2_SPANS:
+        raise ValueError(f"ks2_span must be one of {', '.join(KS2_SPANS)}, not {ks2_span!r}")
+    return {"KS1": "KS1-KS2", "KS2": ks2_span, "KS3": "KS3-KS4"}.get(key_stage)
+
+
+def quartile_setting_covers(setting: str, baseline_code: str) -> bool:
+    """Whether the school's ``quartile_expectations`` setting puts this baseline under the quartile rule."""
+    if setting not in QUARTILE_SETTINGS:
+        raise ValueError(f"quartile_expectations must be one of {', '.join(QUARTILE_SETTINGS)}, not {setting!r}")
+    if setting == QUARTILES_OFF:
+        return False
+    if setting == QUARTILES_ALL:
+        return True
+    try:
+        return is_below_level_1(baseline_code)
+    except LadderError:
+        return False
+
+
+class QuartilePoints(NamedTuple):
+    """A quartile-table row's outcomes in points under the school's scheme."""
+
+    lower: float
+    median: float
+    upper: float
+
+
+def pro_rata_quartile(baseline_points: float, quartile_points: float, terms_elapsed: int, span_terms: int) -> float:
+    """Q_t = b + (Q - b) x min(t, span) / span: the quartile's outcome reached in step after t terms."""
+    return baseline_points + (quartile_points - baseline_points) * min(terms_elapsed, span_terms) / span_terms
+
+
+def quartile_status(current: float, median_t: float, upper_t: float) -> str:
+    """``exceeding`` when current >= UQ_t and current > median_t; ``expected`` when current >= median_t."""
+    if current >= upper_t - TOLERANCE and current > median_t + TOLERANCE:
+        return STATUS_EXCEEDING
+    if current >= median_t - TOLERANCE:
+        return STATUS_EXPECTED
+    return STATUS_BELOW
+
+
+def quartile_band(current: float, lower_t: float, median_t: float, upper_t: float) -> str:
+    """Which quarter of national progress from the same starting point the current result is in."""
+    if current < lower_t - TOLERANCE:
+        return BAND_BELOW_LQ
+    if current >= upper_t - TOLERANCE:
+        return BAND_UQ_OR_ABOVE
+    if current >= median_t - TOLERANCE:
+        return BAND_MEDIAN_TO_UQ
+    return BAND_LQ_TO_MEDIAN
 
 
 def expected_gain(span: Span, terms_elapsed: int, *, extra_levels: int = 0) -> float:
@@ -148,6 +225,11 @@ class Progress:
     expected_level: str | None
     levels_of_progress: float
     status: str
+    #: ``quartile`` or ``levels``: which rule judged this result (DOMAIN 9.9).
+    expectation: str = EXPECTATION_LEVELS
+    #: Quartile rule only: the band, and LQ_t, median_t, UQ_t in points.
+    quartile_band: str = ""
+    quartiles_now: QuartilePoints | None = None
 
 
 def progress(
@@ -157,9 +239,13 @@ def progress(
     current_term_index: int,
     scheme: PointsScheme,
     ks2_span: str = "KS2-KS4",
+    quartiles: QuartilePoints | None = None,
 ) -> Progress | None:
     """Expected progress of a current result from its baseline; None when either carries no points.
 
+    ``quartiles``: the end-of-span outcomes of the quartile-table row that covers this baseline
+    (the caller looks it up with the school's setting and table, DOMAIN 9.9); the quartile rule
+    judges the result when it is given, the levels rule otherwise.
     Raises ValueError when the baseline is not from a term before the current one.
     """
     terms = current_term_index - baseline.term_index
@@ -170,8 +256,24 @@ def progress(
     if base_points is None or current_points is None:
         return None
     span = progress_span(baseline.key_stage, ks2_span)
-    target = expected_points(base_points, span, terms)
     gain = current_points - base_points
+    if quartiles is not None:
+        now = QuartilePoints(*(pro_rata_quartile(base_points, q, terms, span.span_terms) for q in quartiles))
+        return Progress(
+            baseline=baseline,
+            baseline_points=base_points,
+            current_points=current_points,
+            terms_elapsed=terms,
+            span=span,
+            expected_points=now.median,
+            expected_level=level_not_above(now.median, scheme),
+            levels_of_progress=gain / POINTS_PER_LEVEL,
+            status=quartile_status(current_points, now.median, now.upper),
+            expectation=EXPECTATION_QUARTILE,
+            quartile_band=quartile_band(current_points, *now),
+            quartiles_now=now,
+        )
+    target = expected_points(base_points, span, terms)
     return Progress(
         baseline=baseline,
         baseline_points=base_points,

@@ -376,3 +376,117 @@ def parse_result(framework_key: str, text: str) -> Level:
     if framework is None:
         raise LadderError(f"{_describe(framework_key)} is not a framework. Valid: {', '.join(FRAMEWORKS)}")
     return framework.parse(text)
+
+
+# --- Reference tables and words for points (DOMAIN.md 9.9) -------------------------------------
+
+#: What a quartile table may hold in a code cell, for messages.
+REFERENCE_CODES_TEXT = "a level such as P4, W, 1c-8a, EP, or a bare digit 0-8 (0 is below level 1, scored as W)"
+
+
+def parse_reference_code(text: str) -> Level:
+    """A code in a quartile or national table: a level, a bare digit for a whole level, ``0`` for W.
+
+    DOMAIN 9.9: "a bare digit is a whole level and scores as its "b" sub-level, ``0`` means below
+    level 1 and scores as W". The key-stage test codes B and N carry no points, so a table cannot
+    use them. Raises LadderError naming what is accepted.
+    """
+    if isinstance(text, str) and _squash(text) in ("0", "l0", "level0"):
+        return _BY_CODE["W"]
+    try:
+        level = parse_level(text)
+    except LadderError:
+        raise LadderError(f"{_describe(text)} is not a level. Valid: {REFERENCE_CODES_TEXT}") from None
+    if level.code in NO_POINTS_CODES:
+        raise LadderError(f"{level.code} is a key-stage test code with no points. Valid: {REFERENCE_CODES_TEXT}")
+    return level
+
+
+def whole_level_code(level_or_code: Level | str) -> str | None:
+    """The whole level of an NC result: "2b" -> "2", "2" -> "2"; None for P-scales, W, EP, B, N."""
+    level = _as_level(level_or_code)
+    if level.family != FAMILY_NC or not level.code[:1].isdigit():
+        return None
+    return level.code[0]
+
+
+def is_below_level_1(level_or_code: Level | str) -> bool:
+    """True for a P-scale code or W: the baselines the quartile rule covers by default (DOMAIN 9.9)."""
+    level = _as_level(level_or_code)
+    return level.family == FAMILY_P or level.code == "W"
+
+
+def ladder_position(level_or_code: Level | str) -> float:
+    """Where a result sits on the NC ladder, for ordering: its step, W just below 1c (11.5)."""
+    return _as_level(level_or_code).sort_key[1]
+
+
+_TOLERANCE = 1e-9
+
+
+def _plain_number(value: float) -> str:
+    """20.6 -> "20.6", 21.0 -> "21", 20.333 -> "20.33": at most 2 decimals, no trailing zeros."""
+    text = f"{round(value + 0.0, 2):.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+@dataclass(frozen=True)
+class PointsPlace:
+    """Where a number of points falls among the ladder's steps under a scheme.
+
+    ``exact`` is the code whose points equal the value (within 1e-9); otherwise ``below`` is the
+    highest code under it and ``above`` the lowest code over it (None past either end).
+    """
+
+    points: float
+    exact: str | None
+    below: str | None
+    above: str | None
+
+    @property
+    def text(self) -> str:
+        """"20.6 points, between 3c and 3b"; "21 points, 3b" when it is on a code."""
+        number = f"{_plain_number(self.points)} points"
+        if self.exact is not None:
+            return f"{number}, {self.exact}"
+        if self.below is not None and self.above is not None:
+            return f"{number}, between {self.below} and {self.above}"
+        if self.above is not None:
+            return f"{number}, below {self.above}"
+        if self.below is not None:
+            return f"{number}, above {self.below}"
+        return number
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def place_points(value: float, scheme: PointsScheme | None = None) -> PointsPlace:
+    """The codes either side of ``value`` points (or the code it is on), so words agree with numbers.
+
+    An expected result of 20.6 points is "between 3c and 3b": never just "3c", which reads as met
+    by a pupil at 3c although 19 < 20.6. Only the 36 steps are used (not whole levels or W); when
+    two steps share points under a scheme the higher step names them. Steps the scheme does not
+    score are skipped.
+    """
+    scheme = scheme or DEFAULT_SCHEME
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise LadderError(f"points must be a finite number, not {value!r}")
+    exact = below = above = None
+    below_points, above_points = -math.inf, math.inf
+    for code in STEP_CODES:
+        code_points = scheme.points_for(code)
+        if code_points is None:
+            continue
+        if abs(code_points - value) <= _TOLERANCE:
+            exact = code  # the highest step on these points wins (later in STEP_CODES)
+        elif code_points < value and code_points >= below_points:
+            below, below_points = code, code_points
+        elif code_points > value and code_points < above_points:
+            above, above_points = code, code_points
+    return PointsPlace(float(value), exact, below, above)
+
+
+def points_in_words(value: float, scheme: PointsScheme | None = None) -> str:
+    """``place_points(value, scheme).text``: "20.6 points, between 3c and 3b"."""
+    return place_points(value, scheme).text

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
 from pupils.history import AuditHistory
 
 from pupils.models import Pupil, School, Subject
@@ -326,3 +328,108 @@ class SelfAssessment(TermStamped):
 
     def __str__(self) -> str:
         return f"{self.pupil.upn} self-assessment {self.recorded_on:%d/%m/%Y}: {self.rating}"
+
+
+# --- Reference sets: national quartile and comparison tables (DOMAIN.md 9.9, 9.10) --------------
+
+
+class ReferenceKind(models.TextChoices):
+    QUARTILES = "quartiles", "Quartile table (expected progress from each starting point)"
+    NATIONAL = "national", "National comparison (percentages making expected progress)"
+
+
+class Transition(models.TextChoices):
+    KS1_KS2 = "KS1-KS2", "KS1 to KS2"
+    KS2_KS3 = "KS2-KS3", "KS2 to KS3"
+    KS2_KS4 = "KS2-KS4", "KS2 to KS4"
+    KS3_KS4 = "KS3-KS4", "KS3 to KS4"
+
+
+class ReferenceSet(models.Model):
+    """A named, versioned reference table with its provenance: a quartile table or a national one.
+
+    ``school`` empty: shipped with sencotrack and available to every school. For each kind, a
+    school uses its chosen set (``School.quartile_table`` / ``national_table``) or else the newest
+    set it can see (its own and the shipped ones).
+    """
+
+    school = models.ForeignKey(
+        School, null=True, blank=True, on_delete=models.CASCADE, related_name="reference_sets",
+        help_text="Empty for a set shipped with sencotrack (every school can use it).",
+    )
+    kind = models.CharField(max_length=10, choices=ReferenceKind.choices)
+    name = models.CharField(max_length=120)
+    source_note = models.TextField(blank=True, help_text="Where the figures come from and their caveats.")
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    imported_at = models.DateTimeField(default=timezone.now, help_text="When the set was first imported.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "-imported_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "kind", "name"], name="reference_set_unique_name"),
+            models.UniqueConstraint(
+                fields=["kind", "name"], condition=Q(school__isnull=True), name="reference_set_unique_shipped_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display().split(' (')[0].lower()}, {self.imported_at:%d/%m/%Y})"
+
+
+class QuartileRow(models.Model):
+    """End-of-key-stage outcomes (lower quartile, median, upper quartile) from one starting point.
+
+    Codes are canonical ladder codes: a bare digit is a whole level ("4"), a table's "0" is stored
+    as W (DOMAIN 9.9).
+    """
+
+    reference_set = models.ForeignKey(ReferenceSet, on_delete=models.CASCADE, related_name="quartile_rows")
+    transition = models.CharField(max_length=7, choices=Transition.choices)
+    subject = models.CharField(max_length=100, help_text="Matched to the school's subject names in any case.")
+    starting_point = models.CharField(max_length=8)
+    lower_quartile = models.CharField(max_length=8)
+    median = models.CharField(max_length=8)
+    upper_quartile = models.CharField(max_length=8)
+    source_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["reference_set", "transition", "subject", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "reference_set", "transition", Lower("subject"), "starting_point", name="quartile_row_unique_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.transition} {self.subject} from {self.starting_point}: {self.lower_quartile}/{self.median}/{self.upper_quartile}"
+
+
+class NationalRow(models.Model):
+    """The national percentages making expected and more than expected progress from one starting point."""
+
+    reference_set = models.ForeignKey(ReferenceSet, on_delete=models.CASCADE, related_name="national_rows")
+    transition = models.CharField(max_length=7, choices=Transition.choices)
+    subject = models.CharField(max_length=100, help_text="Matched to the school's subject names in any case.")
+    starting_point = models.CharField(max_length=8)
+    pct_expected = models.FloatField(validators=[MinValueValidator(0), MaxValueValidator(100)])
+    pct_more_than_expected = models.FloatField(validators=[MinValueValidator(0), MaxValueValidator(100)])
+    source_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["reference_set", "transition", "subject", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "reference_set", "transition", Lower("subject"), "starting_point", name="national_row_unique_key"
+            ),
+            models.CheckConstraint(
+                condition=Q(pct_expected__gte=0, pct_expected__lte=100, pct_more_than_expected__gte=0,
+                            pct_more_than_expected__lte=F("pct_expected")),
+                name="national_row_percentages",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.transition} {self.subject} from {self.starting_point}: {self.pct_expected}% ({self.pct_more_than_expected}%)"

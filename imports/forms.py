@@ -20,6 +20,8 @@ KIND_LABELS: dict[str, str] = {
     "assessments": "Assessments",
     "reading": "Reading and spelling tests",
     "enrolments": "Intervention enrolments",
+    "quartiles": "Quartile table (reference set)",
+    "national": "National comparison (reference set)",
 }
 #: The same in running text ("Columns of a SEN register file").
 KIND_TEXT: dict[str, str] = {
@@ -29,6 +31,8 @@ KIND_TEXT: dict[str, str] = {
     "assessments": "assessments",
     "reading": "reading and spelling tests",
     "enrolments": "intervention enrolments",
+    "quartiles": "quartile table",
+    "national": "national comparison table",
 }
 assert set(KIND_LABELS) == set(KIND_TEXT) == set(KINDS)
 

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from interventions.models import AreaOfNeed, Enrolment, Intervention, MeasureKind, Programme
+from interventions.models import MEASURE_CHOICES, AreaOfNeed, Enrolment, Intervention, MeasureKind, Programme
 from interventions.services_ui import LEVEL_CODES_TEXT, canonical_level, canonical_measure
 from pupils.models import Membership, Pupil, Role, School, Subject
 
@@ -127,6 +127,14 @@ class InterventionForm(forms.Form):
         required=False,
         help_text="How entry and exit are measured for pupils in this group.",
     )
+    measures = forms.MultipleChoiceField(
+        choices=MEASURE_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Also judge the group's impact by",
+        help_text="Reports give pre, post, change and effect size for each; ratio gains for reading and spelling ages. "
+        "With none chosen here or above, reading and spelling ages are used.",
+    )
     start_date = forms.DateField(widget=DateInput(), label="Start date")
     end_date = forms.DateField(widget=DateInput(), required=False, label="End date", help_text="Leave blank while it runs.")
 
@@ -158,6 +166,7 @@ class InterventionForm(forms.Form):
                 Div("measure", css_class="col-lg-6"),
                 css_class="row",
             ),
+            Field("measures", wrapper_class="measure-choices"),
             Div(Div("start_date", css_class="col-sm-6"), Div("end_date", css_class="col-sm-6"), css_class="row"),
         )
 

@@ -6,6 +6,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -27,7 +28,22 @@ class MeasureKind(models.TextChoices):
     STANDARDISED = "standardised", "Standardised score"
     SDQ = "sdq", "SDQ total difficulties"
     BOXALL = "boxall", "Boxall Profile"
+    RATING = "rating", "Qualitative ratings"
+    LEVEL = "level", "Levels (teacher assessments)"
     NONE = "none", "No set measure"
+
+
+#: The measures an intervention can be judged by (every kind but "none").
+MEASURE_CHOICES = [(value, label) for value, label in MeasureKind.choices if value != MeasureKind.NONE]
+
+
+def validate_measures(value) -> None:
+    """A list of distinct measure kinds (not "none")."""
+    allowed = {value for value, _ in MEASURE_CHOICES}
+    if not isinstance(value, list) or any(not isinstance(v, str) or v not in allowed for v in value):
+        raise ValidationError(f"Measures must be a list of: {', '.join(sorted(allowed))}.")
+    if len(set(value)) != len(value):
+        raise ValidationError("A measure is listed twice.")
 
 
 class Programme(models.Model):
@@ -69,11 +85,24 @@ class Intervention(models.Model):
         max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal("0"))],
         help_text="Staff time and materials for one session.",
     )
-    measure = models.CharField(max_length=12, choices=MeasureKind.choices, default=MeasureKind.NONE)
+    measure = models.CharField(
+        max_length=12, choices=MeasureKind.choices, default=MeasureKind.NONE,
+        help_text="The measure entry and exit are recorded in for each pupil.",
+    )
+    measures = models.JSONField(
+        default=list, blank=True, validators=[validate_measures],
+        help_text="Further measures the group's impact is judged by (reports use these and the measure above).",
+    )
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
 
     history = AuditHistory()
+
+    @property
+    def judged_by(self) -> list[str]:
+        """The measure kinds reports judge this group by: ``measure`` and ``measures`` together."""
+        chosen = {*self.measures, self.measure} - {MeasureKind.NONE}
+        return [value for value, _ in MEASURE_CHOICES if value in chosen]
 
     class Meta:
         ordering = ["-start_date", "name"]

@@ -16,7 +16,16 @@ from django.utils import timezone
 
 from assessments.ages import AgeEquivalentError, format_age_equivalent, parse_age_equivalent
 from assessments.ladder import VALID_CODES_TEXT, LadderError, parse_level, parse_result
-from interventions.models import Attendance, Comment, Enrolment, Intervention, InterventionSession, MeasureKind, Programme
+from interventions.models import (
+    MEASURE_CHOICES,
+    Attendance,
+    Comment,
+    Enrolment,
+    Intervention,
+    InterventionSession,
+    MeasureKind,
+    Programme,
+)
 from pupils.models import Pupil, School, Subject
 from pupils.services import bulk_write, delete_with_history
 
@@ -122,6 +131,13 @@ def programme_update(
 # --- Intervention groups ------------------------------------------------------------------------
 
 
+def _measures(measures: Sequence[str]) -> list[str]:
+    """Chosen measures in the order of the choices, each once (the model validates them)."""
+    chosen = list(dict.fromkeys(measures))
+    order = [value for value, _ in MEASURE_CHOICES]
+    return sorted(chosen, key=lambda m: order.index(m) if m in order else len(order))
+
+
 def _check_staff(programme: Programme, staff: Iterable) -> list:
     staff = list(staff)
     school_id = programme.school_id
@@ -146,8 +162,12 @@ def intervention_create(
     measure: str,
     start_date: dt.date,
     end_date: dt.date | None,
+    measures: Sequence[str] = (),
 ) -> Intervention:
-    """A new group running ``programme``; its cost per session defaults to the programme's."""
+    """A new group running ``programme``; its cost per session defaults to the programme's.
+
+    ``measures``: further measures its impact is judged by (``measure`` is judged by in any case).
+    """
     staff = _check_staff(programme, staff)
     intervention = Intervention(
         programme=programme,
@@ -156,6 +176,7 @@ def intervention_create(
         sessions_per_week=sessions_per_week,
         cost_per_session=programme.cost_per_session if cost_per_session is None else cost_per_session,
         measure=measure,
+        measures=_measures(measures),
         start_date=start_date,
         end_date=end_date,
     )
@@ -178,7 +199,9 @@ def intervention_update(
     measure: str,
     start_date: dt.date,
     end_date: dt.date | None,
+    measures: Sequence[str] | None = None,
 ) -> Intervention:
+    """Change a group; ``measures`` None keeps its further measures as they are."""
     if programme.school_id != intervention.programme.school_id:
         raise ValidationError({"programme": "The programme must belong to the same school."})
     staff = _check_staff(programme, staff)
@@ -193,6 +216,8 @@ def intervention_update(
     intervention.sessions_per_week = sessions_per_week
     intervention.cost_per_session = programme.cost_per_session if cost_per_session is None else cost_per_session
     intervention.measure = measure
+    if measures is not None:
+        intervention.measures = _measures(measures)
     intervention.start_date = start_date
     intervention.end_date = end_date
     intervention.full_clean()

@@ -188,6 +188,7 @@ def intervention_edit(request: HttpRequest, public_id) -> HttpResponse:
         "sessions_per_week": intervention.sessions_per_week,
         "cost_per_session": intervention.cost_per_session,
         "measure": intervention.measure,
+        "measures": intervention.measures,
         "start_date": intervention.start_date,
         "end_date": intervention.end_date,
     }

@@ -10,7 +10,7 @@ class TrustAdmin(admin.ModelAdmin):
 
 @admin.register(models.School)
 class SchoolAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "trust", "ks2_span", "points_scheme"]
+    list_display = ["name", "code", "trust", "ks2_span", "points_scheme", "quartile_expectations"]
     search_fields = ["name", "code"]
 
 

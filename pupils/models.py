@@ -41,6 +41,26 @@ class School(models.Model):
         default=25, help_text="Years after leaving that a pupil's SEN records are kept."
     )
 
+    class QuartileExpectations(models.TextChoices):
+        BELOW_LEVEL_1 = "below_level_1", "Baselines below level 1 (P-scales and W)"
+        ALL = "all", "Every baseline the quartile table covers"
+        OFF = "off", "Off: always 2 or 3 levels (pro rata)"
+
+    quartile_expectations = models.CharField(
+        "judge expected progress by the quartile table for",
+        max_length=13, choices=QuartileExpectations.choices, default=QuartileExpectations.BELOW_LEVEL_1,
+        help_text="Ofsted took expected progress for pupils working below level 1 to be the national median "
+        "progress from the same starting point; other baselines use the levels rule.",
+    )
+    quartile_table = models.CharField(
+        max_length=120, blank=True,
+        help_text="Name of the quartile reference set in force; blank for the newest one imported.",
+    )
+    national_table = models.CharField(
+        max_length=120, blank=True,
+        help_text="Name of the national comparison set in force; blank for the newest one imported.",
+    )
+
     class Meta:
         ordering = ["name"]
 

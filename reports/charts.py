@@ -49,6 +49,17 @@ GROUP_LABELS = {
     "no_sen": "No SEN",
     "pupil_premium": "Pupil premium",
     "not_pupil_premium": "Not pupil premium",
+    "eal": "EAL",
+    "not_eal": "Not EAL",
+    "looked_after": "Looked after",
+    "not_looked_after": "Not looked after",
+    "female": "Female",
+    "male": "Male",
+    **{f"year_{year}": f"Year {year}" for year in range(7, 14)},
+    "need_communication": "Communication and interaction",
+    "need_cognition": "Cognition and learning",
+    "need_semh": "SEMH",
+    "need_sensory": "Sensory and/or physical",
 }
 SUPPRESSED = "suppressed"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"

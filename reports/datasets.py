@@ -19,14 +19,17 @@ import numpy as np
 import pandas as pd
 from django.db.models import Q
 
-from assessments.ladder import CANONICAL_CODES, DEFAULT_SCHEME_NAME, SCHEMES, PointsScheme
+from assessments.ladder import CANONICAL_CODES, DEFAULT_SCHEME_NAME, SCHEMES, LadderError, PointsScheme, parse_result
 from assessments.models import (
     Assessment,
     AssessmentKind,
     Baseline,
     BehaviourRecord,
     Framework,
+    NationalRow,
     PointsScheme as PointsSchemeRow,
+    QuartileRow,
+    ReferenceSet,
     QualitativeRating,
     ReadingTest,
     SelfAssessment,
@@ -34,9 +37,11 @@ from assessments.models import (
     SemhInstrument,
     Term,
 )
+from assessments.reference import sets_in_force
 from assessments.terms import previous_term, term_dates
 from interventions.models import Enrolment, Intervention, InterventionSession
 from pupils.models import Pupil, RegisterEntry, School, Subject
+from reports import metrics
 from sencotrack.parsing import TERM_ORDER, default_term_dates
 
 TERM_POSITION = {name: i for i, name in enumerate(TERM_ORDER)}
@@ -227,18 +232,30 @@ def register_entries_of(days: Mapping[int, date]) -> pd.DataFrame:
     return df[[SCHOOL, "pupil_id", "provision", "primary_need"]].reset_index(drop=True)
 
 
-def pupil_groups_of(days: Mapping[int, date], register: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per pupil: upn and the value-added group flags, SEN status as on the school's day.
+#: Broad area of need (DOMAIN 2) of each primary-need code, as the value-added group it gives.
+NEED_AREA_GROUPS = {
+    "SLCN": "need_communication", "ASD": "need_communication",
+    "SPLD": "need_cognition", "MLD": "need_cognition", "SLD": "need_cognition", "PMLD": "need_cognition",
+    "SEMH": "need_semh", "BESD": "need_semh",
+    "HI": "need_sensory", "VI": "need_sensory", "MSI": "need_sensory", "PD": "need_sensory",
+}
 
+
+def pupil_groups_of(days: Mapping[int, date], register: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per pupil: upn, year_group and the value-added group flags (DESIGN, DOMAIN 9.11).
+
+    SEN status and the area of need come from the register entry open on the school's day (the
+    last day of the report's term); the year group is the one recorded for the pupil.
     ``register``: :func:`register_entries_of` for the same days, when it has been read already.
     """
     pupils = _frame(
         Pupil.objects.filter(school_id__in=list(days))
-        .order_by().values_list("school_id", "id", "upn", "pupil_premium"),
-        [SCHOOL, "pupil_id", "upn", "pupil_premium"],
+        .order_by().values_list("school_id", "id", "upn", "pupil_premium", "eal", "looked_after", "gender",
+                                "year_group"),
+        [SCHOOL, "pupil_id", "upn", "pupil_premium", "eal", "looked_after", "gender", "year_group"],
     )
-    provision = (register_entries_of(days) if register is None else register)[["pupil_id", "provision"]]
-    df = pupils.merge(provision, on="pupil_id", how="left")
+    entries = register_entries_of(days) if register is None else register
+    df = pupils.merge(entries[["pupil_id", "provision", "primary_need"]], on="pupil_id", how="left")
     df["provision"] = df["provision"].fillna("N")
     df["pupil_premium"] = df["pupil_premium"].astype(bool)
     df["sen_support"] = df["provision"].eq("K")
@@ -246,27 +263,59 @@ def pupil_groups_of(days: Mapping[int, date], register: pd.DataFrame | None = No
     df["sen"] = df["sen_support"] | df["ehcp"]
     df["no_sen"] = ~df["sen"]
     df["not_pupil_premium"] = ~df["pupil_premium"]
-    return df
+    df["eal"] = df["eal"].astype(bool)
+    df["not_eal"] = ~df["eal"]
+    df["looked_after"] = df["looked_after"].astype(bool)
+    df["not_looked_after"] = ~df["looked_after"]
+    df["female"] = df["gender"].eq("F")
+    df["male"] = df["gender"].eq("M")
+    df["year_group"] = df["year_group"].astype("int64")
+    for group in metrics.YEAR_GROUPS:
+        df[group] = df["year_group"].eq(int(group.removeprefix("year_")))
+    area = _lookup(df["primary_need"].fillna(""), NEED_AREA_GROUPS, "object")
+    for group in metrics.NEED_GROUPS:
+        df[group] = area.eq(group).to_numpy()
+    return df.drop(columns=["gender", "primary_need"])
 
 
-def enrolments_ended_of(days: Mapping[int, date]) -> pd.DataFrame:
-    """Enrolments in the schools' reading and spelling interventions, open or ended by the school's day."""
-    qs = Enrolment.objects.filter(
-        intervention__programme__school_id__in=list(days), intervention__measure__in=["reading", "spelling"]
-    ).filter(Q(end_date__isnull=True) | Q(end_date__lte=max(days.values())))
+def enrolments_of(days: Mapping[int, date]) -> pd.DataFrame:
+    """Enrolments in the schools' interventions, open or ended by the school's day, one row each, with
+    the intervention's ``measure`` and further ``measures`` (a list)."""
+    qs = Enrolment.objects.filter(intervention__programme__school_id__in=list(days)).filter(
+        Q(end_date__isnull=True) | Q(end_date__lte=max(days.values()))
+    )
     df = _frame(
         qs.order_by().values_list(
             "intervention__programme__school_id", "id", "pupil_id", "pupil__upn", "intervention__programme__name",
-            "intervention_id", "intervention__measure", "start_date", "end_date",
+            "intervention_id", "intervention__measure", "intervention__measures", "start_date", "end_date",
         ),
-        [SCHOOL, "enrolment_id", "pupil_id", "upn", "programme", "intervention_id", "measure", "start_date",
-         "end_date"],
+        [SCHOOL, "enrolment_id", "pupil_id", "upn", "programme", "intervention_id", "measure", "measures",
+         "start_date", "end_date"],
     )
     df["start_date"] = _dates(df["start_date"])
     df["end_date"] = _dates(df["end_date"])
     if len(set(days.values())) > 1:
         df = df[df["end_date"].isna() | (df["end_date"] <= _day_of(df, days))].reset_index(drop=True)
     return df
+
+
+def enrolment_kinds(enrolments: pd.DataFrame) -> pd.DataFrame:
+    """:func:`enrolments_of` as one row per enrolment and measure kind (DOMAIN 9.7; ``kind`` column)."""
+    return metrics.enrolment_measure_kinds(enrolments)
+
+
+def enrolments_ended_of(days: Mapping[int, date], enrolments: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Enrolments and their age-equivalent measures (reading, spelling): one row per enrolment and
+    measure (``measure`` column). An intervention with no measure set is judged by both (DOMAIN 9.7).
+
+    ``enrolments``: :func:`enrolments_of` for the same days, when it has been read already.
+    """
+    raw = enrolments_of(days) if enrolments is None else enrolments
+    kinds = enrolment_kinds(raw)
+    kinds = kinds[kinds["kind"].isin(metrics.AGE_EQUIVALENT_KINDS)].rename(columns={"kind": "measure"})
+    columns = [SCHOOL, "enrolment_id", "pupil_id", "upn", "programme", "intervention_id", "measure", "start_date",
+               "end_date"]
+    return kinds[columns].sort_values(["enrolment_id", "measure"], kind="mergesort").reset_index(drop=True)
 
 
 def reading_tests_of(school_ids: Iterable[int]) -> pd.DataFrame:
@@ -333,6 +382,185 @@ def semh_measures_of(school_ids: Iterable[int], term_indexes: list[int]) -> pd.D
     return df[[SCHOOL, "pupil_id", "measure", "term_index", "value", "higher_is_better"]]
 
 
+def reference_tables_of(
+    schools: Iterable[School], schemes: Mapping[int, PointsScheme]
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[int, dict[str, ReferenceSet | None]]]:
+    """The quartile and national tables in force for each school (DOMAIN 9.9, 9.10), three queries.
+
+    Returns (quartiles, national, sets): quartiles has school_id, transition, subject,
+    starting_point, the three quartile codes and lower_quartile, median, upper_quartile in points
+    under the school's scheme (NaN where the scheme scores none); national has school_id,
+    transition, subject, starting_point, pct_expected, pct_more_than_expected; ``sets`` is
+    :func:`assessments.reference.sets_in_force`.
+    """
+    schools = list(schools)
+    sets = sets_in_force(schools)
+    wanted: dict[str, dict[int, list[int]]] = {"quartiles": {}, "national": {}}
+    for school_id, chosen in sets.items():
+        for kind, found in chosen.items():
+            if found is not None:
+                wanted[kind].setdefault(found.pk, []).append(school_id)
+    codes = ["lower_quartile", "median", "upper_quartile"]
+    quartile_rows = QuartileRow.objects.filter(reference_set_id__in=list(wanted["quartiles"])).order_by("id")
+    if not wanted["quartiles"]:
+        quartile_rows = QuartileRow.objects.none()
+    q = _frame(
+        quartile_rows.values_list("reference_set_id", "transition", "subject", "starting_point", *codes),
+        ["set_id", "transition", "subject", "starting_point", *[f"{c}_code" for c in codes]],
+    )
+    q = _for_schools(q, wanted["quartiles"])
+    for column in codes:
+        q[column] = _points(q.assign(result=q[f"{column}_code"]), schemes) if not q.empty else pd.Series(dtype="float64")
+    national_rows = NationalRow.objects.filter(reference_set_id__in=list(wanted["national"])).order_by("id")
+    if not wanted["national"]:  # none loaded (the usual case): no query
+        national_rows = NationalRow.objects.none()
+    n = _frame(
+        national_rows.values_list("reference_set_id", "transition", "subject", "starting_point", "pct_expected",
+                                  "pct_more_than_expected"),
+        ["set_id", "transition", "subject", "starting_point", "pct_expected", "pct_more_than_expected"],
+    )
+    n = _for_schools(n, wanted["national"])
+    for column in ("pct_expected", "pct_more_than_expected"):
+        n[column] = n[column].astype("float64")
+    return q, n, sets
+
+
+def _for_schools(rows: pd.DataFrame, schools_by_set: Mapping[int, list[int]]) -> pd.DataFrame:
+    """A set's rows once for each school that has that set in force (a shipped set serves many)."""
+    link = pd.DataFrame(
+        [(set_id, school_id) for set_id, ids in schools_by_set.items() for school_id in ids],
+        columns=["set_id", SCHOOL],
+    ).astype({"set_id": "int64", SCHOOL: "int64"})
+    out = rows.astype({"set_id": "int64"}).merge(link, on="set_id", how="inner").drop(columns="set_id")
+    return out[[SCHOOL] + [c for c in out.columns if c != SCHOOL]].reset_index(drop=True)
+
+
+def ladder_results_of(school_ids: Iterable[int], until_term_index: int) -> pd.DataFrame:
+    """Teacher assessments on the pre-key-stage and engagement ladders up to a term (DOMAIN 9.14):
+    school_id, pupil_id, upn, subject, framework, result, step, term_index."""
+    year, position = divmod(until_term_index, 3)
+    until = Q(academic_year__lt=year) | Q(academic_year=year, term__in=TERM_ORDER[: position + 1])
+    qs = Assessment.objects.filter(
+        until, pupil__school_id__in=list(school_ids), kind=AssessmentKind.TEACHER,
+        framework__in=[Framework.PKS, Framework.ENGAGEMENT],
+    )  # fmt: skip
+    df = _frame(
+        qs.order_by().values_list(
+            "pupil__school_id", "pupil_id", "pupil__upn", "subject__name", "framework", "result", "academic_year", "term"
+        ),
+        [SCHOOL, "pupil_id", "upn", "subject", "framework", "result", "academic_year", "term"],
+    )
+    steps = {}
+    for framework, result in set(zip(df["framework"], df["result"], strict=True)):
+        try:
+            steps[(framework, result)] = parse_result(framework, result).step
+        except LadderError:
+            steps[(framework, result)] = None
+    df["step"] = pd.Series([steps[k] for k in zip(df["framework"], df["result"], strict=True)], index=df.index,
+                           dtype="float64")
+    df["term_index"] = _term_index(df["academic_year"], df["term"]) if not df.empty else pd.Series(dtype="int64")
+    return df.drop(columns=["academic_year", "term"])
+
+
+def term_ends_of(school_ids: Iterable[int]) -> dict[int, dict[tuple[int, str], date]]:
+    """Each school's own term end dates (one query); look terms up with :func:`term_end`."""
+    ends: dict[int, dict[tuple[int, str], date]] = {school_id: {} for school_id in school_ids}
+    for school_id, year, name, end in Term.objects.filter(academic_year__school_id__in=list(ends)).values_list(
+        "academic_year__school_id", "academic_year__start_year", "name", "end_date"
+    ):
+        ends[school_id][(year, name)] = end
+    return ends
+
+
+def _term_end_dates(df: pd.DataFrame, ends: Mapping[int, Mapping[tuple[int, str], date]]) -> pd.Series:
+    """The last day of each row's term at its school (its own dates, else the defaults)."""
+    days = [
+        ends.get(school_id, {}).get((int(year), term)) or default_term_dates(int(year), term)[1]
+        for school_id, year, term in zip(df[SCHOOL], df["academic_year"], df["term"], strict=True)
+    ]
+    return _dates(pd.Series(days, index=df.index, dtype="object"))
+
+
+def measure_observations_of(
+    school_ids: Iterable[int],
+    schemes: Mapping[int, PointsScheme],
+    tests: pd.DataFrame,
+    kinds: Iterable[str] = metrics.MEASURE_KINDS,
+) -> pd.DataFrame:
+    """Every dated value of every measure an intervention can be judged by (DOMAIN 9.7), long:
+    school_id, pupil_id, kind, measure (the report's label), on, value, higher_is_better.
+
+    ``tests``: :func:`reading_tests_of` (reading and spelling ages; their standardised scores).
+    SDQ totals, Boxall section totals, qualitative ratings and NC levels (teacher assessments, in
+    points) are read for pupils who have been in an intervention; ratings and levels without a date
+    are dated the last day of their term (the school's own dates, else the defaults). Only the
+    tables ``kinds`` need are read (a query each, and one for the term dates).
+    """
+    ids = list(school_ids)
+    kinds = set(kinds)
+    needs_dates = bool(kinds & {"rating", "level"})
+    ends = term_ends_of(ids) if needs_dates else {}
+    enrolled = Enrolment.objects.filter(intervention__programme__school_id__in=ids).values("pupil_id")
+    columns = [SCHOOL, "pupil_id", "kind", "measure", "on", "value", "higher_is_better"]
+    frames = []
+    t = tests[tests["months"].notna()]
+    frames.append(pd.DataFrame({SCHOOL: t[SCHOOL], "pupil_id": t["pupil_id"], "kind": t["measure"],
+                                "measure": t["measure"], "on": t["tested_on"], "value": t["months"],
+                                "higher_is_better": True}))
+    scored = tests[tests["standardised_score"].notna()]
+    frames.append(pd.DataFrame({SCHOOL: scored[SCHOOL], "pupil_id": scored["pupil_id"], "kind": "standardised",
+                                "measure": scored["measure"] + " standardised score", "on": scored["tested_on"],
+                                "value": scored["standardised_score"], "higher_is_better": True}))
+    semh_wanted = [i for k, i in (("sdq", SemhInstrument.SDQ), ("boxall", SemhInstrument.BOXALL)) if k in kinds]
+    checklists = _frame(
+        SemhChecklist.objects.none() if not semh_wanted else
+        SemhChecklist.objects.filter(pupil__school_id__in=ids, pupil_id__in=enrolled,
+                                     instrument__in=[SemhInstrument.SDQ, SemhInstrument.BOXALL])
+        .order_by().values_list("pupil__school_id", "pupil_id", "instrument", "completed_on", "total", "scores"),
+        [SCHOOL, "pupil_id", "instrument", "on", "total", "scores"],
+    )
+    sdq = checklists[(checklists["instrument"] == SemhInstrument.SDQ) & checklists["total"].notna()]
+    frames.append(pd.DataFrame({SCHOOL: sdq[SCHOOL], "pupil_id": sdq["pupil_id"], "kind": "sdq",
+                                "measure": "SDQ total difficulties", "on": sdq["on"],
+                                "value": sdq["total"].astype("float64"), "higher_is_better": False}))
+    boxall = checklists[checklists["instrument"] == SemhInstrument.BOXALL]
+    for section, label, higher in (("I", "Boxall section I", True), ("II", "Boxall section II", False)):
+        value = boxall["scores"].map(lambda s, k=section: (s or {}).get(k) if isinstance(s, dict) else None)
+        part = boxall[value.notna()]
+        frames.append(pd.DataFrame({SCHOOL: part[SCHOOL], "pupil_id": part["pupil_id"], "kind": "boxall",
+                                    "measure": label, "on": part["on"], "value": value[value.notna()].astype("float64"),
+                                    "higher_is_better": higher}))
+    ratings = _frame(
+        QualitativeRating.objects.none() if "rating" not in kinds else
+        QualitativeRating.objects.filter(pupil__school_id__in=ids, pupil_id__in=enrolled)
+        .order_by().values_list("pupil__school_id", "pupil_id", "aspect", "subject__name", "rating", "academic_year",
+                                "term"),
+        [SCHOOL, "pupil_id", "aspect", "subject", "value", "academic_year", "term"],
+    )
+    frames.append(pd.DataFrame({SCHOOL: ratings[SCHOOL], "pupil_id": ratings["pupil_id"], "kind": "rating",
+                                "measure": ratings["aspect"] + " (" + ratings["subject"] + ")",
+                                "on": _term_end_dates(ratings, ends), "value": ratings["value"].astype("float64"),
+                                "higher_is_better": True}))
+    levels = _frame(
+        Assessment.objects.none() if "level" not in kinds else
+        Assessment.objects.filter(pupil__school_id__in=ids, pupil_id__in=enrolled, kind=AssessmentKind.TEACHER,
+                                  framework=Framework.NC)
+        .order_by().values_list("pupil__school_id", "pupil_id", "subject__name", "result", "assessed_on",
+                                "academic_year", "term"),
+        [SCHOOL, "pupil_id", "subject", "result", "assessed_on", "academic_year", "term"],
+    )
+    levels["points"] = _points(levels, schemes) if not levels.empty else pd.Series(dtype="float64")
+    on = _dates(levels["assessed_on"]).fillna(_term_end_dates(levels, ends)) if not levels.empty else levels["assessed_on"]
+    frames.append(pd.DataFrame({SCHOOL: levels[SCHOOL], "pupil_id": levels["pupil_id"], "kind": "level",
+                                "measure": levels["subject"] + " level (points)", "on": on,
+                                "value": levels["points"], "higher_is_better": True}))
+    df = pd.concat([f for f in frames if not f.empty] or [pd.DataFrame(columns=columns)], ignore_index=True)
+    df["on"] = _dates(df["on"])
+    df["value"] = df["value"].astype("float64")
+    df["higher_is_better"] = df["higher_is_better"].astype(bool)
+    return df[columns].astype({SCHOOL: "int64", "pupil_id": "int64", "kind": "str", "measure": "str"})
+
+
 # --- One school ----------------------------------------------------------------------------------
 
 
@@ -357,7 +585,7 @@ def register_entries_on(school: School, on_day: date) -> pd.DataFrame:
 
 
 def enrolments_ended_by(school: School, on_day: date) -> pd.DataFrame:
-    """Enrolments (one row per enrolment and the intervention's reading or spelling measure)."""
+    """Enrolments (one row per enrolment and age-equivalent measure it is judged by, DOMAIN 9.7)."""
     return _one(enrolments_ended_of({school.pk: on_day}))
 
 

@@ -110,8 +110,28 @@ class ReportBatch:
 
         return self._once("register_last_year", read)
 
+    def enrolments_raw(self) -> pd.DataFrame:
+        """Every enrolment open or ended by the term's end, with its intervention's measures."""
+        return self._once("enrolments_raw", lambda: datasets.enrolments_of(self.term_ends))
+
     def enrolments(self) -> pd.DataFrame:
-        return self._once("enrolments", lambda: datasets.enrolments_ended_of(self.term_ends))
+        """Enrolments and their age-equivalent measures (reading, spelling)."""
+        return self._once("enrolments", lambda: datasets.enrolments_ended_of(self.term_ends, self.enrolments_raw()))
+
+    def reference(self):
+        """(quartile rows, national rows, sets in force) of every school: DOMAIN 9.9 and 9.10."""
+        schools = [ctx.school for ctx in self.contexts.values()]
+        return self._once("reference", lambda: datasets.reference_tables_of(schools, self.schemes))
+
+    def measure_observations(self) -> pd.DataFrame:
+        def read():
+            kinds = set(datasets.enrolment_kinds(self.enrolments_raw())["kind"])
+            return datasets.measure_observations_of(list(self.contexts), self.schemes, self.reading_tests(), kinds)
+
+        return self._once("observations", read)
+
+    def ladder_results(self) -> pd.DataFrame:
+        return self._once("ladders", lambda: datasets.ladder_results_of(list(self.contexts), self.term_index))
 
     def reading_tests(self) -> pd.DataFrame:
         return self._once("reading_tests", lambda: datasets.reading_tests_of(list(self.contexts)))
@@ -164,10 +184,18 @@ class Report:
         frame = self.frame.copy()
         for column in frame.columns:
             if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column].dtype):
-                frame[column] = frame[column].map(neutralise)
+                frame[column] = frame[column].map(_csv_cell)
         buffer = io.StringIO()
         frame.to_csv(buffer, index=False, float_format="%.2f", lineterminator="\r\n")
         return buffer.getvalue()
+
+
+def _csv_cell(value):
+    """A text column's cell: a number in a mixed column (pre and post of several measures) printed with
+    2 decimals like the float columns, a whole number as it is; text neutralised."""
+    if isinstance(value, float) and not math.isnan(value):
+        return f"{value:.2f}"
+    return neutralise(value)
 
 
 def _plain(value):
@@ -186,7 +214,9 @@ def _plain(value):
 
 REGISTRY: dict[str, Callable[[ReportContext], pd.DataFrame]] = {}
 # What a governor may see: aggregates only, and how each is suppressed.
-GOVERNOR_SAFE = {"value-added", "starting-points", "register-summary"}
+GOVERNOR_SAFE = {"value-added", "starting-points", "register-summary", "transition-matrix"}
+#: Reports whose figures depend on the reference tables: their metadata names the sets used.
+USES_REFERENCE = {"expected-progress", "starting-points", "value-added", "transition-matrix"}
 
 
 def register(kind: str):
@@ -214,7 +244,27 @@ def build(kind: str, ctx: ReportContext) -> Report:
         "governor_copy": ctx.governor,
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+    if kind in USES_REFERENCE:
+        meta.update(reference_meta(ctx))
     return Report(kind=kind, frame=frame.reset_index(drop=True), meta=meta)
+
+
+def _set_text(found) -> str | None:
+    if found is None:
+        return None
+    where = "shipped with sencotrack" if found.school_id is None else "imported"
+    return f"{found.name} ({where} {found.imported_at:%Y-%m-%d})"
+
+
+def reference_meta(ctx: ReportContext) -> dict:
+    """Which rule covers which baselines, and the reference sets a report's figures used."""
+    _, _, sets = ctx.batch.reference()
+    chosen = sets.get(ctx.school.pk, {})
+    return {
+        "quartile_expectations": ctx.school.quartile_expectations,
+        "quartile_table": _set_text(chosen.get("quartiles")),
+        "national_table": _set_text(chosen.get("national")),
+    }
 
 
 # --- The reports -------------------------------------------------------------------------------
@@ -241,17 +291,22 @@ def _compute_expected_progress_rows(batch: ReportBatch) -> pd.DataFrame:
     current = current[[SCHOOL, "pupil_id", "upn", "subject", "result", "points"]].merge(
         groups.drop(columns=[SCHOOL, "upn"]), on="pupil_id", how="left"
     )
+    quartiles, _, _ = batch.reference()
     batch.progress(50, "Assessments read")
-    # Pupil ids are unique across schools, so only the progress spans (the school's KS2 choice) differ.
-    spans = {pk: ctx.school.ks2_span for pk, ctx in batch.contexts.items()}
-    if len(set(spans.values())) == 1:
-        (ks2_span,) = set(spans.values())
-        return metrics.expected_progress(selected, current, batch.term_index, metrics.progress_spans(ks2_span))
+    # Pupil ids are unique across schools, so only the schools' settings differ: the KS2 span and
+    # which baselines the quartile rule covers. Each set of settings is one computation.
+    settings = {pk: (ctx.school.ks2_span, ctx.school.quartile_expectations) for pk, ctx in batch.contexts.items()}
     parts = []
-    for ks2_span in sorted(set(spans.values())):
-        schools = [pk for pk, span in spans.items() if span == ks2_span]
-        part = current[current[SCHOOL].isin(schools)]
-        parts.append(metrics.expected_progress(selected, part, batch.term_index, metrics.progress_spans(ks2_span)))
+    for ks2_span, covers in sorted(set(settings.values())):
+        schools = [pk for pk, chosen in settings.items() if chosen == (ks2_span, covers)]
+        part = current if len(settings) == 1 else current[current[SCHOOL].isin(schools)]
+        parts.append(metrics.expected_progress(
+            selected, part, batch.term_index, metrics.progress_spans(ks2_span),
+            quartiles=quartiles[quartiles[SCHOOL].isin(schools)], quartile_expectations=covers,
+            transitions=metrics.quartile_transitions(ks2_span), by=[SCHOOL],
+        ))  # fmt: skip
+    if len(parts) == 1:
+        return parts[0]
     # Within each school the rows keep the order expected_progress gives (upn, then subject).
     return pd.concat(parts, ignore_index=True).sort_values(SCHOOL, kind="mergesort", ignore_index=True)
 
@@ -269,11 +324,43 @@ def expected_progress(ctx: ReportContext) -> pd.DataFrame:
     return _slice(ctx, "expected-progress", _expected_progress_report)
 
 
+def _starting_points_all(batch: ReportBatch) -> pd.DataFrame:
+    _, national, _ = batch.reference()
+    return batch._once(
+        "starting_points_all", lambda: metrics.starting_points(_expected_progress_rows(batch), by=[SCHOOL], national=national)
+    )
+
+
+def _matrix_all(batch: ReportBatch) -> pd.DataFrame:
+    """Transition-matrix cells of every school, with their ``framework`` (DOMAIN 9.12, 9.14)."""
+
+    def compute() -> pd.DataFrame:
+        ep = _expected_progress_rows(batch)
+        results = batch.ladder_results()
+        if batch.subjects:
+            results = results[results["subject"].isin(batch.subjects)]
+        groups = batch.pupil_groups()
+        starts = groups[["pupil_id"]].assign(
+            key_stage_start=metrics.key_stage_start(groups["year_group"], batch.term_index // 3).to_numpy()
+        )
+        ladders = metrics.ladder_progress(results, batch.term_index, starts, by=[SCHOOL])
+        return metrics.transition_matrix(ep, ladders, by=[SCHOOL])
+
+    return batch._once("matrix_all", compute)
+
+
+def _governor_starting_points_and_matrix(batch: ReportBatch) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both governor copies, suppressed together: a starting point's cells add up to it (DOMAIN 9.8)."""
+    return batch._once(
+        "governor_sp_matrix",
+        lambda: metrics.suppress_starting_points_and_matrix(_starting_points_all(batch), _matrix_all(batch), by=[SCHOOL]),
+    )
+
+
 def _starting_points_report(batch: ReportBatch) -> pd.DataFrame:
-    table = metrics.starting_points(_expected_progress_rows(batch), by=[SCHOOL])
     if batch.governor:
-        table = metrics.suppress_small(table, "n", ["pct_expected", "pct_more_than_expected"])
-    return table
+        return _governor_starting_points_and_matrix(batch)[0]
+    return _starting_points_all(batch)
 
 
 @register("starting-points")
@@ -286,7 +373,7 @@ def _value_added_report(batch: ReportBatch) -> pd.DataFrame:
     batch.progress(70, "Value added computed")
     table = metrics.value_added(frame, by=[SCHOOL])
     if batch.governor:
-        table = metrics.suppress_small(table, "n", metrics.SUPPRESSED_VALUE_COLUMNS["value-added"])
+        table = metrics.suppress_value_added(table, by=[SCHOOL])
     return table
 
 
@@ -295,12 +382,44 @@ def value_added(ctx: ReportContext) -> pd.DataFrame:
     return _slice(ctx, "value-added", _value_added_report)
 
 
-def _intervention_impact_report(batch: ReportBatch) -> pd.DataFrame:
-    enrolments = batch.enrolments()
+def _transition_matrix_report(batch: ReportBatch) -> pd.DataFrame:
+    table = _governor_starting_points_and_matrix(batch)[1] if batch.governor else _matrix_all(batch)
+    return table.drop(columns="framework")
+
+
+@register("transition-matrix")
+def transition_matrix(ctx: ReportContext) -> pd.DataFrame:
+    return _slice(ctx, "transition-matrix", _transition_matrix_report)
+
+
+def _standardised_progress_report(batch: ReportBatch) -> pd.DataFrame:
     tests = batch.reading_tests()
-    batch.progress(40, "Enrolments and tests read")
-    prepost = metrics.select_pre_post(enrolments, tests, by=[SCHOOL])
-    return metrics.ratio_gains(prepost)[[SCHOOL] + metrics.INTERVENTION_IMPACT_COLUMNS]
+    ends = pd.to_datetime(tests[SCHOOL].map(batch.term_ends))
+    tests = tests[tests["tested_on"] <= ends]
+    upns = batch.pupil_groups()[["pupil_id", "upn"]]
+    rows = metrics.standardised_progress(tests.merge(upns, on="pupil_id", how="inner"), by=[SCHOOL])
+    return rows[[SCHOOL] + metrics.STANDARDISED_PROGRESS_COLUMNS]
+
+
+@register("standardised-progress")
+def standardised_progress(ctx: ReportContext) -> pd.DataFrame:
+    return _slice(ctx, "standardised-progress", _standardised_progress_report)
+
+
+def _intervention_impact_rows(batch: ReportBatch) -> pd.DataFrame:
+    """Every measure's rows (DOMAIN 9.7) with their extra columns: the report and the programme figures."""
+
+    def compute() -> pd.DataFrame:
+        kinds = datasets.enrolment_kinds(batch.enrolments_raw())
+        observations = batch.measure_observations()
+        batch.progress(40, "Enrolments and measures read")
+        return metrics.measure_impact(metrics.select_pre_post_measures(kinds, observations, by=[SCHOOL]))
+
+    return batch._once("impact_rows", compute)
+
+
+def _intervention_impact_report(batch: ReportBatch) -> pd.DataFrame:
+    return _intervention_impact_rows(batch)[[SCHOOL] + metrics.INTERVENTION_IMPACT_COLUMNS]
 
 
 @register("intervention-impact")
@@ -326,7 +445,7 @@ def no_gain_but_semh(ctx: ReportContext) -> pd.DataFrame:
 def _register_summary_report(batch: ReportBatch) -> pd.DataFrame:
     table = metrics.register_summary(batch.register_this_year(), batch.register_last_year(), by=[SCHOOL])
     if batch.governor:
-        table = metrics.suppress_small(table, ["this_year", "previous_year"], ["change"])
+        table = metrics.suppress_register_summary(table, by=[SCHOOL])
     return table
 
 

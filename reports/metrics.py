@@ -80,15 +80,28 @@ import pandas as pd
 
 # One definition of the spans, statuses and tolerance, shared with the one-pupil version.
 from assessments.expected import (  # noqa: F401  (re-exported)
+    BAND_BELOW_LQ,
+    BAND_LQ_TO_MEDIAN,
+    BAND_MEDIAN_TO_UQ,
+    BAND_UQ_OR_ABOVE,
+    EXPECTATION_LEVELS,
+    EXPECTATION_QUARTILE,
     KEY_STAGES,
     POINTS_PER_LEVEL,
+    QUARTILE_SETTINGS,
+    QUARTILES_ALL,
+    QUARTILES_BELOW_LEVEL_1,
+    QUARTILES_OFF,
     STATUS_BELOW,
     STATUS_EXCEEDING,
     STATUS_EXPECTED,
     TOLERANCE,
+    TRANSITIONS,
     Span,
     progress_span,
+    transition_for,
 )
+from assessments.ladder import LadderError, is_below_level_1, ladder_position, parse_level, whole_level_code
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -151,7 +164,8 @@ _VERDICT_COLUMNS = ("significance", "status", "band", "flag")
 #: What a governor's copy blanks in each aggregate report (count column ``n`` as well).
 SUPPRESSED_VALUE_COLUMNS = {
     "value-added": ["va", "ci_low", "ci_high", "index", "significance"],
-    "starting-points": ["pct_expected", "pct_more_than_expected"],
+    # The gap gives our percentage away (gap + national); the national figures themselves are public.
+    "starting-points": ["pct_expected", "pct_more_than_expected", "gap_expected"],
 }
 
 #: Tie-break when two baselines of a subject share a term: the later stage wins; an on-entry
@@ -163,6 +177,9 @@ SIGNIFICANCE_ABOVE = "above"
 SIGNIFICANCE_BELOW = "below"
 SIGNIFICANCE_IN_LINE = "in line"
 
+YEAR_GROUPS = tuple(f"year_{year}" for year in range(7, 14))
+NEED_GROUPS = ("need_communication", "need_cognition", "need_semh", "need_sensory")
+#: Every value-added group, in the order the report lists them (DESIGN and DOMAIN 9.11).
 VALUE_ADDED_GROUPS = (
     "all",
     "sen",
@@ -171,6 +188,25 @@ VALUE_ADDED_GROUPS = (
     "no_sen",
     "pupil_premium",
     "not_pupil_premium",
+    "eal",
+    "not_eal",
+    "looked_after",
+    "not_looked_after",
+    "female",
+    "male",
+    *YEAR_GROUPS,
+    *NEED_GROUPS,
+)
+#: Groups that split a parent group into parts (DOMAIN 9.8), for secondary suppression.
+VALUE_ADDED_PARTITIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("all", ("sen", "no_sen")),
+    ("sen", ("sen_support", "ehcp")),
+    ("all", ("pupil_premium", "not_pupil_premium")),
+    ("all", ("eal", "not_eal")),
+    ("all", ("looked_after", "not_looked_after")),
+    ("all", ("female", "male")),
+    ("all", YEAR_GROUPS),
+    ("sen", NEED_GROUPS),
 )
 
 EXPECTED_PROGRESS_COLUMNS = [
@@ -185,6 +221,8 @@ EXPECTED_PROGRESS_COLUMNS = [
     "levels_of_progress",
     "expected_points",
     "status",
+    "expectation",
+    "quartile_band",
 ]
 VALUE_ADDED_COLUMNS = [
     "subject",
@@ -202,6 +240,9 @@ STARTING_POINTS_COLUMNS = [
     "n",
     "pct_expected",
     "pct_more_than_expected",
+    "national_pct_expected",
+    "national_pct_more_than_expected",
+    "gap_expected",
 ]
 INTERVENTION_IMPACT_COLUMNS = [
     "upn",
@@ -351,11 +392,76 @@ def select_baselines(baselines: pd.DataFrame, report_term_index: int) -> pd.Data
     return df.drop(columns="_rank").reset_index(drop=True)
 
 
+def quartile_transitions(ks2_span: str = "KS2-KS4") -> dict[str, str | None]:
+    """Key stage of the baseline -> the transition its quartile and national rows are looked up in
+    (DOMAIN 9.9): KS1 -> KS1-KS2, KS2 -> the school's KS2 span, KS3 -> KS3-KS4, Entry -> none."""
+    return {key_stage: transition_for(key_stage, ks2_span) for key_stage in KEY_STAGES}
+
+
+def _safe(fn, code, default):
+    try:
+        return fn(code)
+    except (LadderError, TypeError):
+        return default
+
+
+def _reference_lookup(
+    rows: pd.DataFrame, table: pd.DataFrame, code_column: str, value_columns: Sequence[str], by: Sequence[str]
+) -> pd.DataFrame:
+    """The reference-table row of each row of ``rows`` (DOMAIN 9.9's lookup), aligned on its index.
+
+    ``rows`` has the ``by`` columns, ``transition``, ``subject`` and the code in ``code_column``;
+    ``table`` has ``by``, transition, subject, starting_point and ``value_columns``. A row matches
+    on its transition, its subject (case-insensitive) and the starting point: the code itself, else
+    its whole level (2b -> 2). Columns: ``value_columns`` plus ``quartile_starting_point`` (the
+    table's starting point matched); NaN where nothing matches.
+    """
+    by = list(by)
+    out = pd.DataFrame(index=rows.index, columns=[*value_columns, "_matched"], dtype="float64")
+    out["_matched"] = out["_matched"].astype("object")
+    if rows.empty or table is None or table.empty:
+        return out.rename(columns={"_matched": "quartile_starting_point"})
+    t = table[by + ["transition", "subject", "starting_point", *value_columns]].copy()
+    t["_subject"] = t["subject"].astype(str).str.casefold()
+    t = t.drop(columns="subject").rename(columns={"starting_point": "_code"})
+    keys = by + ["transition", "_subject"]
+    look = rows[by + ["transition"]].copy()
+    look["_subject"] = rows["subject"].astype(str).str.casefold()
+    codes = rows[code_column].astype(str)
+    look["_row"] = np.arange(len(rows))
+    found = np.full(len(rows), False)
+    for candidate in (codes, _map(codes, {c: _safe(whole_level_code, c, None) for c in codes.unique()})):
+        attempt = look.assign(_code=candidate.to_numpy())
+        attempt = attempt[~found & attempt["_code"].notna().to_numpy() & attempt["transition"].notna().to_numpy()]
+        hit = attempt.merge(t, on=keys + ["_code"], how="inner", validate="many_to_one")
+        if hit.empty:
+            continue
+        positions = hit["_row"].to_numpy()
+        for column in value_columns:
+            out.iloc[positions, out.columns.get_loc(column)] = hit[column].to_numpy(dtype="float64")
+        out.iloc[positions, out.columns.get_loc("_matched")] = hit["_code"].to_numpy(dtype=object)
+        found[positions] = True
+    return out.rename(columns={"_matched": "quartile_starting_point"})
+
+
+_QUARTILE_POINTS = ["lower_quartile", "median", "upper_quartile"]
+#: Columns :func:`expected_progress` adds after the report's columns.
+_EP_EXTRA = [
+    "pupil_id", "key_stage", "baseline_term_index", "transition", "quartile_starting_point",
+    "lower_quartile_points", "median_points", "upper_quartile_points",
+]
+
+
 def expected_progress(
     baselines_selected: pd.DataFrame,
     current: pd.DataFrame,
     report_term_index: int,
     spans: Mapping[str, Span] | None = None,
+    *,
+    quartiles: pd.DataFrame | None = None,
+    quartile_expectations: str = QUARTILES_BELOW_LEVEL_1,
+    transitions: Mapping[str, str | None] | None = None,
+    by: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Expected-progress rows: one per pupil and subject with a baseline and a current result.
 
@@ -364,20 +470,37 @@ def expected_progress(
     t = report_term_index - baseline term, L and S the span's expected levels and terms:
 
     - points_gained = current - baseline; levels_of_progress = points_gained / 6
-    - expected gain = L * 6 * t / S; expected_points = baseline + expected gain
-    - status ``exceeding`` if gain >= (L + 1) * 6 * t / S, ``expected`` if gain >= L * 6 * t / S,
-      else ``below``; "at least" holds within :data:`TOLERANCE` so exact boundaries count.
-
-    The pro-rata line is not capped at the end of the span (t > S keeps growing linearly).
+    - the levels rule (DOMAIN 9.4): expected gain = L * 6 * t / S; expected_points = baseline +
+      expected gain; status ``exceeding`` if gain >= (L + 1) * 6 * t / S, ``expected`` if gain >=
+      L * 6 * t / S, else ``below``; "at least" holds within :data:`TOLERANCE`. The pro-rata line
+      is not capped at the end of the span (t > S keeps growing linearly).
+    - the quartile rule (DOMAIN 9.9), for a row whose baseline ``quartile_expectations`` covers
+      (``below_level_1``: a P-scale code or W; ``all``; ``off``) and that has a row in
+      ``quartiles`` (by, transition, subject, starting_point, lower_quartile, median,
+      upper_quartile: the outcomes in points, NaN = unusable) for its transition
+      (``transitions``: key stage -> transition, default :func:`quartile_transitions`), subject
+      (any case) and starting point (the baseline code, else its whole level): with b the
+      baseline points, Q_t = b + (Q - b) * min(t, S) / S; ``exceeding`` when current >= UQ_t and
+      current > median_t, ``expected`` when current >= median_t, else ``below``;
+      expected_points = median_t; quartile_band as DOMAIN 9.9. Comparisons allow 1e-9.
+    - expectation is ``quartile`` or ``levels``; quartile_band is "" for levels-rule rows.
 
     Columns: :data:`EXPECTED_PROGRESS_COLUMNS` (unrounded), then pupil_id, key_stage,
-    baseline_term_index and any extra columns of ``current``. Sorted by upn then subject.
-    Raises ``ValueError`` for an unknown key stage or a baseline not before the report's term.
+    baseline_term_index, transition, quartile_starting_point, lower_quartile_points,
+    median_points, upper_quartile_points (Q_t; NaN for levels-rule rows) and any extra columns of
+    ``current``. Sorted by upn then subject. Raises ``ValueError`` for an unknown key stage or
+    setting, or a baseline not before the report's term.
     """
     spans = progress_spans() if spans is None else spans
+    transitions = quartile_transitions() if transitions is None else transitions
+    by = list(by)
+    if quartile_expectations not in QUARTILE_SETTINGS:
+        raise ValueError(
+            f"quartile_expectations must be one of {', '.join(QUARTILE_SETTINGS)}, not {quartile_expectations!r}"
+        )
     _require(baselines_selected, ["pupil_id", "subject", "key_stage", "result", "points", "term_index"], "baselines")
-    _require(current, ["pupil_id", "upn", "subject", "result", "points"], "current")
-    reserved = set(EXPECTED_PROGRESS_COLUMNS) | {"key_stage", "baseline_term_index"}
+    _require(current, by + ["pupil_id", "upn", "subject", "result", "points"], "current")
+    reserved = set(EXPECTED_PROGRESS_COLUMNS) | set(_EP_EXTRA)
     clashes = sorted(reserved & (set(current.columns) - {"pupil_id", "upn", "subject", "result", "points"}))
     if clashes:
         raise ValueError(f"current frame has column(s) that clash with the output: {', '.join(clashes)}")
@@ -414,19 +537,82 @@ def expected_progress(
         [STATUS_EXCEEDING, STATUS_EXPECTED],
         default=STATUS_BELOW,
     )
+    df["expectation"] = EXPECTATION_LEVELS
+    df["quartile_band"] = ""
+    df["transition"] = _map(df["key_stage"], dict(transitions)).astype("object")
+
+    # The quartile rule (DOMAIN 9.9) for the rows the setting covers and the table has a row for.
+    if quartile_expectations == QUARTILES_ALL:
+        covered = pd.Series(True, index=df.index)
+    elif quartile_expectations == QUARTILES_BELOW_LEVEL_1:
+        codes = df["baseline_result"].astype(str)
+        covered = _map(codes, {c: _safe(is_below_level_1, c, False) for c in codes.unique()}).astype(bool)
+    else:
+        covered = pd.Series(False, index=df.index)
+    table = None
+    if quartiles is not None:
+        _require(quartiles, by + ["transition", "subject", "starting_point", *_QUARTILE_POINTS], "quartiles")
+        table = quartiles.copy()
+        for column in _QUARTILE_POINTS:
+            table[column] = _as_float(table[column])
+        table = table[table[_QUARTILE_POINTS].notna().all(axis=1)]  # a code the scheme does not score
+    found = _reference_lookup(df[covered], table, "baseline_result", _QUARTILE_POINTS, by).reindex(df.index)
+    use = covered & found[_QUARTILE_POINTS].notna().all(axis=1)
+    b = df["baseline_points"]
+    done = np.minimum(terms, span_terms)
+    at_t = {c: (b + (found[c] - b) * done / span_terms).where(use) for c in _QUARTILE_POINTS}
+    lq, med, uq = at_t["lower_quartile"], at_t["median"], at_t["upper_quartile"]
+    now = df["current_points"]
+    df["lower_quartile_points"], df["median_points"], df["upper_quartile_points"] = lq, med, uq
+    df["quartile_starting_point"] = found["quartile_starting_point"].where(use)
+    quartile_status = np.select(
+        [(now >= uq - TOLERANCE) & (now > med + TOLERANCE), now >= med - TOLERANCE],
+        [STATUS_EXCEEDING, STATUS_EXPECTED],
+        default=STATUS_BELOW,
+    )
+    band = np.select(
+        [now < lq - TOLERANCE, now >= uq - TOLERANCE, now >= med - TOLERANCE],
+        [BAND_BELOW_LQ, BAND_UQ_OR_ABOVE, BAND_MEDIAN_TO_UQ],
+        default=BAND_LQ_TO_MEDIAN,
+    )
+    df["status"] = pd.Series(np.where(use, quartile_status, df["status"].to_numpy()), index=df.index, dtype="str")
+    df["quartile_band"] = pd.Series(np.where(use, band, ""), index=df.index, dtype="str")
+    df["expected_points"] = med.where(use, df["expected_points"])
+    df["expectation"] = pd.Series(np.where(use, EXPECTATION_QUARTILE, EXPECTATION_LEVELS), index=df.index, dtype="str")
+
     extras = [c for c in cur.columns if c not in EXPECTED_PROGRESS_COLUMNS and c != "pupil_id"]
-    columns = EXPECTED_PROGRESS_COLUMNS + ["pupil_id", "key_stage", "baseline_term_index"] + extras
+    columns = EXPECTED_PROGRESS_COLUMNS + _EP_EXTRA + extras
     df = df[columns].sort_values(["upn", "subject"], kind="mergesort")
     return df.reset_index(drop=True)
 
 
-def starting_points(ep: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
-    """Starting-points table from :func:`expected_progress` output (DOMAIN 9.5).
+_NATIONAL = ["pct_expected", "pct_more_than_expected"]
+
+
+def starting_points(
+    ep: pd.DataFrame,
+    by: Sequence[str] = (),
+    national: pd.DataFrame | None = None,
+    groups: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Starting-points table from :func:`expected_progress` output (DOMAIN 9.5 and 9.10).
 
     One row per subject and baseline result: n pupils, pct_expected = % whose status is
-    ``expected`` or ``exceeding``, pct_more_than_expected = % ``exceeding`` (0-100, unrounded).
-    Ordered by subject, then up the ladder (baseline points, then the result's text, so ``4``
-    and ``4b``, both 27 points, stay separate rows). Columns :data:`STARTING_POINTS_COLUMNS`
+    ``expected`` or ``exceeding``, pct_more_than_expected = % ``exceeding`` (0-100, unrounded);
+    the statuses are those of either rule (9.4 or 9.9). Ordered by subject, then up the ladder
+    (baseline points, then the result's text, so ``4`` and ``4b``, both 27 points, stay separate
+    rows).
+
+    National comparison (9.10): ``national`` (by, transition, subject, starting_point,
+    pct_expected, pct_more_than_expected) is looked up as in 9.9 with the row's transition, which
+    is the transition of its pupils' baselines (``ep``'s ``transition`` column) when they all share
+    one; a row mixing transitions, or holding an on-entry baseline (no transition), has no
+    national row. national_pct_expected, national_pct_more_than_expected and gap_expected =
+    pct_expected - national_pct_expected are NaN when no row matches.
+
+    ``groups``: bool columns of ``ep`` (``all`` for everyone) to split each subject by: the output
+    then has a ``group`` column after ``subject`` and a row per subject, group and starting point
+    (a group with no members in a subject has no rows). Columns :data:`STARTING_POINTS_COLUMNS`
     (after the ``by`` columns).
     """
     by = list(by)
@@ -434,14 +620,33 @@ def starting_points(ep: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     df = ep.assign(
         _met=ep["status"].isin([STATUS_EXPECTED, STATUS_EXCEEDING]).astype("float64"),
         _more=(ep["status"] == STATUS_EXCEEDING).astype("float64"),
+        _transition=ep["transition"] if "transition" in ep.columns else None,
     )
+    df["_transition"] = df["_transition"].astype("object").where(df["_transition"].notna(), "")
+    split = []
+    if groups is not None:
+        _require(ep, [g for g in groups if g != "all"], "expected-progress")
+        parts = []
+        for group in groups:
+            member = (
+                pd.Series(True, index=df.index)
+                if group == "all"
+                else df[group].astype("boolean").fillna(False).astype(bool)
+            )
+            parts.append(df[member].assign(group=group, _group_order=len(parts)))
+        df = pd.concat(parts, ignore_index=True) if parts else df.iloc[:0].assign(group="", _group_order=0)
+        split = ["group"]
+    keys = by + ["subject"] + split + ["baseline_result"]
     out = (
-        df.groupby(by + ["subject", "baseline_result"], sort=False)
+        df.groupby(keys, sort=False)
         .agg(
             n=("status", "size"),
             _points=("baseline_points", "min"),
             pct_expected=("_met", "mean"),
             pct_more_than_expected=("_more", "mean"),
+            _transitions=("_transition", "nunique"),
+            _transition=("_transition", "first"),
+            **({"_group_order": ("_group_order", "first")} if split else {}),
         )
         .reset_index()
         .rename(columns={"baseline_result": "starting_point"})
@@ -449,8 +654,23 @@ def starting_points(ep: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     out["pct_expected"] = out["pct_expected"] * 100.0
     out["pct_more_than_expected"] = out["pct_more_than_expected"] * 100.0
     out["n"] = out["n"].astype("int64")
-    out = out.sort_values(by + ["subject", "_points", "starting_point"], kind="mergesort")
-    return out[by + STARTING_POINTS_COLUMNS].reset_index(drop=True)
+    # One shared transition (an on-entry baseline counts as "" and so never matches).
+    out["transition"] = out["_transition"].where((out["_transitions"] == 1) & (out["_transition"] != ""))
+    if national is not None:
+        _require(national, by + ["transition", "subject", "starting_point", *_NATIONAL], "national")
+        table = national.copy()
+        for column in _NATIONAL:
+            table[column] = _as_float(table[column])
+    else:
+        table = None
+    found = _reference_lookup(out, table, "starting_point", _NATIONAL, by)
+    out["national_pct_expected"] = found["pct_expected"].astype("float64")
+    out["national_pct_more_than_expected"] = found["pct_more_than_expected"].astype("float64")
+    out["gap_expected"] = out["pct_expected"] - out["national_pct_expected"]
+    order = by + ["subject"] + (["_group_order"] if split else []) + ["_points", "starting_point"]
+    out = out.sort_values(order, kind="mergesort")
+    columns = STARTING_POINTS_COLUMNS[:1] + split + STARTING_POINTS_COLUMNS[1:]
+    return out[by + columns].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -511,7 +731,7 @@ def pupil_value_added(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFra
 
 
 def value_added(
-    frame: pd.DataFrame, groups: Sequence[str] = VALUE_ADDED_GROUPS, by: Sequence[str] = ()
+    frame: pd.DataFrame, groups: Sequence[str] | None = None, by: Sequence[str] = ()
 ) -> pd.DataFrame:
     """Value added per subject and group (DOMAIN 9.6, DESIGN value-added report).
 
@@ -523,10 +743,15 @@ def value_added(
     a VA of exactly 0 is not "significant").
 
     Choices: a group with no members gets no row; a subject with one pupil has s undefined, so
-    its CI is NaN and its significance ``in line``. Rows ordered by subject, then ``groups``.
-    Columns :data:`VALUE_ADDED_COLUMNS` (unrounded; n int64), after the ``by`` columns.
+    its CI is NaN and its significance ``in line``. Rows ordered by subject, then ``groups``
+    (default: the seven groups of the report contract, whose columns are required, then each
+    DOMAIN 9.11 group whose column ``frame`` has). Columns :data:`VALUE_ADDED_COLUMNS`
+    (unrounded; n int64), after the ``by`` columns.
     """
     by = list(by)
+    if groups is None:
+        core = VALUE_ADDED_GROUPS[:7]
+        groups = [*core, *(g for g in VALUE_ADDED_GROUPS[7:] if g in frame.columns)]
     pupils = pupil_value_added(frame, by)
     flag_groups = [g for g in groups if g != "all"]
     _require(pupils, flag_groups, "value-added")
@@ -1010,3 +1235,593 @@ def suppress_small(
         out[column] = series.mask(small)
     out[SUPPRESSED_FLAG_COLUMN] = small.astype(bool)
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Secondary suppression (DOMAIN 9.8)
+# --------------------------------------------------------------------------------------------
+
+
+class Partition(NamedTuple):
+    """Groups that split a parent group: ``complete`` when their counts add up to the parent's."""
+
+    parent: object
+    members: tuple
+    complete: bool
+
+
+def secondary_suppression(
+    rank: Mapping,
+    partitions: Sequence[Partition],
+    *,
+    shown: Iterable,
+    suppressed: Iterable,
+) -> set:
+    """The figures to suppress so that no suppressed figure can be worked out from those shown.
+
+    ``rank``: every group (node) in the order the page lists them, with the size that decides
+    which is "the next smallest" (ties: the first listed). ``shown``: the groups that are rows on
+    the page (or on the pages beside it); others (a total no report prints) are never shown.
+    ``suppressed``: the groups suppressed for small numbers. Two rules, applied until neither
+    adds a group:
+
+    1. DOMAIN 9.8 as written: within each partition whose parent can be read (shown, or worked
+       out), if exactly one group is suppressed, the next smallest shown group of that partition
+       is suppressed too.
+    2. What rule 1 misses: a suppressed group that can still be worked out (a parent whose parts
+       are all readable and add up to it; the one unreadable part of a complete partition whose
+       parent is readable) has the smallest shown group suppressed whose loss stops that.
+
+    Rule 2 adds nothing where rule 1 already protects every figure, so on such pages the result is
+    rule 1's. Returns the set of suppressed groups (a superset of ``suppressed``).
+    """
+    order = {key: i for i, key in enumerate(rank)}
+    rows = {key for key in shown if key in order}
+    hidden = {key for key in suppressed if key in order}
+    parts = [Partition(p.parent, tuple(m for m in p.members if m in order), p.complete) for p in partitions]
+
+    def key(node):
+        return (rank[node], order[node])
+
+    def readable(hidden_now: set) -> set:
+        seen = {node for node in rows if node not in hidden_now}
+        changed = True
+        while changed:
+            changed = False
+            for part in parts:
+                if not part.complete or not part.members:
+                    continue
+                if part.parent not in seen and all(m in seen for m in part.members):
+                    seen.add(part.parent)
+                    changed = True
+                if part.parent in seen:
+                    unknown = [m for m in part.members if m not in seen]
+                    if len(unknown) == 1:
+                        seen.add(unknown[0])
+                        changed = True
+        return seen
+
+    while True:
+        seen = readable(hidden)
+        added = None
+        for part in parts:  # rule 1
+            if part.parent not in seen:
+                continue
+            present = [m for m in part.members if m in rows]
+            hid = [m for m in present if m in hidden]
+            visible = [m for m in present if m not in hidden]
+            if len(hid) == 1 and visible:
+                added = min(visible, key=key)
+                break
+        if added is None:  # rule 2
+            leaked = sorted((node for node in hidden if node in seen), key=order.__getitem__)
+            if leaked:
+                candidates = sorted((node for node in rows if node not in hidden), key=key)
+                added = next((c for c in candidates if leaked[0] not in readable(hidden | {c})), None)
+                if added is None and candidates:  # no single group stops it: take the smallest, go on
+                    added = candidates[0]
+        if added is None:
+            return hidden
+        hidden.add(added)
+
+
+def _blank(df: pd.DataFrame, mask: pd.Series, columns: Sequence[str]) -> pd.DataFrame:
+    """``suppress_small``'s blanking for an explicit mask: values missing, a ``suppressed`` column."""
+    out = df.copy()
+    for column in dict.fromkeys(columns):
+        series = out[column]
+        if pd.api.types.is_integer_dtype(series.dtype):
+            series = series.astype("Int64")
+        elif pd.api.types.is_bool_dtype(series.dtype):
+            series = series.astype("boolean")
+        out[column] = series.mask(mask)
+    out[SUPPRESSED_FLAG_COLUMN] = mask.astype(bool).to_numpy()
+    return out
+
+
+def suppress_value_added(
+    table: pd.DataFrame, by: Sequence[str] = (), threshold: int = SUPPRESSION_THRESHOLD
+) -> pd.DataFrame:
+    """Governor's copy of :func:`value_added`: small-number and secondary suppression (DOMAIN 9.8).
+
+    Per subject (and ``by`` part), each group of fewer than ``threshold`` pupils is suppressed,
+    then :func:`secondary_suppression` over :data:`VALUE_ADDED_PARTITIONS` (a partition is complete
+    when its groups' n add up to the parent's). A suppressed row has n, va, the interval, index and
+    significance missing and ``suppressed`` True.
+    """
+    by = list(by)
+    _require(table, by + ["subject", "group", "n"], "value-added")
+    mask = pd.Series(False, index=table.index)
+    for _, part in table.groupby(by + ["subject"], sort=False):
+        n = dict(zip(part["group"], part["n"].astype("int64"), strict=True))
+        partitions = [
+            Partition(parent, members, parent in n and sum(n.get(m, 0) for m in members) == n[parent])
+            for parent, members in VALUE_ADDED_PARTITIONS
+        ]
+        hidden = secondary_suppression(
+            n, partitions, shown=n, suppressed=[g for g, size in n.items() if size < threshold]
+        )
+        mask[part.index] = part["group"].isin(hidden).to_numpy()
+    return _blank(table, mask, ["n", *SUPPRESSED_VALUE_COLUMNS["value-added"]])
+
+
+def suppress_starting_points_and_matrix(
+    starting: pd.DataFrame,
+    matrix: pd.DataFrame,
+    by: Sequence[str] = (),
+    threshold: int = SUPPRESSION_THRESHOLD,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Governor's copies of the starting-points table and the transition matrix, suppressed together.
+
+    In a subject the starting points split its pupils (whose number is value added's ``all`` n,
+    shown when at least ``threshold``), and the NC cells of the matrix split each starting point
+    (matrix rows whose ``framework`` is ``nc``): one hierarchy, so a starting point's hidden n can
+    be worked out neither from the subject's total nor from its cells, nor a cell's from its
+    starting point. Pre-key-stage and engagement cells have no total shown anywhere: they are
+    suppressed for small numbers only. Starting points lose n, the percentages and the gap; cells
+    lose n and on_or_above. Both get a ``suppressed`` column. ``matrix`` as :func:`transition_matrix`
+    returns it (with ``framework``).
+    """
+    by = list(by)
+    _require(starting, by + ["subject", "starting_point", "n"], "starting points")
+    _require(matrix, by + ["subject", "framework", "baseline_result", "current_result", "n"], "transition matrix")
+    sp_mask = pd.Series(False, index=starting.index)
+    cell_mask = pd.Series(matrix["n"].astype("int64") < threshold, index=matrix.index)
+    nc = matrix[matrix["framework"] == "nc"]
+    cells_by_subject = {k: g for k, g in nc.groupby(by + ["subject"], sort=False)}
+    for subject_key, part in starting.groupby(by + ["subject"], sort=False):
+        cells = cells_by_subject.get(subject_key, nc.iloc[:0])
+        total = int(part["n"].sum())
+        rank: dict = {("total",): total}
+        rank.update({("sp", sp): int(n) for sp, n in zip(part["starting_point"], part["n"], strict=True)})
+        rank.update({
+            ("cell", b, c): int(n)
+            for b, c, n in zip(cells["baseline_result"], cells["current_result"], cells["n"], strict=True)
+        })
+        partitions = [Partition(("total",), tuple(k for k in rank if k[0] == "sp"), True)]
+        for sp in part["starting_point"]:
+            partitions.append(Partition(("sp", sp), tuple(k for k in rank if k[0] == "cell" and k[1] == sp), True))
+        hidden = secondary_suppression(
+            rank, partitions, shown=rank, suppressed=[k for k, size in rank.items() if size < threshold]
+        )
+        sp_mask[part.index] = [("sp", sp) in hidden for sp in part["starting_point"]]
+        cell_mask[cells.index] = [("cell", b, c) in hidden for b, c in zip(cells["baseline_result"],
+                                                                          cells["current_result"], strict=True)]
+    starting_out = _blank(starting, sp_mask, ["n", *SUPPRESSED_VALUE_COLUMNS["starting-points"]])
+    matrix_out = _blank(matrix, cell_mask, ["n", "on_or_above"])
+    return starting_out, matrix_out
+
+
+def suppress_register_summary(
+    table: pd.DataFrame, by: Sequence[str] = (), threshold: int = SUPPRESSION_THRESHOLD
+) -> pd.DataFrame:
+    """Governor's copy of :func:`register_summary`: small-number and secondary suppression.
+
+    A row is suppressed when this year's or last year's count is under ``threshold``. The
+    provision rows split the pupils on roll; those other than N (pupils with SEN) are split again
+    by the primary-need rows, so the SEN total can be worked out from either: both partitions are
+    protected (DOMAIN 9.8). The next smallest row is the one with the fewest pupils this year (then
+    last year). Suppressed rows lose both counts and the change.
+    """
+    by = list(by)
+    _require(table, by + ["dimension", "code", "this_year", "previous_year"], "register summary")
+    mask = pd.Series(False, index=table.index)
+    groups = table.groupby(by, sort=False) if by else [((), table)]
+    for _, part in groups:
+        rank = {
+            (d, c): (int(t), int(p))
+            for d, c, t, p in zip(part["dimension"], part["code"], part["this_year"], part["previous_year"], strict=True)
+        }
+        provisions = tuple(k for k in rank if k[0] == "provision")
+        sen = tuple(k for k in provisions if k[1] != "N")
+        needs = tuple(k for k in rank if k[0] == "primary_need")
+        no_sen = tuple(k for k in provisions if k[1] == "N")
+        partitions = [
+            Partition(("roll",), provisions, True),
+            Partition(("roll",), (*no_sen, ("sen",)), True),
+            Partition(("sen",), sen, True),
+            Partition(("sen",), needs, True),
+        ]
+        nodes = {**rank, ("sen",): (0, 0), ("roll",): (0, 0)}
+        small = [k for k, (t, p) in rank.items() if t < threshold or p < threshold]
+        hidden = secondary_suppression(nodes, partitions, shown=rank, suppressed=small)
+        mask[part.index] = [(d, c) in hidden for d, c in zip(part["dimension"], part["code"], strict=True)]
+    return _blank(table, mask, ["this_year", "previous_year", "change"])
+
+
+# --------------------------------------------------------------------------------------------
+# Transition matrices and the other ladders (DOMAIN 9.12, 9.14)
+# --------------------------------------------------------------------------------------------
+
+TRANSITION_MATRIX_COLUMNS = ["subject", "baseline_result", "current_result", "n", "on_or_above"]
+#: Frameworks in the order a subject's matrix lists them.
+MATRIX_FRAMEWORKS = ("nc", "pks", "engagement")
+#: Key stages by national curriculum year: (name, first year). Nursery is -1, Reception 0.
+KEY_STAGE_YEARS = (("EYFS", -1, 0), ("KS1", 1, 2), ("KS2", 3, 6), ("KS3", 7, 9), ("KS4", 10, 11), ("KS5", 12, 14))
+
+
+def key_stage_first_year(year_group: int) -> int | None:
+    """The first national curriculum year of the key stage ``year_group`` is in (Year 4 -> 3, KS2)."""
+    for _, first, last in KEY_STAGE_YEARS:
+        if first <= year_group <= last:
+            return first
+    return None
+
+
+def key_stage_start(year_group: pd.Series, report_academic_year: int) -> pd.Series:
+    """Term index of the autumn the pupil began their present key stage (DOMAIN 9.14).
+
+    ``year_group``: each pupil's year group in the report's academic year (NaN when unknown: no
+    limit, -inf). A Year 4 pupil in 2025/26 began KS2 (Year 3) in autumn 2024: 2024 * 3.
+    """
+    years = pd.to_numeric(year_group, errors="coerce")
+    first = years.map(lambda y: np.nan if pd.isna(y) else key_stage_first_year(int(y))).astype("float64")
+    start = (report_academic_year - (years - first)) * 3
+    return start.fillna(-np.inf)
+
+
+def ladder_progress(
+    results: pd.DataFrame, report_term_index: int, starts: pd.DataFrame, by: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Progress on the pre-key-stage and engagement ladders (DOMAIN 9.14): steps, never points.
+
+    ``results``: teacher assessments on those ladders (by, pupil_id, upn, subject, framework,
+    result, step, term_index). ``starts``: pupil_id, key_stage_start (a term index, from
+    :func:`key_stage_start`). For each pupil and subject with a result in the report's term, the
+    baseline is their earliest result on the same framework dated in their key stage and before
+    the report's term; steps_gained = current step - baseline step. No row without one.
+
+    Columns: by, pupil_id, upn, subject, framework, baseline_result, baseline_step,
+    baseline_term_index, current_result, current_step, steps_gained. Sorted by upn, subject.
+    """
+    by = list(by)
+    _require(results, by + ["pupil_id", "upn", "subject", "framework", "result", "step", "term_index"], "ladder results")
+    _require(starts, ["pupil_id", "key_stage_start"], "key stage starts")
+    columns = by + ["pupil_id", "upn", "subject", "framework", "baseline_result", "baseline_step",
+                    "baseline_term_index", "current_result", "current_step", "steps_gained"]
+    r = results[results["step"].notna()].copy()
+    r["step"] = r["step"].astype("int64")
+    now = r[r["term_index"] == report_term_index]
+    if now.duplicated(["pupil_id", "subject"]).any():
+        raise ValueError("ladder results must have at most one row per pupil, subject and term")
+    before = r[r["term_index"] < report_term_index].merge(starts[["pupil_id", "key_stage_start"]], on="pupil_id",
+                                                          how="left")
+    before = before[before["term_index"] >= before["key_stage_start"].fillna(-np.inf)]
+    before = before.sort_values(["pupil_id", "subject", "term_index"], kind="mergesort")
+    first = before.groupby(["pupil_id", "subject", "framework"], sort=False).head(1)
+    first = first[["pupil_id", "subject", "framework", "result", "step", "term_index"]].rename(
+        columns={"result": "baseline_result", "step": "baseline_step", "term_index": "baseline_term_index"}
+    )
+    cur = now[by + ["pupil_id", "upn", "subject", "framework", "result", "step"]].rename(
+        columns={"result": "current_result", "step": "current_step"}
+    )
+    out = cur.merge(first, on=["pupil_id", "subject", "framework"], how="inner")
+    out["steps_gained"] = (out["current_step"] - out["baseline_step"]).astype("int64")
+    out["baseline_term_index"] = out["baseline_term_index"].astype("int64")
+    return out[columns].sort_values(by + ["upn", "subject"], kind="mergesort").reset_index(drop=True)
+
+
+def transition_matrix(ep: pd.DataFrame, ladders: pd.DataFrame | None = None, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Pupils by baseline result and current result, per subject (DOMAIN 9.12).
+
+    ``ep``: :func:`expected_progress` rows (NC ladder); a cell is ``on_or_above`` (True) when every
+    pupil in it has status ``expected`` or ``exceeding`` under the rule that judged them (9.4 or
+    9.9), else False. ``ladders``: :func:`ladder_progress` rows (pre-key-stage standards, the
+    engagement model, 9.14): their cells count pupils too, but no expectation is defined on those
+    ladders, so on_or_above is missing (None). Rows: subject, then NC, pre-key-stage and
+    engagement cells, each up the ladder by baseline then current result. Columns:
+    :data:`TRANSITION_MATRIX_COLUMNS` after the ``by`` columns, then ``framework``.
+    """
+    by = list(by)
+    _require(ep, by + ["subject", "baseline_result", "current_result", "status"], "expected-progress")
+    nc = ep[by + ["subject", "baseline_result", "current_result"]].assign(
+        framework="nc", _ok=ep["status"].isin([STATUS_EXPECTED, STATUS_EXCEEDING]).to_numpy()
+    )
+    keys = by + ["subject", "framework", "baseline_result", "current_result"]
+    parts = []
+    if not nc.empty:
+        cells = nc.groupby(keys, sort=False).agg(n=("_ok", "size"), on_or_above=("_ok", "all")).reset_index()
+        codes = pd.unique(pd.concat([cells["baseline_result"], cells["current_result"]]))
+        position = {c: _safe(ladder_position, c, np.inf) for c in codes}
+        cells["_b"] = _map(cells["baseline_result"], position).astype("float64")
+        cells["_c"] = _map(cells["current_result"], position).astype("float64")
+        cells["on_or_above"] = cells["on_or_above"].astype(object)
+        parts.append(cells)
+    if ladders is not None and not ladders.empty:
+        _require(ladders, by + ["subject", "framework", "baseline_result", "current_result", "baseline_step",
+                                "current_step"], "ladder progress")
+        cells = ladders.groupby(keys, sort=False).agg(
+            n=("current_step", "size"), _b=("baseline_step", "first"), _c=("current_step", "first")
+        ).reset_index()
+        cells["on_or_above"] = None
+        cells["on_or_above"] = cells["on_or_above"].astype(object)
+        parts.append(cells)
+    columns = by + TRANSITION_MATRIX_COLUMNS + ["framework"]
+    dtypes = {"subject": "str", "baseline_result": "str", "current_result": "str", "n": "int64",
+              "on_or_above": "object", "framework": "str", **{c: ep[c].dtype for c in by if c in ep.columns}}
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns}).astype(dtypes)
+    out = pd.concat(parts, ignore_index=True)
+    out["_f"] = out["framework"].map({f: i for i, f in enumerate(MATRIX_FRAMEWORKS)})
+    out = out.sort_values(by + ["subject", "_f", "_b", "baseline_result", "_c", "current_result"], kind="mergesort")
+    return out[columns].astype(dtypes).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Standardised-score progress (DOMAIN 9.13)
+# --------------------------------------------------------------------------------------------
+
+STANDARDISED_PROGRESS_COLUMNS = [
+    "upn", "measure", "earlier_score", "earlier_date", "latest_score", "latest_date", "change", "status",
+]
+STANDARDISED_GAP_DAYS = 90
+STANDARDISED_STEP = 5.0
+STATUS_ACCELERATED = "accelerated"
+STATUS_KEPT_PACE = "kept pace"
+STATUS_FELL_BEHIND = "fell behind"
+
+
+def standardised_progress(tests: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Change in standardised score per pupil and measure (DOMAIN 9.13).
+
+    ``tests``: by, pupil_id, upn, measure, tested_on, standardised_score (NaN = none), already
+    limited to tests dated in or before the report's term. latest = the pupil's latest score of
+    the measure; earlier = their latest score dated at least 90 days before it; change = latest -
+    earlier; status ``accelerated`` when change >= 5, ``fell behind`` when change <= -5, else
+    ``kept pace``. No row without both. Columns :data:`STANDARDISED_PROGRESS_COLUMNS` after the
+    ``by`` columns, then pupil_id; sorted by upn then measure.
+    """
+    by = list(by)
+    _require(tests, by + ["pupil_id", "upn", "measure", "tested_on", "standardised_score"], "tests")
+    t = tests[by + ["pupil_id", "upn", "measure", "tested_on", "standardised_score"]].copy()
+    t["tested_on"] = pd.to_datetime(t["tested_on"])
+    t["standardised_score"] = _as_float(t["standardised_score"])
+    t = t[t["standardised_score"].notna()].sort_values(["pupil_id", "measure", "tested_on"], kind="mergesort")
+    latest = t.groupby(["pupil_id", "measure"], sort=False).tail(1)
+    latest = latest.rename(columns={"tested_on": "latest_date", "standardised_score": "latest_score"})
+    pairs = t[["pupil_id", "measure", "tested_on", "standardised_score"]].merge(
+        latest[["pupil_id", "measure", "latest_date"]], on=["pupil_id", "measure"]
+    )
+    pairs = pairs[pairs["tested_on"] <= pairs["latest_date"] - pd.Timedelta(days=STANDARDISED_GAP_DAYS)]
+    earlier = pairs.groupby(["pupil_id", "measure"], sort=False).tail(1)
+    earlier = earlier[["pupil_id", "measure", "tested_on", "standardised_score"]].rename(
+        columns={"tested_on": "earlier_date", "standardised_score": "earlier_score"}
+    )
+    out = latest.merge(earlier, on=["pupil_id", "measure"], how="inner")
+    out["change"] = out["latest_score"] - out["earlier_score"]
+    out["status"] = np.select(
+        [out["change"] >= STANDARDISED_STEP - TOLERANCE, out["change"] <= -STANDARDISED_STEP + TOLERANCE],
+        [STATUS_ACCELERATED, STATUS_FELL_BEHIND],
+        default=STATUS_KEPT_PACE,
+    )
+    whole = all(float(v).is_integer() for v in pd.concat([out["earlier_score"], out["latest_score"]]))
+    if whole:  # scores are whole numbers: print them so
+        for column in ("earlier_score", "latest_score", "change"):
+            out[column] = out[column].astype("int64")
+    columns = by + STANDARDISED_PROGRESS_COLUMNS + ["pupil_id"]
+    return out[columns].sort_values(by + ["upn", "measure"], kind="mergesort").reset_index(drop=True)
+
+
+def standardised_progress_summary(rows: pd.DataFrame, groups: Sequence[str] = ("all",), by: Sequence[str] = ()) -> pd.DataFrame:
+    """Per measure and group from :func:`standardised_progress`: n, mean_change, effect_size =
+    mean_change / 15 (DOMAIN 9.13), and the count of each status. ``groups``: bool columns of
+    ``rows`` (``all`` for everyone); a group with no members has no row."""
+    by = list(by)
+    _require(rows, by + ["measure", "change", "status"], "standardised progress")
+    parts = []
+    for group in groups:
+        member = (
+            pd.Series(True, index=rows.index) if group == "all"
+            else rows[group].astype("boolean").fillna(False).astype(bool)
+        )
+        part = rows[member]
+        if part.empty:
+            continue
+        agg = part.groupby(by + ["measure"], sort=True).agg(
+            n=("change", "size"),
+            mean_change=("change", "mean"),
+            accelerated=("status", lambda s: int((s == STATUS_ACCELERATED).sum())),
+            kept_pace=("status", lambda s: int((s == STATUS_KEPT_PACE).sum())),
+            fell_behind=("status", lambda s: int((s == STATUS_FELL_BEHIND).sum())),
+        ).reset_index()
+        parts.append(agg.assign(group=group))
+    columns = by + ["measure", "group", "n", "mean_change", "effect_size", "accelerated", "kept_pace", "fell_behind"]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    out = pd.concat(parts, ignore_index=True)
+    out["mean_change"] = out["mean_change"].astype("float64")
+    out["effect_size"] = out["mean_change"] / STANDARDISED_SD
+    return out[columns]
+
+
+# --------------------------------------------------------------------------------------------
+# Intervention impact for any measure (DOMAIN 9.7)
+# --------------------------------------------------------------------------------------------
+
+#: Measures of an intervention, in the order a pupil's rows are listed; the first two are
+#: age-equivalent (months), the ones that have a ratio gain and its band.
+MEASURE_KINDS = ("reading", "spelling", "standardised", "sdq", "boxall", "rating", "level")
+AGE_EQUIVALENT_KINDS = ("reading", "spelling")
+NO_MEASURE = "none"
+
+
+def enrolment_measure_kinds(enrolments: pd.DataFrame) -> pd.DataFrame:
+    """One row per enrolment and measure kind it is judged by (DOMAIN 9.7).
+
+    ``enrolments``: one row per enrolment with ``measure`` (the intervention's main measure, or
+    ``none``) and ``measures`` (a list of further kinds, or None). The kinds are the union of both;
+    when none is set, every age-equivalent kind (reading, spelling). Adds a ``kind`` column; drops
+    ``measure`` and ``measures``. Kinds outside :data:`MEASURE_KINDS` are ignored.
+    """
+    _require(enrolments, ["enrolment_id", "measure", "measures"], "enrolments")
+
+    def kinds(main, more) -> list[str]:
+        chosen = set(more) if isinstance(more, (list, tuple, set)) else set()
+        if isinstance(main, str):
+            chosen.add(main)
+        chosen = [k for k in MEASURE_KINDS if k in chosen]
+        return chosen or list(AGE_EQUIVALENT_KINDS)
+
+    out = enrolments.copy()
+    out["kind"] = [kinds(a, b) for a, b in zip(out["measure"], out["measures"], strict=True)]
+    out = out.drop(columns=["measure", "measures"]).explode("kind", ignore_index=True)
+    out["kind"] = out["kind"].astype("str")
+    return out
+
+
+def select_pre_post_measures(enrolments: pd.DataFrame, observations: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Pre and post of each ended enrolment and measure, for any measure (DOMAIN 9.7).
+
+    ``enrolments``: by, enrolment_id, pupil_id, upn, programme, kind, start_date, end_date (from
+    :func:`enrolment_measure_kinds`). ``observations``: by, pupil_id, kind, measure (the label a
+    row is reported under, e.g. ``SDQ total difficulties``; one kind may give several, such as
+    Boxall's two sections), on (date), value, higher_is_better. For each enrolment and measure:
+    pre = the last value dated on or before start + 14 days; post = the first dated on or after
+    end - 14 days and after pre. No row while the enrolment is open or without both.
+
+    Returns the enrolment columns plus measure, higher_is_better, pre, post (float), pre_date,
+    post_date; sorted by enrolment, kind (:data:`MEASURE_KINDS` order) and measure.
+    """
+    by = list(by)
+    _require(enrolments, by + ["enrolment_id", "pupil_id", "upn", "programme", "kind", "start_date", "end_date"],
+             "enrolments")
+    _require(observations, by + ["pupil_id", "kind", "measure", "on", "value", "higher_is_better"], "observations")
+    enr = enrolments.copy()
+    enr["start_date"] = pd.to_datetime(enr["start_date"])
+    enr["end_date"] = pd.to_datetime(enr["end_date"])
+    enr = enr[enr["end_date"].notna()]
+    obs = observations[by + ["pupil_id", "kind", "measure", "on", "value", "higher_is_better"]].copy()
+    obs["on"] = pd.to_datetime(obs["on"])
+    obs["value"] = _as_float(obs["value"])
+    obs = obs[obs["value"].notna() & obs["on"].notna()]
+    if obs.duplicated(["pupil_id", "measure", "on"]).any():  # several on a day (rare): their mean
+        obs = obs.groupby(by + ["pupil_id", "kind", "measure", "on"], as_index=False, sort=False).agg(
+            value=("value", "mean"), higher_is_better=("higher_is_better", "first")
+        )
+    window = pd.Timedelta(days=TEST_WINDOW_DAYS)
+    keys = ["enrolment_id", "kind", "measure"]
+    pairs = enr[["enrolment_id", "kind"] + by + ["pupil_id", "start_date", "end_date"]].merge(
+        obs, on=by + ["pupil_id", "kind"], how="inner"
+    )
+    pre = pairs[pairs["on"] <= pairs["start_date"] + window]
+    pre = pre.sort_values(keys + ["on"], kind="mergesort").groupby(keys, sort=False).tail(1)
+    pre = pre[keys + ["on", "value", "higher_is_better"]].rename(columns={"on": "pre_date", "value": "pre"})
+    post = pairs.merge(pre[keys + ["pre_date"]], on=keys, how="inner")
+    post = post[(post["on"] >= post["end_date"] - window) & (post["on"] > post["pre_date"])]
+    post = post.sort_values(keys + ["on"], kind="mergesort").groupby(keys, sort=False).head(1)
+    post = post[keys + ["on", "value"]].rename(columns={"on": "post_date", "value": "post"})
+    out = enr.merge(pre, on=["enrolment_id", "kind"], how="inner").merge(post, on=keys, how="inner")
+    out["_k"] = out["kind"].map({k: i for i, k in enumerate(MEASURE_KINDS)})
+    out = out.sort_values(["enrolment_id", "_k", "measure"], kind="mergesort").drop(columns="_k")
+    return out.reset_index(drop=True)
+
+
+def _as_printed(values: pd.Series) -> pd.Series:
+    """Whole numbers as int (90 months prints "90"), others rounded half up to 2 decimals."""
+    rounded = round_half_up(values.astype("float64"), 2)
+    return pd.Series(
+        [int(v) if float(v).is_integer() else float(v) for v in rounded], index=values.index, dtype="object"
+    )
+
+
+def measure_impact(prepost: pd.DataFrame) -> pd.DataFrame:
+    """Intervention-impact rows for any measure from :func:`select_pre_post_measures` (DOMAIN 9.7).
+
+    Every row: pre, post (whole numbers as int, others rounded to 2 decimals), dates,
+    elapsed_months = days between them / 30.4375 (rounded to 2 decimals) and ``flag`` ``short
+    interval`` under 3 months. Age-equivalent rows (reading, spelling) also get ratio_gain =
+    months gained / elapsed months (from the unrounded elapsed months, rounded to 2 decimals) and
+    its band, exactly as :func:`ratio_gains`; other rows leave both empty.
+
+    Columns :data:`INTERVENTION_IMPACT_COLUMNS`, then kind, change (post - pre), gain (the change
+    in the better direction: -change where lower is better), days, age_equivalent, months_gained
+    (age-equivalent rows) and the other input columns.
+    """
+    _require(prepost, ["upn", "programme", "kind", "measure", "pre", "post", "pre_date", "post_date",
+                       "higher_is_better"], "pre/post")
+    df = prepost.copy()
+    df["pre_date"] = pd.to_datetime(df["pre_date"])
+    df["post_date"] = pd.to_datetime(df["post_date"])
+    pre, post = _as_float(df["pre"]), _as_float(df["post"])
+    days = (df["post_date"] - df["pre_date"]).dt.days.astype("int64")
+    elapsed = days / DAYS_PER_MONTH
+    age = df["kind"].isin(AGE_EQUIVALENT_KINDS)
+    change = post - pre
+    ratio = round_half_up(change / elapsed, 2).where(age)
+    better = df["higher_is_better"].astype("boolean").fillna(True).astype(bool)
+    df["pre"] = _as_printed(pre)
+    df["post"] = _as_printed(post)
+    df["elapsed_months"] = round_half_up(elapsed, 2)
+    df["ratio_gain"] = ratio
+    df["band"] = pd.Series(np.where(age, ratio_band(ratio), ""), index=df.index, dtype="str")
+    df["flag"] = np.where(elapsed < SHORT_INTERVAL_MONTHS - TOLERANCE, SHORT_INTERVAL_FLAG, "")
+    df["change"] = change
+    df["gain"] = change.where(better, -change)
+    df["days"] = days
+    df["age_equivalent"] = age
+    df["months_gained"] = change.where(age)
+    first = INTERVENTION_IMPACT_COLUMNS + ["kind", "change", "gain", "days", "age_equivalent", "months_gained"]
+    return df[first + [c for c in df.columns if c not in first]].reset_index(drop=True)
+
+
+def programme_measure_impact(impact: pd.DataFrame, interventions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per programme and measure: n, mean pre, post and change, effect size, mean ratio gain, cost.
+
+    ``impact``: :func:`measure_impact` rows. effect_size = mean gain / sd, where gain is the change
+    in the better direction (an SDQ total falling by 4 is a gain of 4) and sd is 15 for
+    standardised scores (DOMAIN 7) and otherwise the sample standard deviation (n - 1) of the
+    programme's pre values of that measure (NaN with fewer than 2 pupils or no spread).
+    mean_ratio_gain (age-equivalent measures) is rounded to 2 decimals before its band is read.
+    With ``interventions`` (intervention_id, programme, sessions_delivered, cost_per_session, as
+    for :func:`intervention_costs`): cost_to_date of the programme (NaN when a group is not costed), units_gained (the sum of gains) and cost_per_unit_gained = cost_to_date /
+    units_gained (NaN unless units_gained > 0): for reading and spelling, the cost per month gained.
+    """
+    _require(impact, ["programme", "kind", "measure", "pre", "change", "gain", "ratio_gain", "age_equivalent"], "impact")
+    df = impact.copy()
+    df["pre"] = _as_float(df["pre"])
+    df["post"] = _as_float(df["post"])
+    grouped = df.groupby(["programme", "kind", "measure"], sort=False)
+    out = grouped.agg(
+        n=("gain", "size"), mean_pre=("pre", "mean"), mean_post=("post", "mean"), mean_change=("change", "mean"),
+        mean_gain=("gain", "mean"), sd_pre=("pre", "std"), units_gained=("gain", "sum"),
+        mean_ratio_gain=("ratio_gain", "mean"), age_equivalent=("age_equivalent", "first"),
+    ).reset_index()
+    sd = out["sd_pre"].where(out["kind"] != "standardised", STANDARDISED_SD)
+    out["effect_size"] = out["mean_gain"] / sd.where(sd > TOLERANCE)
+    out["mean_ratio_gain"] = round_half_up(out["mean_ratio_gain"], 2).where(out["age_equivalent"].astype(bool))
+    out["band"] = np.where(out["age_equivalent"].astype(bool), ratio_band(out["mean_ratio_gain"]), "")
+    if interventions is not None:
+        iv = interventions.copy()
+        iv["cost_per_session"] = _as_float(iv["cost_per_session"])
+        iv["cost_to_date"] = iv["sessions_delivered"].astype("float64") * iv["cost_per_session"]
+        cost = iv.groupby("programme")["cost_to_date"].agg(lambda c: c.sum(min_count=len(c)))
+        out["cost_to_date"] = out["programme"].map(cost).astype("float64")
+        out["cost_per_unit_gained"] = out["cost_to_date"] / out["units_gained"].where(out["units_gained"] > TOLERANCE)
+    else:
+        out["cost_to_date"] = np.nan
+        out["cost_per_unit_gained"] = np.nan
+    out["_k"] = out["kind"].map({k: i for i, k in enumerate(MEASURE_KINDS)})
+    out = out.sort_values(["programme", "_k", "measure"], kind="mergesort")
+    columns = ["programme", "measure", "kind", "n", "mean_pre", "mean_post", "mean_change", "effect_size",
+               "mean_ratio_gain", "band", "cost_to_date", "units_gained", "cost_per_unit_gained"]
+    return out[columns].reset_index(drop=True)

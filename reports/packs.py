@@ -18,6 +18,8 @@ PACK_REPORTS = [
     "expected-progress",
     "starting-points",
     "value-added",
+    "transition-matrix",
+    "standardised-progress",
     "intervention-impact",
     "no-gain-but-semh",
 ]

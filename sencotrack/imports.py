@@ -46,7 +46,16 @@ from django.db import DatabaseError, transaction
 
 from assessments.ages import ACCEPTED_FORMS as AGE_FORMS
 from assessments.ages import parse_age_equivalent
-from assessments.ladder import VALID_CODES_TEXT, LadderError, parse_level, parse_result
+from assessments.ladder import REFERENCE_CODES_TEXT, VALID_CODES_TEXT, LadderError, parse_level, parse_result
+from assessments.progression import (
+    TRANSITIONS_TEXT,
+    parse_percentage,
+    parse_table_code,
+    parse_transition,
+    percentage_order_problem,
+    quartile_order_problem,
+)
+from assessments.reference import default_set_name, reference_rows_record_many
 from assessments.services import (
     assessments_record_many,
     baselines_record_many,
@@ -71,7 +80,11 @@ from pupils.services import (
 from pupils.upn import validate_upn
 from sencotrack.parsing import normalise_header, parse_academic_year, parse_bool, parse_date, parse_term
 
-KINDS: tuple[str, ...] = ("pupils", "register", "baselines", "assessments", "reading", "enrolments")
+KINDS: tuple[str, ...] = (
+    "pupils", "register", "baselines", "assessments", "reading", "enrolments", "quartiles", "national",
+)
+#: Kinds that are named reference sets (``name``), not rows about pupils.
+REFERENCE_KINDS: tuple[str, ...] = ("quartiles", "national")
 
 #: How a summary names the rows of each kind (one, many).
 NOUNS: Mapping[str, tuple[str, str]] = {
@@ -81,6 +94,8 @@ NOUNS: Mapping[str, tuple[str, str]] = {
     "assessments": ("assessment", "assessments"),
     "reading": ("reading test", "reading tests"),
     "enrolments": ("enrolment", "enrolments"),
+    "quartiles": ("quartile row", "quartile rows"),
+    "national": ("national row", "national rows"),
 }
 
 
@@ -294,6 +309,34 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
         Column("sessions_attended", False, "a whole number, 0 or more", _whole_number(0, 32767, "a number of sessions"),
                ("sessions",)),
     ),
+    "quartiles": (
+        Column("transition", True, TRANSITIONS_TEXT, parse_transition, ("key stages", "stage")),
+        Column("subject", True, "the subject as the table names it (matched to the school's subjects in any case)",
+               free_text=True),
+        Column("starting_point", True, f"the prior result: {REFERENCE_CODES_TEXT}", parse_table_code,
+               ("start", "prior attainment", "from", "baseline")),
+        Column("lower_quartile", True, f"the outcome at the end of the transition: {REFERENCE_CODES_TEXT}",
+               parse_table_code, ("lq", "lower quartile", "q1")),
+        Column("median", True, f"the median outcome: {REFERENCE_CODES_TEXT}", parse_table_code, ("q2", "med")),
+        Column("upper_quartile", True, f"the upper-quartile outcome: {REFERENCE_CODES_TEXT}", parse_table_code,
+               ("uq", "upper quartile", "q3")),
+        Column("source_note", False, "where the row comes from, with any caveat", aliases=("source", "note"),
+               free_text=True),
+    ),
+    "national": (
+        Column("transition", True, TRANSITIONS_TEXT, parse_transition, ("key stages", "stage")),
+        Column("subject", True, "the subject as the table names it (matched to the school's subjects in any case)",
+               free_text=True),
+        Column("starting_point", True, f"the prior result: {REFERENCE_CODES_TEXT}", parse_table_code,
+               ("start", "prior attainment", "from", "baseline")),
+        Column("pct_expected", True, "the percentage nationally making at least expected progress, 0 to 100",
+               parse_percentage, ("% expected", "percent expected", "expected")),
+        Column("pct_more_than_expected", True,
+               "the percentage nationally making more than expected progress, 0 to 100 (at most pct_expected)",
+               parse_percentage, ("% more than expected", "percent more than expected", "more than expected")),
+        Column("source_note", False, "where the row comes from, with any caveat", aliases=("source", "note"),
+               free_text=True),
+    ),
 }  # fmt: skip
 
 #: The header row of a blank template for each kind.
@@ -307,6 +350,8 @@ NATURAL_KEYS: Mapping[str, tuple[str, ...]] = {
     "assessments": ("upn", "subject", "academic_year", "term", "kind"),
     "reading": ("upn", "measure", "tested_on"),
     "enrolments": ("upn", "programme", "start_date"),
+    "quartiles": ("transition", "subject", "starting_point"),
+    "national": ("transition", "subject", "starting_point"),
 }
 
 
@@ -526,15 +571,20 @@ def _parse_row(
 
 
 def run_import(
-    *, kind: str, data: bytes | str | IO, school: School, dry_run: bool = False, user: Any = None
+    *, kind: str, data: bytes | str | IO, school: School, dry_run: bool = False, user: Any = None,
+    name: str | None = None,
 ) -> ImportResult:
     """Import a CSV file of ``kind`` into ``school``: everything, or (on any error) nothing.
 
     ``data`` is the file's bytes, its text, or an open file (binary or text; an upload works).
-    ``user`` is recorded as the person who recorded imported assessments.
+    ``user`` is recorded as the person who recorded imported assessments, or who imported a
+    reference set. ``name``: the reference set a ``quartiles`` or ``national`` file goes into
+    (made if new; the same name again updates it); by default "Quartile table imported <day>".
     """
     if kind not in COLUMNS:
         raise ValueError(f"{kind!r} is not an import kind; use one of {', '.join(KINDS)}")
+    if name is not None and kind not in REFERENCE_KINDS:
+        raise ValueError(f"a name is only for reference sets ({', '.join(REFERENCE_KINDS)}), not a {kind} file")
     result = ImportResult(kind=kind, dry_run=dry_run)
     try:
         text = decode(_read_source(data, settings.IMPORT_MAX_BYTES), result.warnings)
@@ -556,7 +606,10 @@ def run_import(
             parsed.append((line, values))
     try:
         with transaction.atomic():
-            _apply(kind, parsed, school, user, result)
+            if kind in REFERENCE_KINDS:
+                _apply_reference(kind, parsed, school, user, result, name or default_set_name(kind))
+            else:
+                _apply(kind, parsed, school, user, result)
             if result.errors or dry_run:
                 transaction.set_rollback(True)
     except DatabaseError as exc:
@@ -658,7 +711,51 @@ def _apply(kind: str, parsed: list[tuple[int, dict[str, Any]]], school: School, 
         setattr(result, str(outcome), getattr(result, str(outcome)) + 1)
 
 
+def _apply_reference(
+    kind: str, parsed: list[tuple[int, dict[str, Any]]], school: School, user: Any, result: ImportResult, name: str
+) -> None:
+    """Check each row as a whole (quartiles in order, percentages consistent), catch repeated keys,
+    and write the set through ``assessments.reference``."""
+    lines: list[int] = []
+    rows: list[dict[str, Any]] = []
+    first_line: dict[tuple, int] = {}
+    for line, values in parsed:
+        if kind == "quartiles":
+            problem = quartile_order_problem(values["lower_quartile"], values["median"], values["upper_quartile"])
+        else:
+            problem = percentage_order_problem(values["pct_expected"], values["pct_more_than_expected"])
+        if problem:
+            result.errors.append(RowError(line, None, problem))
+            continue
+        key = _natural_key(kind, values)
+        if key in first_line:
+            result.errors.append(
+                RowError(line, None, f"repeats line {first_line[key]} (the same transition, subject and starting point)")
+            )
+            continue
+        first_line[key] = line
+        lines.append(line)
+        rows.append({k: v for k, v in values.items() if v is not None})
+    if not rows or result.errors:
+        return
+    try:
+        outcomes = reference_rows_record_many(school=school, kind=kind, name=name, rows=rows, user=user)
+    except RowsInvalid as exc:
+        for index, error in exc.row_errors.items():
+            result.errors.extend(_row_errors(kind, lines[index], error))
+        return
+    except ValidationError as exc:
+        result.errors.extend(RowError(None, None, message) for message in exc.messages)
+        return
+    for line, (_, outcome) in zip(lines, outcomes, strict=True):
+        result.outcomes[line] = str(outcome)
+        setattr(result, str(outcome), getattr(result, str(outcome)) + 1)
+    result.notes.append(f"Reference set {name!r} ({kind})")
+
+
 def _natural_key(kind: str, values: dict[str, Any]) -> tuple:
+    if kind in REFERENCE_KINDS:
+        return (values["transition"], " ".join(values["subject"].split()).casefold(), values["starting_point"])
     if kind == "baselines":
         return (values["upn"], values["subject"].pk, values["key_stage"])
     if kind == "assessments":

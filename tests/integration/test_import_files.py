@@ -30,7 +30,7 @@ def messages(result):
 
 
 def test_the_templates_hold_the_contract_columns_in_order():
-    assert KINDS == ("pupils", "register", "baselines", "assessments", "reading", "enrolments")
+    assert KINDS == ("pupils", "register", "baselines", "assessments", "reading", "enrolments", "quartiles", "national")
     assert TEMPLATES["pupils"] == [
         "upn", "surname", "forename", "date_of_birth", "gender", "year_group",
         "pupil_premium", "eal", "looked_after", "admission_date",
@@ -40,6 +40,12 @@ def test_the_templates_hold_the_contract_columns_in_order():
     assert TEMPLATES["assessments"][:7] == ["upn", "subject", "academic_year", "term", "result", "assessed_on", "kind"]
     assert TEMPLATES["reading"] == ["upn", "measure", "test_name", "tested_on", "age_equivalent", "standardised_score"]
     assert TEMPLATES["enrolments"] == ["upn", "programme", "start_date", "end_date", "staff", "sessions_attended"]
+    assert TEMPLATES["quartiles"] == [
+        "transition", "subject", "starting_point", "lower_quartile", "median", "upper_quartile", "source_note",
+    ]  # fmt: skip
+    assert TEMPLATES["national"] == [
+        "transition", "subject", "starting_point", "pct_expected", "pct_more_than_expected", "source_note",
+    ]  # fmt: skip
     assert template_csv("baselines") == "upn,subject,key_stage,result,academic_year,term\r\n"
     # The contract's optional columns are optional; anything beyond it is an optional extension.
     assert [c.name for c in COLUMNS["pupils"] if c.required] == TEMPLATES["pupils"][:6]

@@ -534,7 +534,9 @@ def test_the_data_manager_cannot_import_enrolments(client, personas):
 
     client.force_login(personas.data_manager)
     page = client.get(reverse("imports:upload"))
-    assert [k["kind"] for k in page.context["kinds"]] == ["pupils", "register", "baselines", "assessments", "reading"]
+    assert [k["kind"] for k in page.context["kinds"]] == [
+        "pupils", "register", "baselines", "assessments", "reading", "quartiles", "national",
+    ]  # fmt: skip
     response = upload(client, "enrolments", "upn,programme,start_date\n", name="enrolments.csv")
     assert response.status_code == 200  # the form again, with the reason
     assert "kind" in response.context["form"].errors

@@ -302,7 +302,7 @@ def test_governors_see_and_request_only_governors_packs(
     assert response["Location"] == run_url(pack)
     assert pack.kind == ReportKind.TERMLY_PACK and pack.parameters == {**PARAMS, "governor": True}
     assert pack.status == RunStatus.DONE
-    assert set(pack.result["reports"]) == {"register-summary", "starting-points", "value-added"}
+    assert set(pack.result["reports"]) == {"register-summary", "starting-points", "value-added", "transition-matrix"}
     page = client.get(run_url(pack)).content.decode()
     assert "Governors&#x27; pack" in page or "Governors' pack" in page
     assert "suppressed" in page  # sen_support in maths is 2 pupils

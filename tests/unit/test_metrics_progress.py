@@ -154,8 +154,13 @@ def ks1_case(current_result, current_points, baseline_result="2b", baseline_poin
 
 def test_output_has_exactly_the_report_columns_first():
     row = ks1_case("3b", 21)
-    assert list(row.index[:11]) == m.EXPECTED_PROGRESS_COLUMNS
-    assert list(row.index[11:]) == ["pupil_id", "key_stage", "baseline_term_index"]
+    assert list(row.index[:13]) == m.EXPECTED_PROGRESS_COLUMNS
+    assert list(row.index[13:]) == [
+        "pupil_id", "key_stage", "baseline_term_index", "transition", "quartile_starting_point",
+        "lower_quartile_points", "median_points", "upper_quartile_points",
+    ]  # fmt: skip
+    # No quartile table given: the levels rule
+    assert (row["expectation"], row["quartile_band"]) == ("levels", "")
 
 
 def test_gain_exactly_on_the_expected_line_is_expected():
@@ -311,7 +316,7 @@ def test_empty_inputs_give_an_empty_report_with_its_columns():
     cur = current([])
     ep = m.expected_progress(base, cur, SUMMER_2020)
     assert ep.empty
-    assert list(ep.columns[:11]) == m.EXPECTED_PROGRESS_COLUMNS
+    assert list(ep.columns[:13]) == m.EXPECTED_PROGRESS_COLUMNS
 
 
 @settings(max_examples=300, deadline=None)
@@ -381,7 +386,9 @@ def test_starting_points_from_expected_progress_output():
     )
     sp = m.starting_points(m.expected_progress(base, cur, 6056))
     # 4 pupils: 3 expected or better = 75%, 1 exceeding = 25%
-    assert sp.values.tolist() == [["Maths", "2b", 4, 75.0, 25.0]]
+    assert sp[m.STARTING_POINTS_COLUMNS[:5]].values.tolist() == [["Maths", "2b", 4, 75.0, 25.0]]
+    # No national table: the comparison columns are empty
+    assert sp[["national_pct_expected", "national_pct_more_than_expected", "gap_expected"]].isna().all().all()
 
 
 # ---------------------------------------------------------------- rounding

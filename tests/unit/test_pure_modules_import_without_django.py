@@ -11,6 +11,8 @@ PURE_MODULES = [
     "assessments.ages",
     "assessments.semh",
     "assessments.progression",
+    "assessments.expected",
+    "reports.metrics",
     "sencotrack.parsing",
     "pupils.upn",
     "plans.plain",

@@ -1,10 +1,12 @@
-"""python manage.py import_data KIND FILE [--school CODE] [--dry-run]  (DESIGN.md "CSV import").
+"""python manage.py import_data KIND FILE [--school CODE] [--name NAME] [--dry-run]  (DESIGN.md "CSV import").
 
 Exit status 0 when the file was imported (or, with --dry-run, would be), with a summary on
 standard output; non-zero otherwise, with every problem on standard error as
 ``line 7: date_of_birth: '31/02/2025' is not a real date: ...`` and nothing saved.
 On a database with no school it first creates one (code DEFAULT); with several, --school is
-required. The new school is kept only if the import succeeds.
+required. The new school is kept only if the import succeeds. A reference set (``quartiles``,
+``national``) goes into the set ``--name`` names (made if new, updated if not); without it, the set
+is named after the file.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.db import transaction
 
 from pupils.models import School
 from pupils.services import DEFAULT_SCHOOL_CODE, school_by_code, school_default
-from sencotrack.imports import KINDS, TEMPLATES, run_import
+from sencotrack.imports import KINDS, REFERENCE_KINDS, TEMPLATES, run_import
 
 
 def _school(code: str | None) -> School:
@@ -46,15 +48,25 @@ class Command(BaseCommand):
         parser.add_argument("kind", help=f"what the file holds: {', '.join(KINDS)}")
         parser.add_argument("file", help="the CSV file")
         parser.add_argument("--school", help="school code (required when there are several schools)")
+        parser.add_argument(
+            "--name", help=f"the reference set to import into ({', '.join(REFERENCE_KINDS)} only); default: the file's name"
+        )
         parser.add_argument("--dry-run", action="store_true", help="check the file and report, saving nothing")
 
-    def handle(self, *args, kind: str, file: str, school: str | None, dry_run: bool, **options):
+    def handle(self, *args, kind: str, file: str, school: str | None, dry_run: bool, name: str | None = None,
+               **options):
         kind = kind.strip().lower()
         if kind not in KINDS:
             raise CommandError(f"Unknown import kind {kind!r}. Choose one of: {', '.join(KINDS)}.")
+        if name is not None and kind not in REFERENCE_KINDS:
+            raise CommandError(f"--name names a reference set: it is for {' and '.join(REFERENCE_KINDS)} files only.")
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No such file: {file}")
+        if kind in REFERENCE_KINDS:
+            name = " ".join((name or path.stem.replace("_", " ")).split())
+            if not name:
+                raise CommandError("--name cannot be blank: give the reference set a name.")
         limit = settings.IMPORT_MAX_BYTES
         try:
             with path.open("rb") as handle:
@@ -64,7 +76,7 @@ class Command(BaseCommand):
 
         with transaction.atomic():
             target = _school(school)
-            result = run_import(kind=kind, data=data, school=target, dry_run=dry_run)
+            result = run_import(kind=kind, data=data, school=target, dry_run=dry_run, name=name)
             if dry_run or not result.ok:
                 transaction.set_rollback(True)  # nor keep a DEFAULT school made for a failed import
 

@@ -80,11 +80,12 @@ def import_ok(kind: str, name: str, school, **options):
 
 def database_state() -> dict[str, list[tuple]]:
     """Every row the imports can touch, to prove a rejected file changed nothing."""
-    from assessments.models import Assessment, Baseline, ReadingTest
+    from assessments.models import Assessment, Baseline, NationalRow, QuartileRow, ReadingTest, ReferenceSet
     from interventions.models import Enrolment, Intervention
     from pupils.models import Pupil, RegisterEntry, School
 
-    models = [School, Pupil, RegisterEntry, Baseline, Assessment, ReadingTest, Intervention, Enrolment]
+    models = [School, Pupil, RegisterEntry, Baseline, Assessment, ReadingTest, Intervention, Enrolment, ReferenceSet,
+              QuartileRow, NationalRow]
     return {m.__name__: sorted(m.objects.values_list(), key=repr) for m in models}
 
 
