@@ -400,6 +400,7 @@ def _targets_page(request: HttpRequest, rows, *, context: dict, back_url: str, s
     context.update(
         form=form, lines=lines, back_url=back_url, year_label=academic_year_label(context["year"]),
         scheme_name=selectors.scheme_for(school).name, ks2_span=school.ks2_span,
+        quartile_setting=school.get_quartile_expectations_display(),
     )  # fmt: skip
     return render(request, "assessments/targets.html", context)
 

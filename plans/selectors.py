@@ -18,7 +18,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from assessments.expected import BaselineResult, choose_baseline, progress
 from assessments.ladder import LadderError, parse_pks, steps_between
 from assessments.models import Assessment, AssessmentKind, Baseline, ReadingTest, Target, term_index
-from assessments.selectors import TargetRow, evaluate_target, scheme_for
+from assessments.selectors import TargetRow, evaluate_target, quartile_table, scheme_for
 from interventions.models import Attendance, Comment, Enrolment, InterventionSession
 from plans import cycle, plain
 from plans.models import (
@@ -222,6 +222,7 @@ def challenge_targets(pupil: Pupil, *, academic_year: int) -> list[ChallengeRow]
     assessment, whether it was on track (the target line at that term, assessments.selectors)."""
     school = pupil.school
     scheme = scheme_for(school)
+    quartiles = quartile_table(school)
     baselines: dict[int, list[Baseline]] = defaultdict(list)
     subjects = {}
     for b in Baseline.objects.filter(pupil=pupil).select_related("subject"):
@@ -237,7 +238,7 @@ def challenge_targets(pupil: Pupil, *, academic_year: int) -> list[ChallengeRow]
     rows = []
     for sid, subject in sorted(subjects.items(), key=lambda kv: (kv[1].position, kv[1].name)):
         summary = TargetRow(pupil=pupil, subject=subject, academic_year=academic_year, stored=stored.get(sid))
-        evaluate_target(summary, baselines.get(sid, []), scheme, school.ks2_span)
+        evaluate_target(summary, baselines.get(sid, []), scheme, school.ks2_span, quartiles)
         if not summary.shown:
             continue
         by_term = {}
@@ -247,7 +248,7 @@ def challenge_targets(pupil: Pupil, *, academic_year: int) -> list[ChallengeRow]
                 by_term[term] = ""
                 continue
             row = TargetRow(pupil=pupil, subject=subject, academic_year=academic_year, stored=stored.get(sid), latest=assessment)
-            evaluate_target(row, baselines.get(sid, []), scheme, school.ks2_span)
+            evaluate_target(row, baselines.get(sid, []), scheme, school.ks2_span, quartiles)
             by_term[term] = row.status
         rows.append(ChallengeRow(subject, summary.shown, summary.suggested_code, stored.get(sid), by_term))
     return rows
@@ -453,8 +454,12 @@ def _steps(first: Assessment, second: Assessment) -> int | None:
 
 
 def child_progress(pupil: Pupil, *, today: dt.date) -> ChildProgress:
-    """Progress in plain words: one sentence per subject, one per reading and spelling age: three queries."""
+    """Progress in plain words: one sentence per subject, one per reading and spelling age: five queries.
+
+    The status is the one the reports compute: the quartile rule (DOMAIN 9.9) where the school's
+    setting and table cover the baseline, else the levels rule (9.4)."""
     scheme = scheme_for(pupil.school)
+    quartiles = quartile_table(pupil.school)
     assessments = sorted(
         Assessment.objects.filter(pupil=pupil, kind=AssessmentKind.TEACHER).select_related("subject"),
         key=lambda a: a.term_index,
@@ -472,8 +477,11 @@ def child_progress(pupil: Pupil, *, today: dt.date) -> ChildProgress:
             stored = {BaselineResult(b.key_stage, b.result, b.term_index): b for b in baselines.get(sid, [])}
             chosen = choose_baseline(stored, current.term_index, scheme)
             if chosen is not None:
-                found = progress(baseline=chosen, current_result=current.result, current_term_index=current.term_index,
-                                 scheme=scheme, ks2_span=pupil.school.ks2_span)  # fmt: skip
+                found = progress(
+                    baseline=chosen, current_result=current.result, current_term_index=current.term_index,
+                    scheme=scheme, ks2_span=pupil.school.ks2_span,
+                    quartiles=quartiles.points_for(chosen, current.subject.name, pupil.school.ks2_span, scheme),
+                )  # fmt: skip
                 if found is not None:
                     status = found.status
                 try:

@@ -92,3 +92,29 @@ def test_attendance_counts_delivered_sessions_from_the_enrolment_and_never_costs
         "Toe by Toe": "Attended 3 of 4 sessions held since 9 September 2024.",
         "Lego therapy": "Attended 12 sessions since 4 November 2024.",
     }
+
+
+def test_below_level_1_progress_is_judged_by_the_quartile_table_as_the_reports_judge_it(personas):
+    # The school measures KS2 to KS3 (2 levels in 9 terms). The shipped 2012 table, KS2-KS3 English
+    # from W: LQ 0 (W, 3 points), median 1 (1b, 9), UQ 2 (2b, 15). Ben: KS2 W in summer 2022/23
+    # (6068) and 1c (7) in spring 2024/25 (6073): t = 5 of 9 terms. Quartile rule:
+    # median_t = 3 + 6 x 5 / 9 = 6.33, UQ_t = 3 + 12 x 5 / 9 = 9.67; 7 >= 6.33 and < 9.67: expected.
+    # (The levels rule would say below: a gain of 4 < 2 x 6 x 5 / 9 = 6.67.) 1c is 7 DfE points,
+    # under the end of Year 1's 12: towards Year 1.
+    from pupils.models import School
+
+    School.objects.filter(pk=personas.school.pk).update(ks2_span="KS2-KS3")
+    ben = personas.other_pupil
+    ben.school.refresh_from_db()
+    english = personas.group.subject
+    f.BaselineFactory(pupil=ben, subject=english, key_stage="KS2", result="W", academic_year=2022)
+    f.AssessmentFactory(pupil=ben, subject=english, academic_year=2024, term="spring", result="1c")
+    assert child_progress(ben, today=TODAY).subjects[0].sentence == (
+        "English: working towards the level expected at the end of Year 1, and making the progress expected."
+    )
+    School.objects.filter(pk=personas.school.pk).update(quartile_expectations="off")
+    ben.school.refresh_from_db()
+    assert child_progress(ben, today=TODAY).subjects[0].sentence == (
+        "English: working towards the level expected at the end of Year 1, and making steady progress, though more "
+        "slowly than expected."
+    )

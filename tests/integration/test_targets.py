@@ -91,6 +91,53 @@ def test_against_the_challenging_suggestion_a_pupil_on_expected_progress_is_not_
     assert cara.status == NOT_ON_TRACK
 
 
+def test_below_level_1_the_suggestion_is_the_upper_quartile_of_the_table_in_force(school):
+    # The shipped 2012 table, KS1-KS2 English from W: lower quartile 1, median 2, upper quartile 3;
+    # a whole level scores as its b sub-level, so 1b 9, 2b 15, 3b 21, and W is 3 points. The school's
+    # setting (default) puts baselines below level 1 under the quartile rule (DOMAIN 9.9).
+    eve = f.PupilFactory(school=school.school, surname="Evans", forename="Eve")
+    f.BaselineFactory(pupil=eve, subject=school.english, key_stage="KS1", result="W", academic_year=2022)
+    (row,) = target_rows([(eve, school.english)], 2024, school=school.school)
+    # From summer 2022/23 (6068) to summer 2024/25 (6074) is t = 6 of the 12 terms of KS1-KS2:
+    # median_t = 3 + (15 - 3) x 6 / 12 = 9 (1b); UQ_t = 3 + (21 - 3) x 6 / 12 = 12, shown as 1a (11).
+    assert row.expectation == "quartile"
+    assert row.expected.points == pytest.approx(9) and row.expected.code == "1b"
+    assert row.suggestion.points == pytest.approx(12) and row.suggested_code == "1a"
+    # Cara's 2c is above level 1, so the levels rule still applies to her.
+    (cara,) = target_rows([(school.cara, school.english)], 2024, school=school.school)
+    assert cara.expectation == "levels" and cara.suggested_code == "6b"
+
+
+def test_past_the_span_the_upper_quartile_is_the_end_of_key_stage_outcome(school):
+    eve = f.PupilFactory(school=school.school, surname="Evans", forename="Eve")
+    f.BaselineFactory(pupil=eve, subject=school.english, key_stage="KS1", result="W", academic_year=2018)
+    (row,) = target_rows([(eve, school.english)], 2024, school=school.school)
+    # t = 18 terms, past the 12 of the span: min(t, span) = 12, so UQ_t = UQ = 3b (21), median 2b (15).
+    assert (row.suggested_code, row.suggestion.points) == ("3b", pytest.approx(21))
+    assert row.expected.code == "2b"
+
+
+def test_with_every_baseline_under_the_quartile_rule_a_row_is_found_by_its_whole_level(school):
+    School.objects.filter(pk=school.school.pk).update(ks2_span="KS2-KS3", quartile_expectations="all")
+    school.school.refresh_from_db()
+    (amy,) = target_rows([(school.pupil, school.english)], 2024, school=school.school)
+    # Amy's KS2 3b has no row of its own in KS2-KS3 English; its whole level 3 has: 4 / 4 / 5.
+    # t = 6 of the 9 terms: median_t = 21 + (27 - 21) x 6 / 9 = 25 (4c); UQ_t = 21 + (33 - 21) x 6 / 9 = 29 (4a).
+    assert amy.expectation == "quartile"
+    assert amy.expected.points == pytest.approx(25) and amy.expected.code == "4c"
+    assert amy.suggestion.points == pytest.approx(29) and amy.suggested_code == "4a"
+
+
+def test_with_the_quartile_rule_off_the_levels_rule_suggests(school):
+    School.objects.filter(pk=school.school.pk).update(quartile_expectations="off")
+    school.school.refresh_from_db()
+    eve = f.PupilFactory(school=school.school, surname="Evans", forename="Eve")
+    f.BaselineFactory(pupil=eve, subject=school.english, key_stage="KS1", result="W", academic_year=2022)
+    (row,) = target_rows([(eve, school.english)], 2024, school=school.school)
+    # Levels rule plus one level: 3 + 3 x 6 x 6 / 12 = 12 points, 1a (11).
+    assert row.expectation == "levels" and row.suggestion.points == pytest.approx(12)
+
+
 def test_the_school_may_measure_ks2_to_ks3(school):
     School.objects.filter(pk=school.school.pk).update(ks2_span="KS2-KS3")
     school.school.refresh_from_db()
@@ -210,7 +257,7 @@ def test_the_group_targets_page_runs_a_fixed_number_of_queries(client, personas,
         f.AssessmentFactory(pupil=pupil, subject=english, academic_year=2024, term="spring", result="4c")
     client.force_login(personas.teacher)
     # session (embedded mode; Redis in production mode), user, membership, group, subjects (picker),
-    # pupils, targets, baselines, assessments.
-    with django_assert_num_queries(8 + session_queries()):
+    # pupils, the quartile table in force (its set, its rows), targets, baselines, assessments.
+    with django_assert_num_queries(10 + session_queries()):
         response = client.get(f"{reverse('assessments:targets', args=[group.pk])}?year=2024")
     assert len(response.context["lines"]) == size
