@@ -51,7 +51,12 @@ class PlanForm(forms.Form):
 class EnrolmentChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, enrolment) -> str:
         end = f" to {enrolment.end_date:%d/%m/%Y}" if enrolment.end_date else ", running"
-        return f"{enrolment.intervention.name} ({enrolment.intervention.programme.name}), from {enrolment.start_date:%d/%m/%Y}{end}"
+        measures = "; ".join(filter(None, [
+            f"entry {enrolment.entry_measure}" if enrolment.entry_measure else "",
+            f"exit {enrolment.exit_measure}" if enrolment.exit_measure else "",
+        ]))  # fmt: skip
+        label = f"{enrolment.intervention.name} ({enrolment.intervention.programme.name}), from {enrolment.start_date:%d/%m/%Y}{end}"
+        return f"{label}: {measures}" if measures else label
 
 
 class OutcomeForm(forms.Form):

@@ -55,12 +55,14 @@ def _error(field_name: str | None, message: str) -> ValidationError:
 @transaction.atomic
 def parent_invite(
     *, school: School, email: str, first_name: str, last_name: str, relationship: str = "",
-    pupils: Sequence[Pupil], invited_by: AbstractBaseUser | None,
+    pupils: Sequence[Pupil], invited_by: AbstractBaseUser | None, reset_password: bool = False,
 ) -> Invitation:  # fmt: skip
     """Give a parent or carer access to named children of ``school``; create their account if new.
 
     Inviting the same person again for a child they lost access to gives it back; an account that
-    has not set its password yet gets a new link (and the older link stops working).
+    has not set its password yet gets a new link (and the older link stops working). With
+    ``reset_password`` a parent who forgot their password gets a link too: their old password
+    stops working at once.
     """
     email = (email or "").strip().lower()
     try:
@@ -102,6 +104,9 @@ def parent_invite(
         link.save()
         links.append(link)
     invitation = Invitation(user=user, links=links, new_account=new_account, children=list(pupils))
+    if reset_password and user.has_usable_password():
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
     if not user.has_usable_password():
         if not new_account:
             user.set_unusable_password()  # a fresh hash: the older link stops working

@@ -86,16 +86,17 @@ def parent_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def parent_resend(request: HttpRequest, link_id: int) -> HttpResponse:
-    """A new invitation link for a parent who has not chosen a password yet (the older link stops working)."""
+    """A new invitation link: for a parent who has not chosen a password yet (the older link stops
+    working), or who forgot theirs (it stops working at once, until they choose a new one)."""
     link = parent_link_for_user(request, link_id)
     membership = manager_membership(request)
-    if link.user.has_usable_password():
-        messages.info(request, f"{link.user.email} has already chosen a password: they sign in as usual.")
+    if link.revoked_at is not None:
+        messages.error(request, "This parent's access to the child is revoked: invite them again instead.")
         return redirect("plans:parents")
     try:
         invitation = parent_invite(
             school=membership.school, email=link.user.email, first_name=link.user.first_name,
-            last_name=link.user.last_name, pupils=[link.pupil], invited_by=request.user,
+            last_name=link.user.last_name, pupils=[link.pupil], invited_by=request.user, reset_password=True,
         )  # fmt: skip
     except ValidationError as exc:
         for message in exc.messages:

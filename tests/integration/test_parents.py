@@ -316,3 +316,23 @@ def test_the_family_page_query_count_does_not_grow_with_the_childs_records(plans
         records(n)
     assert count() == few
     assert few <= 30
+
+
+def test_a_parent_who_forgot_their_password_gets_a_new_link_and_the_old_password_stops_working(plans_school):
+    s = plans_school
+    response = _client(s.p.senco).post(reverse("plans:parent_resend", args=[s.pat_amy.pk]))
+    link = _link(response)
+    s.pat.refresh_from_db()
+    assert not s.pat.has_usable_password()
+    assert not Client().login(username="pat@example.org", password=f.PASSWORD)
+    Client().post(link, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    s.pat.refresh_from_db()
+    assert s.pat.check_password(NEW_PASSWORD)
+
+
+def test_no_new_link_for_a_revoked_parent(plans_school):
+    s = plans_school
+    senco = _client(s.p.senco)
+    senco.post(reverse("plans:parent_revoke", args=[s.pat_amy.pk]))
+    response = senco.post(reverse("plans:parent_resend", args=[s.pat_amy.pk]), follow=True)
+    assert "invite them again instead" in response.content.decode()

@@ -202,3 +202,16 @@ def test_the_register_review_date_is_not_touched_without_an_open_entry(plans_sch
     services.outcome_add(plan=plan, description="x", measure="y", by_when=plan.review_date)
     services.plan_start(plan=plan)
     assert list(RegisterEntry.objects.values_list("pk", "review_date")) == before
+
+
+def test_the_senco_reads_every_change_to_a_plan_in_the_pupils_audit_history(plans_school, client):
+    from django.urls import reverse
+
+    s = plans_school
+    services.review_record(plan=s.plan, held_on=s.today, judgements=judge_all(s.plan, rating=Rating.PARTLY),
+                           recorded_by=s.p.senco, today=s.today)  # fmt: skip
+    client.force_login(s.p.senco)
+    page = client.get(reverse("pupils:audit", args=[s.amy.public_id])).content.decode()
+    for record in ("Support plan", "Outcome", "Curricular target", "Plan review", "Parent link"):
+        assert record.lower() in page.lower(), record
+    assert "Partly achieved" in page  # the outcome's rating, before and after
