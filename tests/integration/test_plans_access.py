@@ -160,3 +160,53 @@ def test_every_family_page_refuses_staff_and_a_parent_of_another_child(plans_sch
     response = _client(s.pam).post(family_pages(s.amy)["family:views"], {"going_well": "Hijacked"})
     assert response.status_code == 404
     assert not s.plan.contributions.exists()
+
+
+# --- Query counts: the lists do not grow with the number of pupils ---------------------------------------
+
+
+def _count(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert client.get(url).status_code == 200  # warm: the signed-in person is cached again after the writes
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def _more_pupils_with_plans(s: PlansSchool, n: int) -> None:
+    import datetime as dt
+
+    from plans import services
+    from plans.services_parents import parent_invite
+    from pupils.models import Provision
+    from tests import factories as f
+
+    for i in range(n):
+        pupil = f.PupilFactory(school=s.p.school)
+        s.p.group.pupils.add(pupil)
+        f.RegisterEntryFactory(pupil=pupil, provision=Provision.SEN_SUPPORT, start_date=s.today - dt.timedelta(days=90))
+        plan = services.plan_create(pupil=pupil, starts_on=s.today - dt.timedelta(days=9),
+                                    review_date=s.today + dt.timedelta(days=9), created_by=None)  # fmt: skip
+        services.outcome_add(plan=plan, description="x", measure="y", by_when=plan.review_date)
+        services.plan_start(plan=plan)
+        parent_invite(school=s.p.school, email=f"parent{i}@example.org", first_name="P", last_name=str(i),
+                      pupils=[pupil], invited_by=None)  # fmt: skip
+
+
+@pytest.mark.parametrize("who", ["senco", "teacher"])
+def test_the_plans_list_runs_the_same_queries_for_few_pupils_and_many(plans_school, who):
+    s = plans_school
+    client = _client(getattr(s.p, who))
+    few = _count(client, reverse("plans:list"))
+    _more_pupils_with_plans(s, 12)
+    assert _count(client, reverse("plans:list")) == few
+
+
+def test_the_parents_list_runs_the_same_queries_for_few_parents_and_many(plans_school):
+    s = plans_school
+    client = _client(s.p.senco)
+    few = _count(client, reverse("plans:parents"))
+    _more_pupils_with_plans(s, 12)
+    assert _count(client, reverse("plans:parents")) == few
