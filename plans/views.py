@@ -9,13 +9,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.text import slugify
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from interventions.services_ui import comment_set_shared
 from plans import cycle, pdf, selectors, services
@@ -56,6 +56,12 @@ def _pupil_url(pupil: Pupil) -> str:
 
 def _viewed(request: HttpRequest, pupil: Pupil, what: str) -> None:
     access_record(request=request, pupil=pupil, action=AccessAction.VIEWED, what=what)
+
+
+def _post_only() -> HttpResponse:
+    """A page that only takes POST answers a GET with 405, but only after its access helper: anyone
+    who may not use it is refused (403/404) whatever the method, so a GET tells them nothing."""
+    return HttpResponseNotAllowed(["POST"])
 
 
 def _is_senco(request: HttpRequest) -> bool:
@@ -107,9 +113,10 @@ def pupil_plans(request: HttpRequest, public_id) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def comment_share(request: HttpRequest, public_id, comment_id) -> HttpResponse:
     pupil, comment = comment_for_sharing(request, public_id, comment_id)
+    if request.method != "POST":
+        return _post_only()
     shared = request.POST.get("shared") == "1"
     comment_set_shared(comment=comment, shared=shared)
     if request.htmx:
@@ -204,9 +211,10 @@ def _post_service(request: HttpRequest, plan: SupportPlan, action, success: str,
 
 
 @login_required
-@require_POST
 def plan_start(request: HttpRequest, plan_id) -> HttpResponse:
     plan = plan_for_user(request, plan_id, write=True)
+    if request.method != "POST":
+        return _post_only()
     return _post_service(
         request, plan, lambda: services.plan_start(plan=plan),
         f"The plan is in place. {plan.pupil.forename}'s register entry is due for review on "
@@ -215,9 +223,10 @@ def plan_start(request: HttpRequest, plan_id) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def plan_discard(request: HttpRequest, plan_id) -> HttpResponse:
     plan = plan_for_user(request, plan_id, write=True)
+    if request.method != "POST":
+        return _post_only()
     return _post_service(
         request, plan, lambda: services.plan_discard(plan=plan), "The draft plan was discarded.", to=_pupil_url(plan.pupil)
     )
@@ -272,9 +281,10 @@ def outcome_edit(request: HttpRequest, plan_id, outcome_id: int) -> HttpResponse
 
 
 @login_required
-@require_POST
 def outcome_remove(request: HttpRequest, plan_id, outcome_id: int) -> HttpResponse:
     plan, outcome = outcome_for_user(request, plan_id, outcome_id)
+    if request.method != "POST":
+        return _post_only()
     return _post_service(request, plan, lambda: services.outcome_remove(outcome=outcome), "The outcome was removed.")
 
 
@@ -319,9 +329,10 @@ def target_edit(request: HttpRequest, plan_id, target_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def target_remove(request: HttpRequest, plan_id, target_id: int) -> HttpResponse:
     plan, target = target_for_user(request, plan_id, target_id)
+    if request.method != "POST":
+        return _post_only()
     return _post_service(request, plan, lambda: services.curricular_target_remove(target=target), "The target was removed.")
 
 
@@ -445,9 +456,10 @@ def _contribution_text(c) -> str:
 
 
 @login_required
-@require_POST
 def draft_next(request: HttpRequest, plan_id) -> HttpResponse:
     plan = plan_for_user(request, plan_id, write=True)
+    if request.method != "POST":
+        return _post_only()
     try:
         draft = services.plan_draft_next(plan=plan, created_by=request.user, today=timezone.localdate())
     except ValidationError as exc:

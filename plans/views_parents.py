@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from plans import selectors
 from plans.access import manager_membership, parent_link_for_user, pupil_for_plans
@@ -84,11 +84,12 @@ def parent_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def parent_resend(request: HttpRequest, link_id: int) -> HttpResponse:
     """A new invitation link: for a parent who has not chosen a password yet (the older link stops
     working), or who forgot theirs (it stops working at once, until they choose a new one)."""
     link = parent_link_for_user(request, link_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])  # after the access helper: others are refused first
     membership = manager_membership(request)
     if link.revoked_at is not None:
         messages.error(request, "This parent's access to the child is revoked: invite them again instead.")
@@ -106,9 +107,10 @@ def parent_resend(request: HttpRequest, link_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def parent_revoke(request: HttpRequest, link_id: int) -> HttpResponse:
     link = parent_link_for_user(request, link_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     parent_link_revoke(link=link, revoked_by=request.user)
     name = link.user.get_full_name() or link.user.email
     messages.success(request, f"{name} no longer sees {link.pupil.full_name}'s records, from their next click.")

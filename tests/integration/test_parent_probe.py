@@ -13,6 +13,8 @@ from interventions.models import Comment
 from plans import services
 from plans.services_parents import parent_invite
 from tests.integration.test_access_walk import (  # noqa: F401 - walk_school is a fixture
+    EXPECTED,
+    POST_ONLY,
     _body,
     _tokens,
     clients,
@@ -55,7 +57,12 @@ def test_a_parent_gets_nothing_of_any_other_child_at_any_address(walk_school):
             for method in ("get", "post"):
                 response = getattr(pat, method)(url, {"going_well": "probe", "shared": "1"})
                 got = outcome(response)
-                if got not in (403, 404, 405):
+                # A GET is refused (403/404). Other apps' POST-only actions (an import's confirm button)
+                # answer any GET with 405 before reading anything: they name no child; every page of
+                # the plans app refuses first. A POST may also meet a page's 405 (GET only).
+                if got == 405 and (method == "post" or EXPECTED[name] == POST_ONLY):
+                    continue
+                if got not in (403, 404):
                     wrong.append(f"{method.upper()} {name} ({url}): {got}")
                 shown = [t for t in secrets if t in _body(response)]
                 if shown:
