@@ -143,9 +143,10 @@ def expected_gain(span: Span, terms_elapsed: int, *, extra_levels: int = 0) -> f
     return (span.expected_levels + extra_levels) * POINTS_PER_LEVEL * terms_elapsed / span.span_terms
 
 
-def expected_points(baseline_points: float, span: Span, terms_elapsed: int) -> float:
-    """Baseline points plus the pro-rata expected gain (DOMAIN 9.4, ``expected_points``)."""
-    return baseline_points + expected_gain(span, terms_elapsed)
+def expected_points(baseline_points: float, span: Span, terms_elapsed: int, *, extra_levels: int = 0) -> float:
+    """Baseline points plus the pro-rata expected gain (DOMAIN 9.4, ``expected_points``); with
+    ``extra_levels=1``, the line a pupil must reach to be exceeding (a challenging target)."""
+    return baseline_points + expected_gain(span, terms_elapsed, extra_levels=extra_levels)
 
 
 def progress_status(gain: float, span: Span, terms_elapsed: int) -> str:

@@ -17,14 +17,20 @@ from django.db.models import Count, Q, QuerySet
 
 from assessments.ages import AgeEquivalentError, format_age_equivalent
 from assessments.expected import (
+    EXPECTATION_LEVELS,
+    EXPECTATION_QUARTILE,
     BaselineResult,
+    QuartilePoints,
     Span,
     choose_baseline,
     expected_points,
     level_not_above,
+    pro_rata_quartile,
     progress_span,
+    quartile_setting_covers,
+    transition_for,
 )
-from assessments.ladder import DEFAULT_SCHEME_NAME, SCHEMES, LadderError, PointsScheme
+from assessments.ladder import DEFAULT_SCHEME_NAME, SCHEMES, LadderError, PointsScheme, whole_level_code
 from assessments.models import (
     Assessment,
     AssessmentKind,
@@ -42,6 +48,8 @@ from assessments.models import (
     term_index,
 )
 from assessments.models import PointsScheme as PointsSchemeRow
+from assessments.models import QuartileRow, ReferenceKind
+from assessments.reference import set_in_force
 from assessments.semh import SemhError, sdq_band
 from assessments.terms import previous_term
 from pupils.models import Membership, Pupil, Role, School, Subject, TeachingGroup
@@ -118,12 +126,13 @@ class Expected:
 
 
 def expected_in_term(
-    baselines: Iterable[Baseline], term_idx: int, scheme: PointsScheme, ks2_span: str
+    baselines: Iterable[Baseline], term_idx: int, scheme: PointsScheme, ks2_span: str, *, extra_levels: int = 0
 ) -> Expected | None:
     """The expected result in the term ``term_idx`` from the baseline DOMAIN 9.1 chooses.
 
-    expected points = baseline points + expected_levels x 6 x t / span_terms (9.4), shown as the
-    ladder code at or below those points; None without a usable baseline before the term.
+    expected points = baseline points + (expected_levels + extra_levels) x 6 x t / span_terms (9.4),
+    shown as the ladder code at or below those points; None without a usable baseline before the
+    term. ``extra_levels=1`` gives the exceeding line of 9.4: a target that challenges.
     """
     chosen = choose_baseline(
         [BaselineResult(b.key_stage, b.result, b.term_index) for b in baselines], term_idx, scheme
@@ -134,8 +143,63 @@ def expected_in_term(
     assert base is not None  # choose_baseline only returns baselines that carry points
     span = progress_span(chosen.key_stage, ks2_span)
     terms = term_idx - chosen.term_index
-    value = expected_points(base, span, terms)
+    value = expected_points(base, span, terms, extra_levels=extra_levels)
     return Expected(chosen, base, span, terms, value, level_not_above(value, scheme))
+
+
+# --- The quartile table for one pupil (DOMAIN.md 9.9) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuartileTable:
+    """The school's quartile table in force, for one pupil's lookups (``reports.datasets`` reads the
+    same table for cohorts). ``rows``: (transition, subject in lower case, starting point) to the
+    (lower quartile, median, upper quartile) codes."""
+
+    setting: str
+    rows: dict[tuple[str, str, str], tuple[str, str, str]] = field(default_factory=dict)
+
+    def codes_for(self, baseline: BaselineResult, subject_name: str, ks2_span: str) -> tuple[str, str, str] | None:
+        """The row covering a baseline: the school's setting must cover it, and the table must have a
+        row for its transition, the subject (any case) and the baseline code, else its whole level."""
+        if not self.rows or not quartile_setting_covers(self.setting, baseline.result):
+            return None
+        transition = transition_for(baseline.key_stage, ks2_span)
+        if transition is None:
+            return None
+        try:
+            whole = whole_level_code(baseline.result)
+        except LadderError:
+            whole = None
+        for code in (baseline.result, whole):
+            found = self.rows.get((transition, subject_name.casefold(), code)) if code else None
+            if found:
+                return found
+        return None
+
+    def points_for(self, baseline: BaselineResult, subject_name: str, ks2_span: str, scheme: PointsScheme) -> QuartilePoints | None:
+        """The row's three outcomes in the scheme's points; None without a row (the levels rule applies)."""
+        codes = self.codes_for(baseline, subject_name, ks2_span)
+        if codes is None:
+            return None
+        points = [points_or_none(code, scheme) for code in codes]
+        if any(p is None for p in points):
+            return None
+        return QuartilePoints(*points)
+
+
+def quartile_table(school: School) -> QuartileTable:
+    """The quartile table in force for the school and its ``quartile_expectations`` setting: two queries."""
+    reference = set_in_force(school, ReferenceKind.QUARTILES)
+    if reference is None or school.quartile_expectations == "off":
+        return QuartileTable(school.quartile_expectations)
+    rows = {
+        (transition, subject.casefold(), start): (lq, median, uq)
+        for transition, subject, start, lq, median, uq in QuartileRow.objects.filter(reference_set=reference).values_list(
+            "transition", "subject", "starting_point", "lower_quartile", "median", "upper_quartile"
+        )
+    }
+    return QuartileTable(school.quartile_expectations, rows)
 
 
 # --- Teaching groups -------------------------------------------------------------------------------
@@ -346,7 +410,9 @@ class TargetRow:
     subject: Subject
     academic_year: int
     stored: Target | None = None
-    suggestion: Expected | None = None  # expected progress at the end of the year (summer term)
+    suggestion: Expected | None = None  # the challenge: the upper quartile, else expected progress plus one level
+    expected: Expected | None = None  # expected progress at the end of the year (summer term), for comparison
+    expectation: str = EXPECTATION_LEVELS  # which rule made the suggestion: "quartile" or "levels" (DOMAIN 9.9)
     latest: Assessment | None = None  # the latest teacher assessment (NC) this academic year
     baseline: BaselineResult | None = None
     baseline_points: float | None = None
@@ -377,16 +443,32 @@ def target_term_index(academic_year: int) -> int:
     return term_index(academic_year, TermName.SUMMER)
 
 
-def evaluate_target(row: TargetRow, baselines: Sequence[Baseline], scheme: PointsScheme, ks2_span: str) -> None:
+def evaluate_target(
+    row: TargetRow, baselines: Sequence[Baseline], scheme: PointsScheme, ks2_span: str,
+    quartiles: QuartileTable | None = None,
+) -> None:  # fmt: skip
     """Fill in the suggestion and the on-track status of a row (pure arithmetic on loaded rows).
 
-    Suggested target: DOMAIN 9.4's expected points at the summer term of the year, as the ladder
-    code at or below them. On track: the latest result's points are at least the pro-rata target
-    in that result's term, baseline points + (target points - baseline points) x t / T, where t is
-    terms from the baseline to the result and T terms from the baseline to the summer term.
+    Suggested target, one that challenges: where the quartile rule covers the baseline (DOMAIN
+    9.9: the school's setting and a row of the table in force), the pro-rata upper quartile at the
+    summer term of the year, UQ_t = b + (UQ - b) x min(t, span) / span, beside the median there;
+    otherwise DOMAIN 9.4's expected progress plus one level (the line the reports call
+    exceeding), beside expected progress. Both as the ladder code at or below. On track: the latest
+    result's points are at least the pro-rata target in that result's term, baseline points +
+    (target points - baseline points) x t / T, where t is terms from the baseline to the result and
+    T terms from the baseline to the summer term.
     """
     end = target_term_index(row.academic_year)
-    row.suggestion = expected_in_term(baselines, end, scheme, ks2_span)
+    row.expected = expected_in_term(baselines, end, scheme, ks2_span)
+    row.suggestion = expected_in_term(baselines, end, scheme, ks2_span, extra_levels=1)
+    found = row.expected and quartiles and quartiles.points_for(row.expected.baseline, row.subject.name, ks2_span, scheme)
+    if found:
+        base, span, t = row.expected.baseline_points, row.expected.span, row.expected.terms_elapsed
+        median_t = pro_rata_quartile(base, found.median, t, span.span_terms)
+        upper_t = pro_rata_quartile(base, found.upper, t, span.span_terms)
+        row.expected = Expected(row.expected.baseline, base, span, t, median_t, level_not_above(median_t, scheme))
+        row.suggestion = Expected(row.expected.baseline, base, span, t, upper_t, level_not_above(upper_t, scheme))
+        row.expectation = EXPECTATION_QUARTILE
     if row.suggestion is not None:
         row.baseline = row.suggestion.baseline
         row.baseline_points = row.suggestion.baseline_points
@@ -419,13 +501,15 @@ def evaluate_target(row: TargetRow, baselines: Sequence[Baseline], scheme: Point
 def target_rows(
     pairs: Sequence[tuple[Pupil, Subject]], academic_year: int, *, school: School
 ) -> list[TargetRow]:
-    """Target rows for (pupil, subject) pairs in a year: targets, baselines and results in four queries."""
+    """Target rows for (pupil, subject) pairs in a year: the quartile table, targets, baselines and results
+    in six queries."""
     scheme = scheme_for(school)
     rows = [TargetRow(pupil=p, subject=s, academic_year=academic_year) for p, s in pairs]
     if not rows:
         return rows
     pupil_ids = sorted({p.pk for p, _ in pairs})
     subject_ids = sorted({s.pk for _, s in pairs})
+    quartiles = quartile_table(school)
     targets = {
         (t.pupil_id, t.subject_id): t
         for t in Target.objects.filter(
@@ -447,7 +531,7 @@ def target_rows(
         key = (row.pupil.pk, row.subject.pk)
         row.stored = targets.get(key)
         row.latest = latest.get(key)
-        evaluate_target(row, baselines.get(key, []), scheme, school.ks2_span)
+        evaluate_target(row, baselines.get(key, []), scheme, school.ks2_span, quartiles)
     return rows
 
 

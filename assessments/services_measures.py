@@ -3,7 +3,7 @@
 House rules as ``assessments.services``: keyword-only, typed, values checked with messages a
 SENCo can act on, ``full_clean()`` then ``save()``, atomic; record services match their natural
 key and return ``(instance, Outcome)``. Definitions: shared/DOMAIN.md section 8 (SDQ, Boxall,
-behaviour, qualitative ratings, pupil voice) and 9.4 (targets from expected progress).
+behaviour, qualitative ratings, pupil voice) and 9.4 (targets from expected progress plus one level).
 
 The record services take ``loaded``, what the page was drawn from (``sencotrack.conflicts``):
 with it, the pupil's row is locked and a record at the same key saved since the page was drawn

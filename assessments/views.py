@@ -441,6 +441,7 @@ def _targets_page(request: HttpRequest, rows, *, context: dict, back_url: str, s
         form=form, lines=lines, back_url=back_url, year_label=academic_year_label(context["year"]),
         scheme_name=selectors.scheme_for(school).name, ks2_span=school.ks2_span,
         conflict_people=people(change for _, change in form.conflicts.values()),
+        quartile_setting=school.get_quartile_expectations_display(),
     )  # fmt: skip
     return render(request, "assessments/targets.html", context)
 

@@ -192,6 +192,9 @@ class Comment(models.Model):
     level = models.CharField(max_length=8, blank=True, help_text="Optional level or sub-level, e.g. 2b or P6.")
     subject = models.ForeignKey(Subject, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     intervention = models.ForeignKey(Intervention, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments")
+    shared_with_parents = models.BooleanField(
+        default=False, help_text="Set by the SENCo: the pupil's parents and carers see this comment."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = AuditHistory()

@@ -502,3 +502,12 @@ def comment_create(
     comment.full_clean()
     comment.save()
     return comment
+
+
+def comment_set_shared(*, comment: Comment, shared: bool) -> Comment:
+    """The SENCo's choice: the pupil's parents and carers see this comment (or no longer do)."""
+    if comment.shared_with_parents != shared:
+        comment.shared_with_parents = shared
+        comment.full_clean(exclude=["author"])  # the author may have left (their account deleted)
+        comment.save(update_fields=["shared_with_parents"])
+    return comment

@@ -74,6 +74,8 @@ class Role(models.TextChoices):
     TA = "ta", "Teaching assistant"
     GOVERNOR = "governor", "Governor"
     DATA_MANAGER = "data_manager", "Data manager"
+    # Invited by the SENCo for named children (plans.ParentLink); sees only those children.
+    PARENT = "parent", "Parent or carer"
 
 
 class Membership(models.Model):

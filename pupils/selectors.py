@@ -501,7 +501,7 @@ def _timeline(page: PupilPage) -> list[TimelineItem]:
                     "target",
                     target.updated_at.date(),
                     f"{target.subject.name} target for {_year_label(target.academic_year)}: {target.result}",
-                    detail="Suggested from expected progress" if target.suggested else "Set by staff",
+                    detail="Suggested (expected progress plus one level)" if target.suggested else "Set by staff",
                 )
             )
         for checklist in page.semh:

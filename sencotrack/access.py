@@ -2,6 +2,8 @@
 
 Everything is scoped to the signed-in person's school. Teachers and TAs see only "own pupils":
 pupils in teaching or intervention groups they are attached to. Governors see aggregates only.
+A parent or carer sees only the children the SENCo named for them, and only on the pages made for
+parents (``child_for_parent``); every staff page refuses them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ SESSION_KEY = "membership_id"
 # Roles that may see named pupils, and whether they see all of the school or only their own.
 SEES_ALL_PUPILS = {Role.SENCO}
 SEES_OWN_PUPILS = {Role.TEACHER, Role.TA}
+# A parent or carer: the children linked to them (plans.ParentLink) and not revoked.
+SEES_OWN_CHILDREN = {Role.PARENT}
 
 
 def current_membership(request: HttpRequest) -> Membership | None:
@@ -58,6 +62,8 @@ def visible_pupils(membership: Membership):
         return pupils.filter(
             Q(teaching_groups__staff=user) | Q(enrolments__intervention__staff=user)
         ).distinct()
+    if membership.role in SEES_OWN_CHILDREN:
+        return pupils.current().filter(parent_links__user=membership.user_id, parent_links__revoked_at__isnull=True)
     return pupils.none()
 
 
@@ -82,3 +88,30 @@ def pupil_for_user(request: HttpRequest, public_id, *, write: bool = False) -> P
     if found is False:
         raise Http404("No such pupil.")
     return found
+
+
+def child_for_parent(request: HttpRequest, public_id) -> Pupil:
+    """A child of the signed-in parent or carer, at any school where they are one; 404 for any other.
+
+    Never cached: a link the SENCo revokes is refused at the very next request. A child at another
+    school than the one the parent is acting for makes that school's membership the acting one
+    (a family with children at two schools of a trust).
+    """
+    acting = require_membership(request, *SEES_OWN_CHILDREN)
+    memberships = {m.school_id: m for m in Membership.objects.filter(user=request.user, role__in=SEES_OWN_CHILDREN)}
+    try:
+        child = (
+            Pupil.objects.current()
+            .filter(public_id=public_id, school__in=list(memberships))
+            .filter(parent_links__user=request.user, parent_links__revoked_at__isnull=True)
+            .select_related("school")
+            .first()
+        )
+    except (ValueError, ValidationError):
+        child = None
+    if child is None:
+        raise Http404("No such pupil.")
+    if child.school_id != acting.school_id:
+        request.session[SESSION_KEY] = memberships[child.school_id].pk
+        request._membership_cache = memberships[child.school_id]
+    return child

@@ -34,6 +34,7 @@ from assessments.ages import format_age_equivalent
 from assessments.ladder import level_for_step, parse_level
 from interventions import models as im
 from pupils import models as pm
+from plans import demo as plans_demo
 from pupils.upn import make_upn
 from sencotrack.parsing import default_term_dates, term_for_date
 from sencotrack import freshness
@@ -188,7 +189,8 @@ HILLSIDE_STAFF = (
     StaffSpec("ta2", "Lucy", "Hart", pm.Role.TA),
 )
 #: The demo logins worth showing first (the rest are "other staff").
-MAIN_LOGINS = ("senco", "teacher", "ta", "governor", "data", "senco2", "teacher2", TRUST_USERNAME, ADMIN_USERNAME)
+MAIN_LOGINS = ("senco", "teacher", "ta", "governor", "data", "parent", "parent2", "senco2", "teacher2", TRUST_USERNAME,
+               ADMIN_USERNAME)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -1327,7 +1329,7 @@ class SchoolBuilder:
     # Targets -----------------------------------------------------------------------------------
 
     def make_targets(self) -> None:
-        """This year's targets in English and maths for pupils on the register: the expected-progress suggestion."""
+        """This year's targets in English and maths for pupils on the register: the suggestion that challenges."""
         targets = []
         summer = term_index(self.year, "summer")
         ks2_span = 15
@@ -1342,8 +1344,9 @@ class SchoolBuilder:
                     target = latest + 2
                 else:
                     elapsed = summer - term_index(plan.cohort_y7 - 1, "summer")
-                    # 3 levels (9 sub-levels) in 15 terms, pro rata (DOMAIN.md 9.4), at least one step on.
-                    target = max(base + round(9 * elapsed / ks2_span), latest + 1)
+                    # Expected progress plus one level: 4 levels (12 sub-levels) in 15 terms, pro rata
+                    # (DOMAIN.md 9.4's exceeding line), at least one step on.
+                    target = max(base + round(12 * elapsed / ks2_span), latest + 1)
                 targets.append(am.Target(
                     pupil=plan.pupil, subject=self.subjects[subject], academic_year=self.year,
                     result=step_code(min(target, 35)), suggested=True, set_by=self.senco,
@@ -1370,6 +1373,7 @@ def demo_users():
 def clashing_usernames(pupils: int = DEFAULT_PUPILS) -> list[str]:
     """Usernames the demo would create that belong to real (non-demo) accounts."""
     wanted = [s.username for spec in school_specs(pupils) for s in spec.staff] + [TRUST_USERNAME]
+    wanted += [username for username, _ in plans_demo.PARENT_LOGINS]
     User = get_user_model()
     taken = User.objects.filter(username__in=wanted).exclude(email__endswith=f"@{DEMO_EMAIL_DOMAIN}")
     return sorted(taken.values_list("username", flat=True))
@@ -1410,6 +1414,8 @@ def seed(*, today: dt.date | None = None, pupils: int = DEFAULT_PUPILS,
     for spec in school_specs(pupils):
         builder = SchoolBuilder(spec, today=today, trust=trust, subjects=subjects, password_hash=password_hash)
         summary[spec.name] = builder.build()
+        summary[spec.name] |= plans_demo.seed(builder.school, today=today, senco=builder.senco, password_hash=password_hash,
+                                              parents=spec.code == DEMO_SCHOOL_CODE)  # fmt: skip
         say(f"{spec.name}: {builder.counts['pupils']} pupils on roll")
     User = get_user_model()
     trust_user = User.objects.create(username=TRUST_USERNAME, first_name="Andrew", last_name="Blake",
@@ -1422,7 +1428,8 @@ def seed(*, today: dt.date | None = None, pupils: int = DEFAULT_PUPILS,
     return summary
 
 
-ROLE_ORDER = {pm.Role.SENCO: 0, pm.Role.TEACHER: 1, pm.Role.TA: 2, pm.Role.GOVERNOR: 3, pm.Role.DATA_MANAGER: 4}
+ROLE_ORDER = {pm.Role.SENCO: 0, pm.Role.TEACHER: 1, pm.Role.TA: 2, pm.Role.GOVERNOR: 3, pm.Role.DATA_MANAGER: 4,
+              pm.Role.PARENT: 5}  # fmt: skip
 
 
 def demo_logins() -> list[DemoLogin]:

@@ -5,8 +5,8 @@ is not written) is skipped. The routes
 the navigation expects are:
 
     home, pupils:register, pupils:list, assessments:grid, interventions:list,
-    interventions:session_today, interventions:comment_add, reports:list, reports:dashboard,
-    reports:governor, imports:upload
+    interventions:session_today, interventions:comment_add, plans:list, reports:list, reports:dashboard,
+    reports:governor, imports:upload, family:home
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ ROLE_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
         ("Pupils", "pupils:list"),
         ("Assessments", "assessments:grid"),
         ("Interventions", "interventions:list"),
+        ("Plans", "plans:list"),
         ("Comments", "interventions:comment_add"),
         ("Reports", "reports:list"),
         ("Dashboards", "reports:dashboard"),
@@ -42,6 +43,7 @@ ROLE_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
     Role.TEACHER: (
         ("Home", "home"),
         ("My groups", "pupils:list"),
+        ("Plans", "plans:list"),
         ("Assessments", "assessments:grid"),
         ("Comments", "interventions:comment_add"),
         ("Dashboards", "reports:dashboard"),
@@ -49,6 +51,7 @@ ROLE_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
     Role.TA: (
         ("Home", "home"),
         ("My pupils", "pupils:list"),
+        ("Plans", "plans:list"),
         ("Sessions", "interventions:session_today"),
         ("Comments", "interventions:comment_add"),
     ),
@@ -57,6 +60,7 @@ ROLE_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
         ("Home", "home"),
         ("Import", "imports:upload"),
     ),
+    Role.PARENT: (("Home", "family:home"),),
 }
 
 

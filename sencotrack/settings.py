@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "pupils",
     "assessments",
     "interventions",
+    "plans",
     "reports",
     "imports",
 ]
@@ -384,3 +385,27 @@ LOGGING = {
 # --- Product settings -----------------------------------------------------------------------
 # How long records of pupils who have left are kept before the retention command may purge them.
 SENCOTRACK_RETENTION_YEARS = env_int("SENCOTRACK_RETENTION_YEARS", 25, minimum=1)
+
+# --- E-mail (invitations to parents and carers) ----------------------------------------------
+# With EMAIL_HOST set, mail goes out over SMTP. Without it, development (DEBUG) prints each
+# message on the console and production sends none: the SENCo hands the invitation link over
+# (it is always shown to them as well).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+    if EMAIL_USE_TLS and EMAIL_USE_SSL:
+        raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on: choose one (SSL for port 465).")
+    # A mail server that does not answer must not hold a SENCo's page for long.
+    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+elif DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "").strip() or "sencotrack <noreply@localhost>"
+# How long an invitation link to a parent or carer works (it stops working once used).
+PARENT_INVITATION_DAYS = env_int("PARENT_INVITATION_DAYS", 14, minimum=1)

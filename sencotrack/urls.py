@@ -14,6 +14,8 @@ urlpatterns = [
     path("pupils/", include(("pupils.urls", "pupils"), namespace="pupils")),
     path("assessments/", include(("assessments.urls", "assessments"), namespace="assessments")),
     path("interventions/", include(("interventions.urls", "interventions"), namespace="interventions")),
+    path("plans/", include(("plans.urls", "plans"), namespace="plans")),
+    path("family/", include(("plans.urls_family", "family"), namespace="family")),
     path("reports/", include(("reports.urls", "reports"), namespace="reports")),
     path("imports/", include(("imports.urls", "imports"), namespace="imports")),
 ]

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from plans.selectors import annual_reviews_due
 from pupils.models import Role
 from sencotrack import home as selectors
 from sencotrack.access import current_membership
@@ -36,6 +37,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "home/no_role.html")
     today = timezone.localdate()
     context = {"today": today}
+    if membership.role == Role.PARENT:
+        return redirect("family:home")  # a parent's home is their child's page
     if membership.role == Role.SENCO:
         missing = selectors.register_pupils_missing_assessment(membership, today=today)
         context |= {
@@ -45,6 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "missing_pupils": selectors.shortlist(missing.pupils),
             "interventions": selectors.shortlist(selectors.interventions_needing_attention(membership, today=today)),
             "ending_window_days": selectors.INTERVENTION_ENDING_DAYS,
+            "annual_reviews": selectors.shortlist(annual_reviews_due(membership.school, today=today)),
         }
         return render(request, "home/senco.html", context)
     if membership.role == Role.TEACHER:

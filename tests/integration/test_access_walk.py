@@ -11,7 +11,8 @@ row in ``EXPECTED`` (what each person gets) and every keyword of its URL has a v
 - the TA (tia): pupils of the intervention group she runs (Carl), not Amy, not Ben;
 - the governor (gwen): the governor dashboard and governors' packs; no named pupil anywhere;
 - the data manager (dan): imports; no named pupil pages;
-- charlie, the SENCo of another school: his own school's pages, none of Oak's pupils or records.
+- charlie, the SENCo of another school: his own school's pages, none of Oak's pupils or records;
+- pat, a parent of Amy: the family pages of Amy and nothing else (every staff page is a 403).
 
 A refusal is a 403 when the role has no access to the kind of page at all, and a 404 when the role
 has access to the kind of page but not to that record (so ids leak nothing). Every page that does
@@ -35,22 +36,27 @@ from django.test import Client
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
+from interventions.models import Comment
+from plans import services as plans_services
+from plans.services_parents import parent_invite
 from pupils.models import Concern, Provision, RegisterEntry
 from reports.models import ReportKind, ReportRun, RunStatus
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("anon", "senco", "teacher", "ta", "governor", "data_manager", "charlie")
+ROLES = ("anon", "senco", "teacher", "ta", "governor", "data_manager", "charlie", "parent")
 LOGIN = "login"  # a redirect to the sign-in page
 ADMIN_LOGIN = "admin login"  # a redirect to the admin's own sign-in page
 REDIRECT = "redirect"  # a redirect elsewhere (the governor's home is their dashboard; a gone upload)
 
 
-def row(senco, teacher, ta, governor, data_manager, charlie, anon=LOGIN) -> dict[str, object]:
+def row(senco, teacher, ta, governor, data_manager, charlie, anon=LOGIN, parent=None) -> dict[str, object]:
+    if parent is None:  # a parent has no staff page: refused, unless the page takes POST only (405 first)
+        parent = 405 if {senco, teacher, ta, governor, data_manager, charlie} == {405} else 403
     return {
         "anon": anon, "senco": senco, "teacher": teacher, "ta": ta, "governor": governor,
-        "data_manager": data_manager, "charlie": charlie,
+        "data_manager": data_manager, "charlie": charlie, "parent": parent,
     }  # fmt: skip
 
 
@@ -63,14 +69,18 @@ RECORDER_PUPIL = row(200, 200, 403, 403, 403, 404)  # assessments: SENCo and tea
 SCHOOL_SENCO_PAGE = row(200, 403, 403, 403, 403, 200)  # charlie gets his own school's page
 PUPIL_ROLES_PAGE = row(200, 200, 200, 403, 403, 200)
 POST_ONLY = row(405, 405, 405, 405, 405, 405)
+FAMILY_PAGE = row(403, 403, 403, 403, 403, 403, parent=200)
+# The plans pages that take POST only check who asks first: a GET is a 405 only for the SENCo.
+PLAN_POST_ONLY = row(405, 403, 403, 403, 403, 404)
 
 EXPECTED: dict[str, dict[str, object]] = {
     # Site
-    "home": row(200, 200, 200, REDIRECT, 200, 200),  # a governor starts on the governor dashboard
-    "login": row(REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, anon=200),  # signed in: sent home
+    "home": row(200, 200, 200, REDIRECT, 200, 200, parent=REDIRECT),  # governors and parents start on their own pages
+    "login": row(REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, anon=200, parent=REDIRECT),  # signed in: sent home
     "logout": row(405, 405, 405, 405, 405, 405, anon=405),  # POST only (Django's LogoutView)
-    "health": row(200, 200, 200, 200, 200, 200, anon=200),
-    "admin:index": row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, anon=ADMIN_LOGIN),
+    "health": row(200, 200, 200, 200, 200, 200, anon=200, parent=200),
+    "admin:index": row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, anon=ADMIN_LOGIN,
+                       parent=ADMIN_LOGIN),
     # The register and pupils: SENCo edits; teachers and TAs view their own pupils; governors and
     # data managers see no named pupil.
     "pupils:list": PUPIL_ROLES_PAGE,
@@ -138,6 +148,42 @@ EXPECTED: dict[str, dict[str, object]] = {
     "imports:cancel": POST_ONLY,
     "imports:errors_csv": row(REDIRECT, 403, 403, 403, REDIRECT, REDIRECT),
     "imports:export": row(200, 403, 403, 403, 403, 200),
+    # Plans and reviews: the SENCo writes and reviews; teachers view and contribute for their own
+    # pupils; TAs view their own pupils' plans; the plan walked is Amy's (bob's pupil, not tia's).
+    "plans:list": PUPIL_ROLES_PAGE,
+    "plans:parents": SCHOOL_SENCO_PAGE,
+    "plans:parent_revoke": PLAN_POST_ONLY,
+    "plans:parent_resend": PLAN_POST_ONLY,
+    "plans:pupil": OWN_PUPIL,
+    "plans:plan_new": SENCO_ONLY_PUPIL,
+    "plans:passport_pdf": OWN_PUPIL,
+    "plans:parent_report_pdf": SENCO_ONLY_PUPIL,
+    "plans:annual_review": SENCO_ONLY_PUPIL,
+    "plans:annual_review_pdf": SENCO_ONLY_PUPIL,
+    "plans:parent_invite": SENCO_ONLY_PUPIL,
+    "plans:comment_share": PLAN_POST_ONLY,
+    "plans:plan": OWN_PUPIL,
+    "plans:plan_edit": SENCO_ONLY_PUPIL,
+    "plans:plan_start": PLAN_POST_ONLY,
+    "plans:plan_discard": PLAN_POST_ONLY,
+    "plans:outcome_add": SENCO_ONLY_PUPIL,
+    "plans:outcome_edit": SENCO_ONLY_PUPIL,
+    "plans:outcome_remove": PLAN_POST_ONLY,
+    "plans:target_add": SENCO_ONLY_PUPIL,
+    "plans:target_edit": SENCO_ONLY_PUPIL,
+    "plans:target_remove": PLAN_POST_ONLY,
+    "plans:target_check": RECORDER_PUPIL,
+    "plans:contribute": RECORDER_PUPIL,
+    "plans:review": SENCO_ONLY_PUPIL,
+    "plans:draft_next": PLAN_POST_ONLY,
+    "plans:plan_pdf": OWN_PUPIL,
+    # The family pages: a parent's own child (Amy) only; no member of staff has one (403).
+    "family:home": row(403, 403, 403, 403, 403, 403, parent=REDIRECT),  # on to Amy's page
+    "family:welcome": row(200, 200, 200, 200, 200, 200, anon=200, parent=200),  # a made-up link: "no longer works"
+    "family:child": FAMILY_PAGE,
+    "family:views": FAMILY_PAGE,
+    "family:history": FAMILY_PAGE,
+    "family:report": FAMILY_PAGE,
 }
 
 #: Where a page does not do what DESIGN.md's table says, and why it is not changed here. Each
@@ -166,6 +212,10 @@ class WalkSchool:
     enrolment: object
     run: object
     day: dt.date
+    plan: object = None
+    parent: object = None
+    link: object = None
+    comment: object = None
 
 
 @pytest.fixture
@@ -186,9 +236,18 @@ def walk_school(personas) -> WalkSchool:
         parameters={"academic_year": 2024, "term": "summer"}, requested_by=personas.senco,
         result={"columns": ["upn", "status"], "rows": [{"upn": amy.upn, "status": "expected"}]},
     )  # fmt: skip
+    plan = plans_services.plan_create(
+        pupil=amy, starts_on=today - dt.timedelta(days=14), review_date=today + dt.timedelta(days=60), created_by=None
+    )
+    plans_services.outcome_add(plan=plan, description="Amy will read aloud", measure="Reading log", by_when=plan.review_date)
+    plans_services.curricular_target_add(plan=plan, subject=personas.group.subject, statement="I can spell ten words")
+    plans_services.plan_start(plan=plan)
+    invitation = parent_invite(school=personas.school, email="pat@example.org", first_name="Pat", last_name="Parent",
+                               pupils=[amy], invited_by=personas.senco)  # fmt: skip
+    comment = Comment.objects.create(pupil=amy, observed_on=today, objective="Read aloud", activity="x", outcome="y")
     return WalkSchool(
         personas, amy, ben, carl, personas.group, entry, concern, programme, intervention, enrolment, run,
-        day=today - dt.timedelta(days=7),
+        day=today - dt.timedelta(days=7), plan=plan, parent=invitation.user, link=invitation.links[0], comment=comment,
     )
 
 
@@ -201,7 +260,8 @@ def url_kwargs(name: str, kwargs: list[str], s: WalkSchool) -> dict[str, object]
         elif kwarg == "public_id" and name.startswith("interventions:"):
             values[kwarg] = s.intervention.public_id
         elif kwarg == "public_id" and (
-            name.startswith(("pupils:", "assessments:")) or name in ("reports:pupil_dashboard", "reports:case_study")
+            name.startswith(("pupils:", "assessments:", "plans:", "family:"))
+            or name in ("reports:pupil_dashboard", "reports:case_study")
         ):
             values[kwarg] = s.amy.public_id
         elif (name, kwarg) == ("pupils:entry_change", "entry_id") or (name, kwarg) == ("pupils:entry_close", "entry_id"):
@@ -226,6 +286,20 @@ def url_kwargs(name: str, kwargs: list[str], s: WalkSchool) -> dict[str, object]
             values[kwarg] = "csv"
         elif name.startswith("imports:") and kwarg == "token":
             values[kwarg] = "0" * 32
+        elif kwarg == "plan_id":
+            values[kwarg] = s.plan.public_id
+        elif kwarg == "outcome_id":
+            values[kwarg] = s.plan.outcomes.get().pk
+        elif kwarg == "target_id":
+            values[kwarg] = s.plan.curricular_targets.get().pk
+        elif kwarg == "link_id":
+            values[kwarg] = s.link.pk
+        elif kwarg == "comment_id":
+            values[kwarg] = s.comment.public_id
+        elif (name, kwarg) == ("family:welcome", "uidb64"):
+            values[kwarg] = "MQ"
+        elif (name, kwarg) == ("family:welcome", "token"):
+            values[kwarg] = "a-made-up-token"
         else:
             pytest.fail(
                 f"The URL {name!r} takes {kwarg!r}, which the access walk does not know how to fill: add it "
@@ -267,7 +341,7 @@ def clients(s: WalkSchool) -> dict[str, Client]:
     p = s.personas
     people = {
         "senco": p.senco, "teacher": p.teacher, "ta": p.ta, "governor": p.governor,
-        "data_manager": p.data_manager, "charlie": p.outsider,
+        "data_manager": p.data_manager, "charlie": p.outsider, "parent": s.parent,
     }  # fmt: skip
     made = {"anon": Client()}
     for role, user in people.items():
@@ -297,6 +371,7 @@ def forbidden_names(role: str, s: WalkSchool) -> list[str]:
         "senco": [s.amy, s.ben, s.carl],
         "teacher": [s.amy],  # his group 9E1
         "ta": [s.carl],  # her reading group
+        "parent": [s.amy],  # their own child
     }.get(role, [])
     return [token for pupil in (s.amy, s.ben, s.carl) if pupil not in sees for token in _tokens(pupil)]
 
@@ -349,7 +424,7 @@ def test_a_new_url_keyword_fails_the_walk_with_a_clear_message(walk_school):
 
 def test_the_walk_reaches_every_app_and_the_admin_login():
     names = {name for name, _ in walked_patterns()}
-    for namespace in ("pupils", "assessments", "interventions", "reports", "imports"):
+    for namespace in ("pupils", "assessments", "interventions", "plans", "family", "reports", "imports"):
         assert any(name.startswith(f"{namespace}:") for name in names), namespace
     assert "admin:index" in names and not any(n.startswith("admin:") and n != "admin:index" for n in names)
 
@@ -360,7 +435,7 @@ def test_the_walk_reaches_every_app_and_the_admin_login():
 def table_counts() -> dict[str, tuple[int, object]]:
     """Rows and the latest change of every table of sencotrack's apps, history and access log included."""
     counts = {}
-    for label in ("pupils", "assessments", "interventions", "reports"):
+    for label in ("pupils", "assessments", "interventions", "plans", "reports"):
         for model in apps.get_app_config(label).get_models():
             rows = model._default_manager.all()
             stamp = next(
@@ -459,7 +534,8 @@ def test_every_url_that_names_a_pupil_names_them_by_public_id_never_the_database
     for name, kwargs in walked_patterns():
         for kwarg in kwargs:
             assert kwarg in {"public_id", "pupil_id", "entry_id", "concern_id", "group_id", "name", "day", "start",
-                             "fmt", "kind", "token"}, f"{name} takes {kwarg}: is it a pupil's database id?"  # fmt: skip
+                             "fmt", "kind", "token", "plan_id", "outcome_id", "target_id", "link_id", "comment_id",
+                             "uidb64"}, f"{name} takes {kwarg}: is it a pupil's database id?"  # fmt: skip
     # And a database id in a pupil's place matches no page at all.
     for path in ("/pupils/12/", "/reports/dashboard/pupils/12/", "/assessments/pupils/12/", "/pupils/12/audit/"):
         with pytest.raises(Resolver404):

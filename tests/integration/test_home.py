@@ -291,9 +291,10 @@ def test_navigation_shows_only_links_whose_routes_exist(client, personas, monkey
 @pytest.mark.parametrize(
     ("persona", "labels"),
     [
-        ("senco", ["Home", "Register", "Pupils", "Assessments", "Interventions", "Comments", "Reports", "Dashboards", "Import"]),
-        ("teacher", ["Home", "My groups", "Assessments", "Comments", "Dashboards"]),
-        ("ta", ["Home", "My pupils", "Sessions", "Comments"]),
+        ("senco", ["Home", "Register", "Pupils", "Assessments", "Interventions", "Plans", "Comments", "Reports",
+                   "Dashboards", "Import"]),
+        ("teacher", ["Home", "My groups", "Plans", "Assessments", "Comments", "Dashboards"]),
+        ("ta", ["Home", "My pupils", "Plans", "Sessions", "Comments"]),
         ("data_manager", ["Home", "Import"]),
     ],
 )
@@ -325,7 +326,9 @@ def _populate(personas, today, pupils: int) -> None:
     lapsed.staff.add(personas.ta)
     for n in range(pupils):
         pupil = f.PupilFactory(school=personas.school)
-        f.RegisterEntryFactory(pupil=pupil, review_date=today + dt.timedelta(days=n % 40 - 5))
+        provision = Provision.EHC_PLAN if n % 3 == 0 else Provision.SEN_SUPPORT  # annual reviews due too
+        f.RegisterEntryFactory(pupil=pupil, provision=provision, review_date=today + dt.timedelta(days=n % 40 - 5),
+                               start_date=today - dt.timedelta(days=320 + n))
         personas.group.pupils.add(pupil)
         f.EnrolmentFactory(intervention=intervention, pupil=pupil, start_date=intervention.start_date)
         f.EnrolmentFactory(intervention=lapsed, pupil=pupil, start_date=lapsed.start_date)
@@ -341,8 +344,9 @@ def _queries_for_home(client) -> int:
 
 
 # Session, user, membership, then each role's selectors:
-# SENCo 3 reviews/latest term/missing + 1 interventions = 4; teacher 1; TA 2; governor and data manager 0.
-MAX_QUERIES = {"senco": 7, "teacher": 4, "ta": 5, "governor": 3, "data_manager": 3}
+# SENCo 3 reviews/latest term/missing + 1 interventions + 1 annual reviews = 5; teacher 1; TA 2; governor and
+# data manager 0.
+MAX_QUERIES = {"senco": 8, "teacher": 4, "ta": 5, "governor": 3, "data_manager": 3}
 
 
 @pytest.mark.parametrize("persona", sorted(MAX_QUERIES))
@@ -379,3 +383,61 @@ def test_senco_cards_list_twelve_rows_then_say_how_many_more(client, personas, t
     assert reviews.count("<li ") == 12
     assert "and 13 more" in reviews  # 25 - 12
     assert 'aria-label="25 reviews due"' in reviews
+
+
+# --- EHC plan annual reviews and parents ------------------------------------------------------------
+
+
+def test_senco_sees_ehc_plan_annual_reviews_from_ten_weeks_before_and_overdue_ones(client, personas, today):
+    from plans.models import AnnualReview
+
+    school = personas.school
+
+    def ehcp(name: str, began: dt.date, last_review: dt.date | None = None):
+        pupil = f.PupilFactory(school=school, surname=name, forename="Pat")
+        f.RegisterEntryFactory(pupil=pupil, provision=Provision.EHC_PLAN, start_date=began)
+        if last_review:
+            AnnualReview.objects.create(pupil=pupil, held_on=last_review, recommendation="maintain")
+        return pupil
+
+    from plans.cycle import add_months
+
+    def year_before(days_ahead: int) -> dt.date:
+        """The day 12 months before ``today + days_ahead``: a review then is due ``days_ahead`` from today."""
+        return add_months(today + dt.timedelta(days=days_ahead), -12)
+
+    year = dt.timedelta(days=365)
+    # Due 12 months after the last review (or after the plan began): 70 days (10 weeks) ahead is
+    # listed, 71 is not; a day late is overdue.
+    ehcp("Soon", began=today - 3 * year, last_review=year_before(70))
+    ehcp("Later", began=today - 3 * year, last_review=year_before(71))
+    ehcp("Overdue", began=today - 3 * year, last_review=year_before(-20))
+    ehcp("Firstyear", began=year_before(10))  # no review yet: due a year after it began
+    support = f.PupilFactory(school=school, surname="Support")
+    f.RegisterEntryFactory(pupil=support, provision=Provision.SEN_SUPPORT, start_date=today - 3 * year)
+    page = _text(_home(client, personas.senco))
+    card = page.split('data-testid="annual-reviews-due"')[1].split("</section>")[0]
+    assert "Pat Soon" in card and "Pat Overdue" in card and "Pat Firstyear" in card
+    assert "Pat Later" not in card and "Support" not in card
+    assert card.index("Pat Overdue") < card.index("Pat Firstyear") < card.index("Pat Soon")  # soonest due first
+    assert 'aria-label="3 annual reviews due"' in card and "Overdue" in card
+
+
+def test_the_outsider_senco_sees_no_annual_review_of_another_school(client, personas, today):
+    pupil = f.PupilFactory(school=personas.school, surname="Oakpupil")
+    f.RegisterEntryFactory(pupil=pupil, provision=Provision.EHC_PLAN, start_date=today - dt.timedelta(days=400))
+    card = _text(_home(client, personas.outsider)).split('data-testid="annual-reviews-due"')[1]
+    assert "Oakpupil" not in card
+
+
+def test_a_parents_home_is_their_childs_page_and_their_menu_leads_back_to_it(client, personas):
+    from plans.services_parents import parent_invite
+
+    invitation = parent_invite(school=personas.school, email="pat@example.org", first_name="Pat", last_name="Smith",
+                               pupils=[personas.pupil], invited_by=personas.senco)  # fmt: skip
+    client.force_login(invitation.user)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"] == reverse("family:home")
+    page = client.get(reverse("family:child", args=[personas.pupil.public_id])).content.decode()
+    assert _nav_labels(page) == ["Home"] and f'href="{reverse("family:home")}"' in page
+    assert "Parent or carer, Oak Academy" in page

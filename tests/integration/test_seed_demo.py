@@ -53,9 +53,18 @@ def digest() -> str:
         for row in queryset.order_by(*fields).values_list(*fields):
             h.update(repr(row).encode())
     from interventions.models import Comment
+    from plans.models import AnnualReview, Outcome, ParentLink, SupportPlan
 
     for row in Comment.objects.order_by("public_id").values_list("public_id", "pupil__upn", "objective", "outcome"):
         h.update(repr(row).encode())
+    for queryset, fields in [
+        (SupportPlan.objects.all(), ("public_id", "pupil__upn", "status", "starts_on", "review_date", "strategies")),
+        (Outcome.objects.all(), ("plan__public_id", "position", "description", "rating")),
+        (AnnualReview.objects.all(), ("pupil__upn", "held_on", "recommendation")),
+        (ParentLink.objects.all(), ("user__username", "pupil__upn")),
+    ]:  # fmt: skip
+        for row in queryset.order_by(*fields).values_list(*fields):
+            h.update(repr(row).encode())
     return h.hexdigest()
 
 
@@ -251,6 +260,37 @@ class TestTheFullDemo:
     def test_the_demo_teacher_teaches_pupils_on_the_register(self, riverside):
         taught = Pupil.objects.filter(teaching_groups__staff__username="teacher").distinct()
         assert taught.filter(register_entries__end_date__isnull=True).exists()
+
+    def test_some_pupils_have_a_plan_in_place_and_some_an_earlier_plan_reviewed(self, riverside):
+        from plans.models import PlanReview, PlanStatus, SupportPlan
+
+        plans = SupportPlan.objects.filter(pupil__school=riverside)
+        assert plans.filter(status=PlanStatus.ACTIVE).count() >= 10
+        assert PlanReview.objects.filter(plan__pupil__school=riverside).count() >= 3
+        for plan in plans.filter(status=PlanStatus.ACTIVE):
+            assert plan.outcomes.exists() and plan.review_date > TODAY and plan.starts_on <= TODAY
+        carried = [o for p in plans.filter(status=PlanStatus.ACTIVE) for o in p.outcomes.all() if o.carried_from_id]
+        assert carried and all(o.carried_from.rating != "achieved" for o in carried)
+
+    def test_ehc_plan_annual_reviews_are_due_soon_and_overdue(self, riverside):
+        from plans.cycle import DUE_SOON, OVERDUE
+        from plans.selectors import annual_reviews_due
+
+        states = [row.state for row in annual_reviews_due(riverside, today=TODAY)]
+        assert states.count(DUE_SOON) >= 3 and states.count(OVERDUE) >= 1
+
+    def test_the_parent_logins_see_their_children_with_a_plan(self, riverside, db, client):
+        from plans.models import PlanStatus
+        from plans.selectors import children_of
+        from django.contrib.auth import get_user_model
+
+        User = get_user_model()
+        (child,) = children_of(User.objects.get(username="parent"))
+        assert child.support_plans.filter(status=PlanStatus.ACTIVE).exists()
+        assert child.assessments.exists() and child.comments.filter(shared_with_parents=True).count() == 2
+        assert len(children_of(User.objects.get(username="parent2"))) == 2
+        for username in ("parent", "parent2"):
+            assert client.login(username=username, password=demo.DEMO_PASSWORD), username
 
 
 # --- Smaller seeds: determinism and safety ---------------------------------------------------------------

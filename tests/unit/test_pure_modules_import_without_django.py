@@ -15,6 +15,8 @@ PURE_MODULES = [
     "reports.metrics",
     "sencotrack.parsing",
     "pupils.upn",
+    "plans.plain",
+    "plans.cycle",
 ]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
