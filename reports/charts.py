@@ -2,7 +2,9 @@
 
 Each function takes plain rows or DataFrames and returns the figure as a JSON-ready dict
 (``{"data": [...], "layout": {...}}``, as ``plotly.io.to_json`` gives): no HTML, no CDN. A page
-passes it to ``json_script`` and ``static/js/charts.js`` draws it with the vendored plotly.min.js.
+passes it to ``json_script`` and ``static/js/charts.js`` draws it with the vendored Plotly bundle
+(static/vendor/plotly/plotly-sencotrack.min.js: scatter, bar and heatmap traces only, built by
+tools/plotly-bundle; a chart of another trace type needs it added there).
 
 Accessible by construction: every figure has a title and axis titles; colours come from the
 Okabe-Ito palette (distinguishable with the common colour-vision deficiencies), darkened where

@@ -40,7 +40,7 @@
 
   function drawAll(root) {
     if (!window.Plotly) {
-      console.error("charts.js: plotly.min.js is not loaded; include components/plotly_scripts.html");
+      console.error("charts.js: Plotly is not loaded; include components/plotly_scripts.html");
       return;
     }
     var scope = root && root.querySelectorAll ? root : document;
