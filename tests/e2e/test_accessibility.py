@@ -79,7 +79,8 @@ def a11y_school(walk_school, report_school) -> WalkSchool:
 
     Amy's register review is overdue (a warning row), tia's group runs today (a "Log session"
     button), the report pupils give the dashboards charts, the run is a real expected-progress
-    report (its table scrolls sideways), there are comments and a trust user with no school role.
+    report (its table scrolls sideways), there are comments, thirty more pupils (the comment form's
+    pupil search) and a trust user with no school role.
     """
     s = walk_school
     today = timezone.localdate()
@@ -96,6 +97,8 @@ def a11y_school(walk_school, report_school) -> WalkSchool:
             pupil=pupil, author=author, observed_on=today - dt.timedelta(days=2), objective="Blend CVC words",
             activity="Reading the corridor display", outcome="Read 'cat' and 'sun' unaided", level="2b",
         )  # fmt: skip
+    for i in range(30):  # enough pupils for the comment form's pupil search and the lists' pages
+        f.PupilFactory(school=s.personas.school, surname=f"Pupil{i:02d}", forename="Test", year_group=7 + i % 5)
     trust = f.SchoolFactory(code="oak").trust or _trust_for(s.personas.school)
     trudy = f.UserFactory(username="trudy", first_name="Trudy", last_name="Trust")
     TrustMembership.objects.create(user=trudy, trust=trust)
@@ -275,10 +278,8 @@ def _pupil_search(page, s):
 
 def _comment_pupil_search(page, s):
     page.goto("/interventions/comments/add/")
-    search = page.get_by_label(re.compile("Find a pupil"))
-    if search.count():
-        with page.expect_response(re.compile(r"/interventions/comments/pupils/")):
-            search.fill("Qu")
+    with page.expect_response(re.compile(r"/interventions/comments/pupils/")):
+        page.get_by_label("Find a pupil by name or UPN").fill("Qu")
 
 
 def _comment_errors(page, s):
