@@ -134,13 +134,23 @@
     }
   });
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () {
-      markScrollers();
-      announce("");
-    });
-  } else {
+  // An error summary marked data-focus-on-load takes the focus when the page loads again after a
+  // refused form, so a keyboard or screen-reader user starts there (unless something has focus).
+  function focusOnLoad() {
+    var target = document.querySelector("[data-focus-on-load]");
+    if (target && (!document.activeElement || document.activeElement === document.body)) {
+      target.focus();
+    }
+  }
+
+  function ready() {
     markScrollers();
     announce("");
+    focusOnLoad();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
   }
 })();
