@@ -2,7 +2,7 @@
 
 The real nginx runs the committed configuration in front of Django's live server, with only what
 the container supplies replaced: the upstream (compose's ``web:8000``), the ports and the
-certificate (a self-signed one made here). It compresses pages, JSON and CSS, refuses an upload
+certificate (a self-signed one; ``bench.proxy.Proxy``, which the benchmark uses too). It compresses pages, JSON and CSS, refuses an upload
 over the limit before Django reads it, redirects plain HTTP, and sets the forwarded headers itself
 so a client cannot claim HTTPS or another address. Needs nginx and openssl (Debian's
 ``nginx-light``; .ci/run installs it); without them these tests are skipped with a reason.
@@ -16,11 +16,7 @@ import gzip
 import http.client
 import json
 import re
-import shutil
-import socket
 import ssl
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -75,69 +71,18 @@ def test_compose_puts_the_proxy_in_front_and_gunicorn_behind_it():
 # --- The real nginx ---------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def proxy(live_server, tmp_path, settings):
-    nginx, openssl = shutil.which("nginx") or "/usr/sbin/nginx", shutil.which("openssl")
-    if not (Path(nginx).exists() and openssl):
-        pytest.skip("nginx and openssl are needed to run the proxy (apt-get install nginx-light openssl)")
+    from bench.proxy import Proxy, available
+
+    missing = available()
+    if missing:
+        pytest.skip(f"the proxy cannot run here: {missing}")
     settings.ROOT_URLCONF = "tests.proxy_urls"
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # as production sets it
     settings.AXES_IPWARE_PROXY_COUNT = 1  # as docker-compose.yml sets it
-    subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-         "-keyout", str(tmp_path / "privkey.pem"), "-out", str(tmp_path / "fullchain.pem")],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    http_port, https_port = _free_port(), _free_port()
-    upstream = live_server.url.removeprefix("http://")
-    conf = CONF.read_text()
-    conf = conf.replace("server web:8000;", f"server {upstream};").replace("/etc/nginx/certs", str(tmp_path))
-    conf = re.sub(r"\n\s*listen \[::\]:\d+[^;]*;", "", conf)  # no IPv6 needed here
-    conf = conf.replace("listen 80 ", f"listen 127.0.0.1:{http_port} ").replace("listen 443 ", f"listen 127.0.0.1:{https_port} ")
-    version = subprocess.run([nginx, "-v"], capture_output=True, text=True).stderr
-    if tuple(map(int, re.search(r"nginx/(\d+)\.(\d+)", version).groups())) < (1, 25):
-        conf = conf.replace("http2 on;", "")  # the image runs 1.28; Debian 12's 1.22 predates the directive
-    (tmp_path / "site.conf").write_text(conf)
-    temp = tmp_path / "temp"
-    temp.mkdir()
-    temp.chmod(0o777)
-    (tmp_path / "nginx.conf").write_text(f"""
-error_log {tmp_path}/error.log warn;
-pid {tmp_path}/nginx.pid;
-events {{}}
-http {{
-    include /etc/nginx/mime.types;
-    access_log off;
-    client_body_temp_path {temp}/body;
-    proxy_temp_path {temp}/proxy;
-    fastcgi_temp_path {temp}/fastcgi;
-    uwsgi_temp_path {temp}/uwsgi;
-    scgi_temp_path {temp}/scgi;
-    include {tmp_path}/site.conf;
-}}
-""")
-    check = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
-                           capture_output=True, text=True)
-    assert check.returncode == 0, check.stderr
-    process = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-g", "daemon off;"],
-                               stderr=subprocess.PIPE)
-    for _ in range(50):
-        try:
-            socket.create_connection(("127.0.0.1", https_port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    try:
-        yield {"http": http_port, "https": https_port}
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with Proxy(live_server.url.removeprefix("http://"), tmp_path / "nginx") as running:
+        yield {"http": running.http_port, "https": running.https_port}
 
 
 def _get(port: int, path: str, *, method: str = "GET", body: bytes | None = None, headers: dict | None = None,
@@ -190,3 +135,22 @@ def test_an_upload_over_the_limit_is_refused_before_django_reads_it(proxy):
 def test_plain_http_is_sent_to_https(proxy):
     response, _ = _get(proxy["http"], "/login/?next=/pupils/", tls=False)
     assert response.status == 301 and response.getheader("Location") == "https://127.0.0.1/login/?next=/pupils/"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_person_signs_in_through_the_proxy_on_a_port_of_its_own(proxy, personas, settings):
+    # The browser's Origin carries the port; the Host nginx passes on must too, or Django's CSRF
+    # check refuses every form on a site served on a port other than 443.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    personas.senco.set_password("a-long-enough-password")
+    personas.senco.save()
+    page, body = _get(proxy["https"], "/login/", headers={"Accept-Encoding": "identity"})
+    cookie = page.getheader("Set-Cookie").split(";")[0]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body.decode()).group(1)
+    origin = f"https://127.0.0.1:{proxy['https']}"
+    form = f"csrfmiddlewaretoken={token}&username=alice&password=a-long-enough-password"
+    signed_in, _ = _get(proxy["https"], "/login/", method="POST", body=form.encode(), headers={
+        "Cookie": cookie, "Origin": origin, "Referer": origin + "/login/",
+        "Content-Type": "application/x-www-form-urlencoded",
+    })  # fmt: skip
+    assert signed_in.status == 302 and signed_in.getheader("Location") == "/"
