@@ -25,13 +25,14 @@ FIGURE = {
 
 def _page_html(body: str, *, charts: bool = True) -> str:
     scripts = [
-        "/static/vendor/bootstrap/bootstrap.bundle.min.js",
+        "/static/vendor/bootstrap/bootstrap.min.js",
         "/static/vendor/htmx/htmx.min.js",
         "/static/js/app.js",
     ]
-    if charts:
-        scripts += ["/static/vendor/plotly/plotly-sencotrack.min.js", "/static/js/charts.js"]
     tags = "\n".join(f'<script src="{src}" defer></script>' for src in scripts)
+    if charts:  # as templates/components/plotly_scripts.html includes them
+        tags += ('\n<script src="/static/vendor/plotly/plotly-sencotrack.min.js" async data-plotly></script>'
+                 '\n<script src="/static/js/charts.js" defer></script>')
     return f"""<!doctype html><html lang="en-GB"><head><meta charset="utf-8">
 <meta name="csrf-token" content="token-from-the-meta-tag">
 <meta name="htmx-config" content='{{"includeIndicatorStyles": false, "allowEval": false}}'>
