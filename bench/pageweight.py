@@ -193,10 +193,10 @@ def evaluate(weight: dict) -> dict:
 def table(weight: dict) -> list[str]:
     """Lines for the run's summary."""
     lines = [f"   Page weight in Chromium ({weight.get('via')}; first visit median of {weight.get('runs')}):",
-             f"     {'page':<16}{'first KB':>10}{'(decoded)':>11}{'requests':>10}{'DCL ms':>9}"
+             f"     {'page':<16}{'first KB':>10}{'(decoded)':>11}{'requests':>10}{'DCL ms':>9}{'load ms':>9}"
              f"{'repeat KB':>11}{'DCL ms':>9}"]  # fmt: skip
     for key, p in (weight.get("pages") or {}).items():
         f, r = p["first"], p["repeat"]
         lines.append(f"     {key:<16}{f['kb']:>10.1f}{f['decoded_kb']:>11.0f}{f['requests']:>10}{f['dcl_ms']:>9.0f}"
-                     f"{r['kb']:>11.1f}{r['dcl_ms']:>9.0f}")
+                     f"{f['load_ms']:>9.0f}{r['kb']:>11.1f}{r['dcl_ms']:>9.0f}")
     return lines

@@ -9,10 +9,10 @@ One run, side by side, on one machine:
     trivial view on the same server (``bench.load``); pages not built yet are skipped with a note;
 (c) queries per page (Django's test client in this process, ``CaptureQueriesContext``), with the
     pages' caches warm and right after a write (a new data epoch), with that request's time;
-    and page weight: what Chromium downloads on a first and a repeat visit to each page, through
-    nginx with the project's configuration, and when it is ready (``bench.pageweight``);
 (d) the report worker's peak memory (a child process's own high-water mark, VmHWM; see
-    ``bench.reportbench`` for why not ``ru_maxrss``).
+    ``bench.reportbench`` for why not ``ru_maxrss``);
+(e) page weight: what Chromium downloads on a first and a repeat visit to each page, through nginx
+    with the project's configuration, and when the page is ready (``bench.pageweight``).
 
 Writes ``bench/results/<date>-<scale>.json`` and appends a row to ``bench/RESULTS.md``.
 The benchmark uses its own PostgreSQL database, ``sencotrack_bench_<scale>`` on
