@@ -10,7 +10,9 @@ One run, side by side, on one machine:
 (c) queries per page (Django's test client in this process, ``CaptureQueriesContext``), with the
     pages' caches warm and right after a write (a new data epoch), with that request's time;
 (d) the report worker's peak memory (a child process's own high-water mark, VmHWM; see
-    ``bench.reportbench`` for why not ``ru_maxrss``).
+    ``bench.reportbench`` for why not ``ru_maxrss``);
+(e) page weight: what Chromium downloads on a first and a repeat visit to each page, through nginx
+    with the project's configuration, and when the page is ready (``bench.pageweight``).
 
 Writes ``bench/results/<date>-<scale>.json`` and appends a row to ``bench/RESULTS.md``.
 The benchmark uses its own PostgreSQL database, ``sencotrack_bench_<scale>`` on
@@ -449,6 +451,31 @@ def query_counts(targets: dict, username: str, context: dict) -> dict:
     return out
 
 
+def page_weight(base: str, context: dict, username: str, password: str) -> dict:
+    """Each page of ``bench.pageweight.PAGES`` weighed in Chromium, through nginx when it is installed."""
+    from bench import pageweight
+    from bench.proxy import Proxy, available
+
+    missing = pageweight.unavailable()
+    if missing:
+        say(f"  page weight skipped: {missing}")
+        return {"skipped": missing}
+    paths = {key: reverse_or_none(route, context) for key, _, route in pageweight.PAGES}
+    paths = {key: path for key, path in paths.items() if path}
+    no_proxy = available()
+    if no_proxy:
+        say(f"  weighing the pages in Chromium, straight from gunicorn ({no_proxy}: HTML uncompressed)")
+        weight = pageweight.measure(base, paths, username, password, via=f"gunicorn directly; {no_proxy}")
+    else:
+        say("  weighing the pages in Chromium through nginx (deploy/nginx/sencotrack.conf)")
+        with Proxy(base.removeprefix("http://"), DATA / "nginx") as proxy:
+            weight = pageweight.measure(proxy.base, paths, username, password,
+                                        via="nginx (deploy/nginx/sencotrack.conf, TLS, gzip) in front of gunicorn")
+    for line in pageweight.table(weight):
+        say(line)
+    return weight
+
+
 def settle(base: str, *, limit: float = 900) -> float:
     """Wait until the server has drained what the last load left queued; returns the seconds waited.
 
@@ -636,6 +663,11 @@ def evaluate(result: dict) -> dict:
             "target": "identical at every scale", "pass": not differing,
             "compared_with": sorted(others) or ["(no other scale stored yet: pupils with and without history only)"],
         }
+    weight = result.get("page_weight") or {}
+    if weight.get("pages"):
+        from bench import pageweight
+
+        targets["chart_pages"] = pageweight.evaluate(weight)
     memory = result.get("memory")
     if memory:
         mib = memory["peak_mib"]
@@ -752,6 +784,11 @@ def print_summary(result: dict) -> None:
             say("     " + f"{key:<12}" + "".join(f"{cell:>24}" for cell in cells) + f"{cpu_cell:>22}")
     for key, note in (result.get("skipped_pages") or {}).items():
         say(f"     {key:<12} skipped: {note}")
+    if (result.get("page_weight") or {}).get("pages"):
+        from bench import pageweight
+
+        for line in pageweight.table(result["page_weight"]):
+            say(line)
     queries = result.get("queries") or {}
     if queries:
         say("   Queries per page: " + ", ".join(f"{k} {v['queries']}" for k, v in queries.items()))
@@ -784,6 +821,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-db", action="store_true", help="do not drop the benchmark database at the end")
     parser.add_argument("--skip-pages", action="store_true")
     parser.add_argument("--skip-packs", action="store_true")
+    parser.add_argument("--skip-weight", action="store_true", help="do not weigh the pages in Chromium")
     parser.add_argument("--no-pdf", action="store_true", help="skip the PDF in the memory run")
     parser.add_argument("--profile", action="store_true", help="cProfile one trust-wide pack into bench/data/")
     parser.add_argument("--no-record", action="store_true", help="do not write results or RESULTS.md")
@@ -913,6 +951,8 @@ def main(argv: list[str] | None = None) -> int:
             result["query_counts_other_scales"] = previous_query_counts(args.scale)
             say("  " + ", ".join(f"{k}: {v['queries']} queries (HTTP {v['status']})"
                                  for k, v in result["queries"].items()))
+            if not args.skip_weight:
+                result["page_weight"] = page_weight(server.base, context, username, PASSWORD)
             say(f"  loading the pages ({', '.join(map(str, clients))} clients, {plan['duration']} s each)")
             from bench.cpu import ServerCpu
 

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import (
     Case,
     Count,
@@ -32,7 +33,7 @@ from django.db.models.functions import Coalesce
 
 from interventions.access import INTERVENTION_ROLES, is_manager, loggable_interventions, visible_interventions
 from interventions.models import Attendance, Comment, Enrolment, Intervention, InterventionSession, Programme
-from pupils.models import Membership, Pupil, School
+from pupils.models import Membership, Pupil, School, TeachingGroup
 from sencotrack.access import visible_pupils
 
 User = get_user_model()
@@ -279,6 +280,57 @@ def pupils_for_comment(membership: Membership, search: str = "") -> QuerySet[Pup
     for word in search.split()[:3]:
         pupils = pupils.filter(Q(surname__icontains=word) | Q(forename__icontains=word) | Q(upn__iexact=word))
     return pupils.order_by("surname", "forename")
+
+
+#: The comment form's pupil picker lists at most this many pupils; a search finds any other.
+PICKER_ROWS = 30
+#: With more pupils than this to choose from, the picker shows its search box.
+PICKER_SEARCH_FROM = 12
+
+
+@dataclass
+class PupilPicker:
+    """What the comment form offers: a few pupils, the person's own first, and how many match."""
+
+    pupils: list[Pupil]
+    total: int  # pupils matching the search (every pupil the person may write about, without one)
+    search: str
+
+    @property
+    def more(self) -> int:
+        return max(self.total - len(self.pupils), 0)
+
+    @property
+    def searchable(self) -> bool:
+        return bool(self.search) or self.total > PICKER_SEARCH_FROM
+
+
+def pupil_picker(membership: Membership, search: str = "", *, selected: str = "",
+                 limit: int = PICKER_ROWS) -> PupilPicker:  # fmt: skip
+    """The pupils on roll this person may write about that match ``search``, at most ``limit``.
+
+    Their own pupils (in a teaching group or an intervention group they are staff of) come first,
+    then the rest by name, so a SENCo with a group of her own sees it at the top. The pupil whose
+    public id is ``selected`` (chosen before, or sent back with a form error) is always among them.
+    Two or three queries, whatever the size of the school.
+    """
+    user = membership.user_id
+    own = Case(
+        When(Exists(TeachingGroup.objects.filter(pupils=OuterRef("pk"), staff=user))
+             | Exists(Enrolment.objects.filter(pupil=OuterRef("pk"), intervention__staff=user)), then=Value(0)),
+        default=Value(1), output_field=IntegerField(),
+    )  # fmt: skip
+    matching = pupils_for_comment(membership, search)
+    pupils = list(matching.annotate(own=own).order_by("own", "surname", "forename", "pk")[:limit])
+    total = len(pupils) if len(pupils) < limit else matching.count()
+    if selected and all(str(p.public_id) != selected for p in pupils):
+        try:
+            chosen = pupils_for_comment(membership).filter(public_id=selected).first()
+        except (ValueError, ValidationError):
+            chosen = None
+        if chosen is not None:
+            pupils.insert(0, chosen)
+    return PupilPicker(pupils=pupils, total=total, search=search)
 
 
 def interventions_for_comment(membership: Membership, *, today: dt.date) -> QuerySet[Intervention]:

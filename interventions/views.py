@@ -502,34 +502,33 @@ def comment_add(request: HttpRequest) -> HttpResponse:
             if next_url:
                 return redirect(next_url)
             return redirect(f"{reverse('interventions:comments')}?pupil={comment.pupil.public_id}")
-    pupils = list(form.fields["pupil"].queryset)
+    # A few pupils, the person's own first, and a search for the others (not one option per pupil
+    # of the school). Without JavaScript the search is a GET of this page with q.
+    selected = str(form["pupil"].value() or "")
+    picker = selectors.pupil_picker(membership, request.GET.get("q", "")[:60], selected=selected)
     return render(
         request,
         "interventions/comment_form.html",
-        {
-            "form": form,
-            "next": next_url,
-            "pupils": pupils,
-            "pupil_options": pupils,
-            "selected": str(form["pupil"].value() or ""),
-        },
+        {"form": form, "next": next_url, "picker": picker, "selected": _single_match(picker) or selected},
     )
+
+
+def _single_match(picker) -> str:
+    """A search that finds one pupil chooses them."""
+    return str(picker.pupils[0].public_id) if picker.search and picker.total == 1 and len(picker.pupils) == 1 else ""
 
 
 @login_required
 @require_GET
 def comment_pupil_options(request: HttpRequest) -> HttpResponse:
-    """htmx: the pupil select's options narrowed by a name or UPN search."""
+    """htmx: the pupil select's options for a name or UPN search, and the sentence saying how many match."""
     membership = comment_access(request)
-    search = request.GET.get("q", "")[:60]
-    pupils = list(selectors.pupils_for_comment(membership, search)[:200])
     selected = request.GET.get("pupil", "")
-    if len(pupils) == 1:
-        selected = str(pupils[0].public_id)
+    picker = selectors.pupil_picker(membership, request.GET.get("q", "")[:60], selected=selected)
     return render(
         request,
         "interventions/comment_form.html#pupil-options",
-        {"pupils": pupils, "selected": selected, "search": search},
+        {"picker": picker, "selected": _single_match(picker) or selected, "swap_status": True},
     )
 
 

@@ -2,11 +2,15 @@
 
 Each function takes plain rows or DataFrames and returns the figure as a JSON-ready dict
 (``{"data": [...], "layout": {...}}``, as ``plotly.io.to_json`` gives): no HTML, no CDN. A page
-passes it to ``json_script`` and ``static/js/charts.js`` draws it with the vendored plotly.min.js.
+passes it to ``json_script`` and ``static/js/charts.js`` draws it with the vendored Plotly bundle
+(static/vendor/plotly/plotly-sencotrack.min.js: scatter, bar and heatmap traces only, built by
+tools/plotly-bundle; a chart of another trace type needs it added there).
 
 Accessible by construction: every figure has a title and axis titles; colours come from the
-Okabe-Ito palette (distinguishable with the common colour-vision deficiencies) and every status is
-also told by marker shape and, in the hover text, in words. Small-number suppression is honoured:
+Okabe-Ito palette (distinguishable with the common colour-vision deficiencies), darkened where
+needed so that every line, marker and bar is at least 3:1 against the white plot and every text at
+least 4.5:1 (WCAG 1.4.11 and 1.4.3); every status is also told by marker shape and, in the hover
+text, in words. Small-number suppression is honoured:
 a suppressed row is drawn as the word "suppressed", never as a number.
 """
 
@@ -22,16 +26,20 @@ import plotly.graph_objects as go
 
 from reports import metrics
 
-# Okabe & Ito (2008), "Color Universal Design".
-BLACK = "#000000"
-ORANGE = "#E69F00"
-SKY_BLUE = "#56B4E9"
-GREEN = "#009E73"
+# Okabe & Ito (2008), "Color Universal Design", with orange, sky blue, green and purple darkened to
+# the same hues: contrast with white in brackets (Okabe-Ito's own: orange 2.3, sky blue 2.3, green
+# 3.4, purple 3.1). Yellow is kept for reference only: 1.3:1, never drawn on white.
+BLACK = "#000000"  # 21
+ORANGE = "#A86200"  # 4.8 (Okabe-Ito #E69F00)
+SKY_BLUE = "#3A8FC7"  # 3.5 (#56B4E9): lines and bars only, never under text
+GREEN = "#007F5F"  # 5.0 (#009E73)
 YELLOW = "#F0E442"
-BLUE = "#0072B2"
-VERMILLION = "#D55E00"
-PURPLE = "#CC79A7"
-GREY = "#6B7280"
+BLUE = "#0072B2"  # 5.2
+VERMILLION = "#D55E00"  # 3.9; 3.2 at the cohort chart's 0.85 opacity
+PURPLE = "#A8508A"  # 5.0 (#CC79A7)
+GREY = "#6B7280"  # 4.8
+TEXT = "#1f2933"  # 14.8
+SHADE = "rgba(58, 143, 199, 0.18)"  # sky blue, faint: the shading of an intervention's weeks
 SERIES = (BLUE, ORANGE, GREEN, PURPLE, SKY_BLUE, VERMILLION, BLACK)
 
 STATUS_COLOURS = {"below": VERMILLION, "expected": BLUE, "exceeding": GREEN}
@@ -73,8 +81,12 @@ def to_dict(fig: go.Figure) -> dict:
     return json.loads(fig.to_json())
 
 
-AXIS = {"showgrid": True, "gridcolor": "#e5e7eb", "zeroline": False, "linecolor": "#9ca3af", "showline": True,
+# Axis lines 4.8:1 on white (gridlines are faint on purpose: they are decoration, not data).
+AXIS = {"showgrid": True, "gridcolor": "#e5e7eb", "zeroline": False, "linecolor": GREY, "showline": True,
         "automargin": True}
+# Bar labels: white inside a bar, dark outside one. The first four SERIES colours (a chart of bars
+# by measure has two: reading and spelling) are 4.5:1 or more with white.
+BAR_TEXT = {"insidetextfont": {"color": "#ffffff"}, "outsidetextfont": {"color": TEXT}}
 
 
 def _merged(base: dict, new: dict) -> dict:
@@ -91,7 +103,7 @@ def _layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, height: i
     layout = _merged(fig.layout.to_plotly_json(), {
         "template": "none",
         "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
-        "font": {"family": FONT, "size": 13, "color": "#1f2933"},
+        "font": {"family": FONT, "size": 13, "color": TEXT},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
         "height": height + 50,
@@ -321,7 +333,7 @@ def ratio_gain_by_programme(rows, *, title: str = "Ratio gain by programme (mean
                 for r in part.to_dict("records")
             ],
             hoverinfo="text", text=[f"{v:.2f} {b}" for v, b in zip(part["mean_ratio_gain"], part["band"])],
-            textposition="auto",
+            textposition="auto", **BAR_TEXT,
         ))
     band_line = {"color": GREY, "dash": "dot", "width": 1}
     programmes = summary["programme"].nunique()
@@ -347,7 +359,7 @@ def cost_per_month(rows, *, title: str = "Cost per month of reading age gained")
     fig = go.Figure(go.Bar(
         x=shown["cost_per_month_gained"].astype(float).tolist(), y=shown["programme"].tolist(), orientation="h",
         marker={"color": BLUE}, name="£ per month gained",
-        text=[f"£{v:,.2f}" for v in shown["cost_per_month_gained"].astype(float)], textposition="auto",
+        text=[f"£{v:,.2f}" for v in shown["cost_per_month_gained"].astype(float)], textposition="auto", **BAR_TEXT,
         hovertext=[
             f"{r['programme']}: £{_fmt(r['cost_to_date'])} for {_fmt(r['months_gained'], 0)} months gained"
             f" = £{_fmt(r['cost_per_month_gained'])} a month"
@@ -409,10 +421,15 @@ def register_by_provision(rows, *, title: str = "SEN register by provision: this
         return empty_figure(title, "Nobody is on the register on the last day of this term.")
     codes = df["code"].tolist()
     fig = go.Figure()
-    for column, label, colour in (("previous_year", "A year earlier", SKY_BLUE), ("this_year", "This term", BLUE)):
+    # A year earlier is hatched as well as lighter, so the two bars differ by more than shade.
+    for column, label, marker in (
+        ("previous_year", "A year earlier", {"color": SKY_BLUE, "pattern": {"shape": "/", "fgcolor": "#ffffff"},
+                                             "line": {"color": SKY_BLUE, "width": 1.5}}),
+        ("this_year", "This term", {"color": BLUE}),
+    ):
         values = [_number(v) for v in df[column]]
         fig.add_trace(go.Bar(
-            x=codes, y=[v if v is not None else 0 for v in values], name=label, marker={"color": colour},
+            x=codes, y=[v if v is not None else 0 for v in values], name=label, marker=marker,
             text=[f"{v:.0f}" if v is not None else SUPPRESSED for v in values], textposition="outside",
             hovertext=[f"{code}, {label.lower()}: {f'{v:.0f} pupils' if v is not None else SUPPRESSED}"
                        for code, v in zip(codes, values)],
@@ -484,13 +501,15 @@ def flight_path(path, *, title: str | None = None) -> dict:
         ))
     for i, span in enumerate(path.spans):
         fig.add_vrect(
-            x0=span.start.isoformat(), x1=span.end.isoformat(), fillcolor=SKY_BLUE, opacity=0.18, line_width=0,
-            layer="below", annotation={"text": span.label, "font": {"size": 10, "color": "#1f2933"}},
+            # A light shade (background, under the lines) with a 3.5:1 edge where the span starts and ends.
+            x0=span.start.isoformat(), x1=span.end.isoformat(), fillcolor=SHADE, line={"color": SKY_BLUE, "width": 1},
+            layer="below", annotation={"text": span.label, "font": {"size": 10, "color": TEXT}},
             annotation_position="top left",
         )
     if path.spans:  # a legend entry for the shading (shapes have none)
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="Intervention (shaded)",
-                                 marker={"symbol": "square", "size": 12, "color": SKY_BLUE, "opacity": 0.5},
+                                 marker={"symbol": "square", "size": 12, "color": SHADE,
+                                         "line": {"color": SKY_BLUE, "width": 2}},
                                  hoverinfo="skip"))
     _layout(fig, title=title, x_title="Date", y_title="Points")
     fig.update_xaxes(type="date")

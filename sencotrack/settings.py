@@ -361,6 +361,8 @@ AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
 )
+# django-ipware is not installed, so axes would read REMOTE_ADDR (the proxy) whatever the count says.
+AXES_CLIENT_IP_CALLABLE = "sencotrack.client_ip.client_ip"
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)

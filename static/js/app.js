@@ -49,3 +49,108 @@
     }
   });
 })();
+
+/* Accessibility helpers shared by every page. */
+(function () {
+  "use strict";
+
+  // A box that scrolls sideways (a wide table on a phone) must be reachable by keyboard, and say
+  // what it holds (WCAG 2.1.1): it becomes a focusable, named region while, and only while, it
+  // scrolls. Named by the table's caption, else the heading of the section it is in.
+  var SCROLLERS = ".table-responsive, .overflow-auto, .overflow-x-auto";
+
+  function nameOf(box) {
+    var caption = box.querySelector("caption");
+    if (caption && caption.textContent.trim()) {
+      return caption.textContent.replace(/\s+/g, " ").trim();
+    }
+    var section = box.closest("[aria-labelledby]");
+    var heading = section && document.getElementById(section.getAttribute("aria-labelledby").split(" ")[0]);
+    if (heading && heading.textContent.trim()) {
+      return heading.textContent.replace(/\s+/g, " ").trim();
+    }
+    return "Table";
+  }
+
+  function markScrollers() {
+    document.querySelectorAll(SCROLLERS).forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      var ours = box.hasAttribute("data-scroll-region");
+      if (scrolls && !ours && !box.hasAttribute("tabindex")) {
+        box.setAttribute("data-scroll-region", "");
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", nameOf(box) + " (scrolls sideways)");
+      } else if (!scrolls && ours) {
+        ["data-scroll-region", "tabindex", "role", "aria-label"].forEach(function (name) {
+          box.removeAttribute(name);
+        });
+      }
+    });
+  }
+
+  var pending = false;
+  function markSoon() {
+    if (!pending) {
+      pending = true;
+      window.requestAnimationFrame(function () {
+        pending = false;
+        markScrollers();
+      });
+    }
+  }
+  window.addEventListener("resize", markSoon);
+  window.addEventListener("load", markSoon);
+  document.addEventListener("htmx:afterSettle", markSoon);
+
+  // Results swapped in by htmx are announced: an element marked data-announce (say, "12 pupils
+  // matching ...") is read out through one polite live region that is on the page from the start
+  // (a live region inserted along with its text is often not read). Headings stay headings.
+  var announcer = null;
+  function announce(text) {
+    if (!announcer) {
+      announcer = document.createElement("div");
+      announcer.id = "app-announcer";
+      announcer.className = "visually-hidden";
+      announcer.setAttribute("aria-live", "polite");
+      announcer.setAttribute("aria-atomic", "true");
+      document.body.appendChild(announcer);
+    }
+    announcer.textContent = "";
+    window.setTimeout(function () { announcer.textContent = text; }, 60);
+  }
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var roots = [event.detail && event.detail.elt, event.target];
+    for (var i = 0; i < roots.length; i += 1) {
+      var root = roots[i];
+      if (!root || !root.querySelector) {
+        continue;
+      }
+      var found = root.matches("[data-announce]") ? root : root.querySelector("[data-announce]");
+      if (found && found.isConnected) {
+        announce(found.textContent.replace(/\s+/g, " ").trim());
+        return;
+      }
+    }
+  });
+
+  // An error summary marked data-focus-on-load takes the focus when the page loads again after a
+  // refused form, so a keyboard or screen-reader user starts there (unless something has focus).
+  function focusOnLoad() {
+    var target = document.querySelector("[data-focus-on-load]");
+    if (target && (!document.activeElement || document.activeElement === document.body)) {
+      target.focus();
+    }
+  }
+
+  function ready() {
+    markScrollers();
+    announce("");
+    focusOnLoad();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
+  }
+})();

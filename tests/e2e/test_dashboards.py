@@ -19,7 +19,7 @@ TERM = "?academic_year=2025&term=summer"
 
 @pytest.fixture(autouse=True)
 def patient_navigation(page, tablet_page):
-    """A dashboard's first load imports Plotly in the server and fetches the 4.6 MB plotly.min.js: allow 30 s."""
+    """A dashboard's first load imports Plotly in the server and fetches the Plotly bundle: allow 30 s."""
     for each in (page, tablet_page):
         each.set_default_navigation_timeout(30_000)
 

@@ -58,7 +58,7 @@ def test_a_ta_on_a_tablet_logs_todays_session(tablet_page, live_server, ta_group
     expect(page.get_by_test_id("status")).to_have_text("Not logged yet")
     screenshot(page, "interventions-session-today-tablet")
 
-    page.get_by_role("link", name="Log today's session of Y9 Toe by Toe").click()
+    page.get_by_role("link", name="Log session of Y9 Toe by Toe today").click()
     expect(page.get_by_role("heading", name="Y9 Toe by Toe")).to_be_visible()
     boxes = page.get_by_role("checkbox", name=re.compile(r"Amy Smith|Ben Jones|Cara Evans"))
     expect(boxes).to_have_count(3)
@@ -191,7 +191,7 @@ def test_a_ta_on_a_phone_marks_a_session_not_delivered(phone_page, live_server, 
     page = phone_page
     login(page, live_server, "tia")
     page.goto(f"{live_server.url}/interventions/sessions/")
-    page.get_by_role("link", name="Log today's session of Y9 Toe by Toe").click()
+    page.get_by_role("link", name="Log session of Y9 Toe by Toe today").click()
     _no_sideways_scroll(page)
     save = page.get_by_role("button", name="Save session")
     assert save.bounding_box()["height"] >= 44

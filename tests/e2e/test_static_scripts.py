@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -24,13 +25,14 @@ FIGURE = {
 
 def _page_html(body: str, *, charts: bool = True) -> str:
     scripts = [
-        "/static/vendor/bootstrap/bootstrap.bundle.min.js",
+        "/static/vendor/bootstrap/bootstrap.min.js",
         "/static/vendor/htmx/htmx.min.js",
         "/static/js/app.js",
     ]
-    if charts:
-        scripts += ["/static/vendor/plotly/plotly.min.js", "/static/js/charts.js"]
     tags = "\n".join(f'<script src="{src}" defer></script>' for src in scripts)
+    if charts:  # as templates/components/plotly_scripts.html includes them
+        tags += ('\n<script src="/static/vendor/plotly/plotly-sencotrack.min.js" async data-plotly></script>'
+                 '\n<script src="/static/js/charts.js" defer></script>')
     return f"""<!doctype html><html lang="en-GB"><head><meta charset="utf-8">
 <meta name="csrf-token" content="token-from-the-meta-tag">
 <meta name="htmx-config" content='{{"includeIndicatorStyles": false, "allowEval": false}}'>
@@ -79,6 +81,46 @@ def test_charts_are_drawn_from_json_script_data_and_after_an_htmx_swap(page, liv
     page.wait_for_function("document.querySelector('#first .main-svg').getBoundingClientRect().width < 600")
     assert first.bounding_box()["width"] < wide
     screenshot(page, "charts-drawn")
+
+
+# One figure of each trace type the vendored bundle registers (tools/plotly-bundle/entry.js), with the
+# features reports/charts.py uses: error bars, shapes, annotations, a hatched bar, a date axis.
+TRACE_FIGURES = {
+    "scatter": {"data": [{"type": "scatter", "x": ["2025-09-01", "2026-03-01"], "y": [27, 31], "mode": "lines+markers",
+                          "error_y": {"type": "data", "array": [1, 2]}}],
+                "layout": {"title": {"text": "Flight path"}, "xaxis": {"type": "date"},
+                           "shapes": [{"type": "rect", "x0": "2025-10-01", "x1": "2025-12-01", "y0": 0, "y1": 1,
+                                       "yref": "y domain", "fillcolor": "rgba(58, 143, 199, 0.18)"}],
+                           "annotations": [{"text": "A note", "x": 0, "y": 1, "xref": "paper", "yref": "paper"}]}},
+    "bar": {"data": [{"type": "bar", "x": ["K", "E"], "y": [12, 6], "marker": {"pattern": {"shape": "/"}},
+                      "text": ["12", "6"], "textposition": "outside"}],
+            "layout": {"title": {"text": "Register"}}},
+    "heatmap": {"data": [{"type": "heatmap", "z": [[1, 2], [3, 4]], "x": ["K", "E"], "y": ["K", "E"],
+                          "colorscale": "Blues"}],
+                "layout": {"title": {"text": "Transitions"}}},
+}
+
+
+def test_the_bundle_draws_every_trace_type_the_charts_use(page, live_server):
+    entry = (Path(__file__).resolve().parents[2] / "tools" / "plotly-bundle" / "entry.js").read_text()
+    registered = {"scatter"} | set(re.findall(r"require\('plotly\.js/lib/(\w+)'\)", entry)) - {"core"}
+    assert registered == set(TRACE_FIGURES), "add a figure here for each trace type the bundle registers"
+    body = "".join(
+        f'<script id="{kind}-data" type="application/json">{json.dumps(figure)}</script>'
+        f'<div id="{kind}" data-chart="{kind}-data"></div>'
+        for kind, figure in TRACE_FIGURES.items()
+    )
+    _serve(page, f"{live_server.url}/__test__/traces/", _page_html(body))
+    page.goto(f"{live_server.url}/__test__/traces/")
+    expect(page.locator("#scatter .scatterlayer .point")).to_have_count(2)
+    expect(page.locator("#scatter .errorbar")).to_have_count(2)
+    expect(page.locator("#scatter .shapelayer path")).to_have_count(1)
+    expect(page.locator("#scatter .annotation")).to_have_count(1)
+    expect(page.locator("#bar .barlayer .point")).to_have_count(2)
+    expect(page.locator("#bar pattern")).not_to_have_count(0)
+    expect(page.locator("#heatmap .heatmaplayer image")).to_have_count(1)
+    expect(page.locator("#heatmap .colorbar")).to_have_count(1)
+    screenshot(page, "charts-every-trace-type")
 
 
 def test_htmx_posts_carry_the_csrf_token_from_the_meta_tag(page, live_server):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from types import SimpleNamespace
 
 import pytest
 
@@ -14,8 +15,9 @@ from tests.integration.report_school import build_report_school
 
 pytestmark = pytest.mark.django_db
 
+# Okabe-Ito's palette (some colours darkened for contrast, see reports/charts.py), and its sky blue as a shade.
 OKABE_ITO = {charts.BLACK, charts.ORANGE, charts.SKY_BLUE, charts.GREEN, charts.YELLOW, charts.BLUE, charts.VERMILLION,
-             charts.PURPLE, charts.GREY}
+             charts.PURPLE, charts.GREY, charts.SHADE}
 
 
 def report(kind, school, governor=False):
@@ -33,11 +35,69 @@ def colours(figure):
                 yield colour
 
 
+def contrast(colour: str, background: str = "#ffffff", opacity: float = 1.0) -> float:
+    """WCAG contrast ratio of ``colour`` (drawn at ``opacity`` over the background) with the background."""
+
+    def rgb(value):
+        return [int(value.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4)]
+
+    if colour.startswith("rgba("):  # "rgba(r, g, b, a)": the alpha is an opacity
+        *channels, alpha = (float(part) for part in colour[5:-1].split(","))
+        colour, opacity = "#" + "".join(f"{round(c):02x}" for c in channels), opacity * alpha
+    bg = rgb(background)
+    fg = [opacity * c + (1 - opacity) * b for c, b in zip(rgb(colour), bg)]
+
+    def luminance(channels):
+        linear = [(c / 255) / 12.92 if c / 255 <= 0.03928 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_contrast_is_worked_out_as_wcag_says():
+    assert round(contrast("#6c757d", "#f5f7fa"), 2) == 4.37  # Bootstrap's secondary on the page (issue 16)
+    assert round(contrast("#000000"), 1) == 21.0 and contrast("#ffffff") == 1.0
+    assert round(contrast("#E69F00"), 2) == 2.25  # Okabe-Ito's own orange: too light on white
+
+
+def assert_contrasting(figure):
+    """Lines, markers and bars at least 3:1 on the white plot, text at least 4.5:1 (WCAG 1.4.11, 1.4.3)."""
+    layout = figure["layout"]
+    assert layout["plot_bgcolor"] == layout["paper_bgcolor"] == "#ffffff"
+    assert contrast(layout["font"]["color"]) >= 4.5
+    for axis in ("xaxis", "yaxis"):
+        if layout[axis].get("visible", True):
+            assert contrast(layout[axis]["linecolor"]) >= 3
+    for trace in figure["data"]:
+        marker = trace.get("marker") or {}
+        opacity = marker.get("opacity", 1) * trace.get("opacity", 1)
+        edge = (marker.get("line") or {}).get("color")
+        outlined = edge and edge != "#ffffff" and contrast(edge, opacity=opacity) >= 3  # a shape told by its edge
+        fills = marker.get("color") if isinstance(marker.get("color"), list) else [marker.get("color")]
+        for colour in [*([] if outlined else fills), (trace.get("line") or {}).get("color"),
+                       (trace.get("error_x") or {}).get("color")]:
+            if colour:
+                assert contrast(colour, opacity=opacity) >= 3, (trace.get("name"), colour)
+        for font in ("textfont", "outsidetextfont"):
+            if (trace.get(font) or {}).get("color"):
+                assert contrast(trace[font]["color"]) >= 4.5, (trace.get("name"), font)
+        if trace.get("type") == "bar" and trace.get("text"):  # a label inside a bar is read on the bar
+            inside = (trace.get("insidetextfont") or {}).get("color")
+            assert trace.get("textposition") == "outside" or inside, trace.get("name")
+            if trace.get("textposition") != "outside":
+                assert contrast(inside, marker["color"]) >= 4.5, (trace.get("name"), inside, marker["color"])
+    for note in layout.get("annotations", []):
+        if (note.get("font") or {}).get("color"):
+            assert contrast(note["font"]["color"]) >= 4.5, note["text"]
+
+
 def assert_accessible(figure):
     layout = figure["layout"]
     assert layout["title"]["text"]
     assert "title" in layout["xaxis"] and "text" in layout["xaxis"]["title"]
     assert set(colours(figure)) <= OKABE_ITO
+    assert_contrasting(figure)
     json.dumps(figure)  # plain JSON, ready for json_script
     assert "<script" not in json.dumps(figure)
 
@@ -189,6 +249,24 @@ def test_the_sen_gap_chart_leaves_a_gap_where_a_group_is_suppressed():
     sen = next(t for t in figure["data"] if t["name"] == "SEN (K or E)")
     assert sen["y"] == [40.0, None] and "suppressed" in sen["hovertext"][1]
     assert any("suppressed" in a["text"] for a in figure["layout"]["annotations"])
+
+
+def test_the_register_reading_and_semh_charts_are_at_3_to_1_or_better():
+    rows = [{"dimension": "provision", "code": "K", "previous_year": 12, "this_year": 14},
+            {"dimension": "provision", "code": "E", "previous_year": None, "this_year": 6}]
+    register = charts.register_by_provision(rows)
+    assert_accessible(register)
+    earlier = next(t for t in register["data"] if t["name"] == "A year earlier")
+    assert earlier["marker"]["pattern"]["shape"] == "/"  # told apart by more than shade
+    assert earlier["text"] == ["12", "suppressed"]
+    day = dt.date(2025, 3, 10)
+    tests = [SimpleNamespace(day=day, measure=m, months=100, chronological_months=110, test_name="NGRT")
+             for m in ("reading", "spelling")]
+    assert_accessible(charts.reading_ages(tests))
+    points = [SimpleNamespace(day=day, measure=m, value=12, higher_is_better=m != "SDQ total", band="")
+              for m in ("SDQ total", "Boxall I", "Boxall II", "Boxall III")]
+    assert_contrasting(charts.semh_profile(points))
+    assert_contrasting(charts.empty_figure("Nothing yet", "No data"))
 
 
 def test_empty_data_gives_a_figure_that_says_why():

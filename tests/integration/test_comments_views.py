@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -260,3 +261,87 @@ def test_comments_for_pupil_gives_the_timeline_newest_observation_first_in_one_q
         authors = [c.author.username for c in timeline]
     assert timeline == [new, old]
     assert authors == ["tia", "bob"]
+
+
+# --- The pupil picker: a search, not one option per pupil of the school ----------------------------------
+
+
+def _options(page: str) -> list[str]:
+    select = page.split('id="id_pupil"')[1].split("</select>")[0]
+    return [label for label in re.findall(r"<option value=\"[^\"]+\"[^>]*>([^<]+)</option>", select)]
+
+
+@pytest.fixture
+def big_school(personas):
+    """45 more pupils at Oak (surnames Aaa00 to Aaa44, before everyone else), and a group of alice's own."""
+    for i in range(45):
+        f.PupilFactory(school=personas.school, surname=f"Aaa{i:02d}", forename="Pupil")
+    own = f.TeachingGroupFactory(school=personas.school, name="Nurture")
+    own.staff.add(personas.senco)
+    own.pupils.add(personas.other_pupil)  # Ben Jones: alphabetically after all of them
+    return personas
+
+
+def test_the_picker_lists_a_few_pupils_own_first_and_says_how_to_find_the_rest(client, big_school):
+    client.force_login(big_school.senco)
+    page = client.get(reverse("interventions:comment_add")).content.decode()
+    options = _options(page)
+    assert len(options) == selectors.PICKER_ROWS  # not all 47
+    assert options[0] == "Jones, Ben (Year 9)"  # her own group's pupil first
+    assert options[1:3] == ["Aaa00, Pupil (Year 9)", "Aaa01, Pupil (Year 9)"]
+    assert "Your own pupils first: 30 of the 47 you can choose." in page
+    assert 'id="pupil-search-q"' in page and 'aria-describedby="pupil-picker-status"' in page
+
+
+def test_a_search_finds_any_pupil_the_person_may_see_and_no_other(client, big_school):
+    client.force_login(big_school.senco)
+    url = reverse("interventions:comment_pupil_options")
+    found = client.get(url, {"q": "aaa4"}, headers={"HX-Request": "true"}).content.decode()
+    assert _options(f'<select id="id_pupil">{found}</select>') == [f"Aaa4{i}, Pupil (Year 9)" for i in range(5)]
+    assert '<span id="pupil-picker-status" hx-swap-oob="innerHTML">5 pupils match “aaa4”.</span>' in found
+    by_upn = client.get(url, {"q": big_school.pupil.upn}).content.decode()
+    assert f'value="{big_school.pupil.public_id}" selected' in by_upn and "One pupil matches" in by_upn
+    # The teacher sees only his group (Amy): searching for the others finds nobody.
+    client.force_login(big_school.teacher)
+    nobody = client.get(url, {"q": "aaa"}).content.decode()
+    assert "No pupil matches “aaa”" in nobody and "Aaa" not in nobody.replace("“aaa”", "")
+    page = client.get(reverse("interventions:comment_add")).content.decode()
+    assert _options(page) == ["Smith, Amy (Year 9)"] and 'id="pupil-search-q"' not in page  # one pupil: no search
+
+
+def test_a_chosen_pupil_stays_listed_whatever_the_search(client, big_school):
+    client.force_login(big_school.senco)
+    late = f.PupilFactory(school=big_school.school, surname="Zephyr", forename="Zoe")
+    url = reverse("interventions:comment_pupil_options")
+    kept = client.get(url, {"q": "aaa0", "pupil": str(late.public_id)}).content.decode()
+    assert f'value="{late.public_id}" selected' in kept and "Aaa00" in kept
+    # A comment sent back with an error keeps its pupil, though she is not among the first 30.
+    response = client.post(reverse("interventions:comment_add"), _post(late, objective=""))
+    assert response.status_code == 200 and f'value="{late.public_id}" selected' in response.content.decode()
+    # Nonsense in the pupil parameter changes nothing.
+    assert client.get(url, {"pupil": "not-a-uuid"}).status_code == 200
+
+
+def test_without_javascript_the_search_reloads_the_form_with_the_matches(client, big_school):
+    client.force_login(big_school.senco)
+    page = client.get(reverse("interventions:comment_add"), {"q": "jones", "next": "/pupils/"}).content.decode()
+    assert _options(page) == ["Jones, Ben (Year 9)"]
+    assert f'value="{big_school.other_pupil.public_id}" selected' in page
+    assert '<form id="pupil-search" method="get"' in page and 'form="pupil-search"' in page
+    assert 'name="next" value="/pupils/"' in page
+
+
+def test_the_form_takes_the_same_queries_and_stays_small_however_many_pupils(client, big_school):
+    client.force_login(big_school.senco)
+    url = reverse("interventions:comment_add")
+    client.get(url)  # the session and person cached
+    with CaptureQueriesContext(connection) as few:
+        small = client.get(url).content
+    for i in range(300):
+        f.PupilFactory(school=big_school.school, surname=f"Bbb{i:03d}", forename="Pupil")
+    client.get(url)
+    with CaptureQueriesContext(connection) as many:
+        large = client.get(url).content
+    assert 0 < len(many.captured_queries) == len(few.captured_queries), [q["sql"] for q in many.captured_queries]
+    assert abs(len(large) - len(small)) < 200  # the same 30 options, only a count differs
+    assert len(large) < 40_000

@@ -58,7 +58,7 @@ def test_the_senco_dashboard_shows_every_chart_with_a_table_and_a_note(client, r
     charts = figures(page)
     assert set(charts) == {"cohort-progress-data", "value-added-data", "ratio-gain-data", "costs-data"}
     assert page.count("How this is calculated.") == 7
-    assert "vendor/plotly/plotly.min.js" in page and "js/charts.js" in page
+    assert "vendor/plotly/plotly-sencotrack.min.js" in page and "js/charts.js" in page
     assert "cdn" not in page.lower()
     # Names are links to each pupil's dashboard
     a = report_school.report_pupils["A"]
