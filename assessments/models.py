@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from pupils.history import AuditHistory
 
 from pupils.models import Pupil, School, Subject
+from sencotrack.versions import TrackedModel, TrackedQuerySet
 
 
 class TermName(models.TextChoices):
@@ -41,7 +42,7 @@ class Framework(models.TextChoices):
     ENGAGEMENT = "engagement", "Engagement model"
 
 
-class AcademicYear(models.Model):
+class AcademicYear(TrackedModel):
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="academic_years")
     start_year = models.PositiveSmallIntegerField(validators=[MinValueValidator(1990), MaxValueValidator(2100)])
 
@@ -53,7 +54,7 @@ class AcademicYear(models.Model):
         return academic_year_label(self.start_year)
 
 
-class Term(models.Model):
+class Term(TrackedModel):
     academic_year = models.ForeignKey(AcademicYear, on_delete=models.CASCADE, related_name="terms")
     name = models.CharField(max_length=6, choices=TermName.choices)
     start_date = models.DateField()
@@ -74,7 +75,7 @@ class Term(models.Model):
         return term_index(self.academic_year.start_year, self.name)
 
 
-class PointsScheme(models.Model):
+class PointsScheme(TrackedModel):
     """A named, versioned table of points per ladder code (DOMAIN.md section 4).
 
     The built-in schemes live in ``assessments.ladder.SCHEMES``; a school may load another here.
@@ -94,12 +95,12 @@ class PointsScheme(models.Model):
         return f"{self.name} v{self.version}"
 
 
-class TermStampedQuerySet(models.QuerySet):
+class TermStampedQuerySet(TrackedQuerySet):
     def in_term(self, academic_year: int, term: str):
         return self.filter(academic_year=academic_year, term=term)
 
 
-class TermStamped(models.Model):
+class TermStamped(TrackedModel):
     """The term a measure belongs to, as in the CSV contract (academic year and term name)."""
 
     academic_year = models.PositiveSmallIntegerField(validators=[MinValueValidator(1990), MaxValueValidator(2100)])
@@ -178,7 +179,7 @@ class Assessment(TermStamped):
         return f"{self.pupil.upn} {self.subject.code} {self.term_label}: {self.result}"
 
 
-class Target(models.Model):
+class Target(TrackedModel):
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="targets")
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="targets")
     academic_year = models.PositiveSmallIntegerField()
@@ -201,7 +202,7 @@ class ReadingMeasure(models.TextChoices):
     SPELLING = "spelling", "Spelling"
 
 
-class ReadingTest(models.Model):
+class ReadingTest(TrackedModel):
     """A reading or spelling test: age-equivalent in months and, where the test gives one, a standardised score."""
 
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="reading_tests")

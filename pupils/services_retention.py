@@ -22,7 +22,7 @@ from django.db.models.deletion import Collector
 from django.utils import timezone
 
 from pupils.models import Pupil, School
-from sencotrack import freshness
+from sencotrack import versions
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +84,6 @@ def pupils_archive_leavers(*, today: dt.date, school: School | None = None) -> l
         Pupil.objects.filter(pk__in=[p.pk for p in pupils], archived_at__isnull=True).update(archived_at=now, updated_at=now)
         for pupil in pupils:
             pupil.archived_at = now
-        freshness.touch_rows(Pupil, pupils)  # an update() sends no signals
     return pupils
 
 
@@ -191,7 +190,7 @@ def retention_purge(*, today: dt.date, school: School | None = None) -> Retentio
         collector.collect(pupils)
         gone = {model: [obj.pk for obj in objs] for model, objs in collector.data.items()}
         pupil_pks = gone.get(Pupil, [])
-        with freshness.batch():  # thousands of cascaded rows: one version bump per school and pupil
+        with versions.deleting():  # thousands of cascaded rows: their schools in one query per kind of row
             deleted.update(collector.delete()[1])
         deleted.update(_purge_history(gone, pupil_pks))
     plan = RetentionPlan(today=today, schools=plans, deleted=dict(sorted((k, v) for k, v in deleted.items() if v)), applied=True)

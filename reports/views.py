@@ -38,9 +38,7 @@ from reports.explain import NOTES, TITLES
 from reports.forms import GOVERNOR_PACK, PACK, ProgressFilterForm, ReportRequestForm, TermForm, kind_label
 from reports.models import ReportKind, ReportRun, RunStatus
 from reports.services import report_run_request
-from sencotrack import freshness
 from sencotrack.csvsafe import neutralise
-from sencotrack.pages import render_cached
 from sencotrack.parsing import format_academic_year
 
 ROWS_SHOWN = 500
@@ -64,13 +62,13 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _chosen_term(request: HttpRequest, school, today, version: str) -> tuple[int, str]:
+def _chosen_term(request: HttpRequest, school, today) -> tuple[int, str]:
     """The term a dashboard shows: the one asked for in the query string, else the school's latest."""
     if "academic_year" in request.GET or "term" in request.GET:
         form = TermForm(request.GET, today=today)
         if form.is_valid():
             return form.cleaned_data["academic_year"], form.cleaned_data["term"]
-    return dashboards.default_term(school, today=today, version=version)
+    return dashboards.default_term(school, today=today)
 
 
 def describe_parameters(run: ReportRun) -> str:
@@ -237,10 +235,8 @@ def run_download(request: HttpRequest, public_id, fmt: str) -> HttpResponse:
 def _cached_dashboard(request: HttpRequest, membership, *, governor: bool = False) -> dashboards.CachedDashboard:
     """The person's view of the dashboard for the chosen term (cached: see dashboards.CachedDashboard)."""
     today = timezone.localdate()
-    version = freshness.token(membership.school_id)
-    year, term = _chosen_term(request, membership.school, today, version)
-    return dashboards.CachedDashboard(membership, academic_year=year, term=term, today=today, version=version,
-                                      governor=governor)
+    year, term = _chosen_term(request, membership.school, today)
+    return dashboards.CachedDashboard(membership, academic_year=year, term=term, today=today, governor=governor)
 
 
 def _progress_filters(request: HttpRequest) -> dashboards.ProgressFilters:
@@ -260,11 +256,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.history_restore_request:
         response = render(request, "reports/_progress_table.html#swap", {"body": cached.body(filters)})
     else:
-        response = render_cached(request, "reports/dashboard.html", lambda: {
+        response = render(request, "reports/dashboard.html", {
             "dashboard": cached.body(filters),
             "can_refresh": membership.role == Role.SENCO,
             "refresh_kind": PACK,
-        }, key=cached.body_key(filters))
+        })
     patch_vary_headers(response, ("HX-Request",))
     return _private(response)
 
