@@ -53,7 +53,7 @@ class School(TrackedModel):
 
     def save(self, *args, **kwargs):
         # Never write back the version read with the row: another writer may have moved it on since.
-        if not self._state.adding and kwargs.get("update_fields") is None:
+        if not self._state.adding and not kwargs.get("force_insert") and kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [f.name for f in self._meta.concrete_fields
                                        if not f.primary_key and f.name != "data_version"]
         super().save(*args, **kwargs)
