@@ -156,22 +156,25 @@ def cohort_progress(rows, names: Mapping[str, str] | None = None, *, title: str 
     results it stands for and saying so in its hover text, so a school of a thousand pupils draws a
     few hundred markers that show where results gather, rather than thousands drawn over each other.
     """
-    df = _frame(rows)
-    if df.empty:
+    # Plain rows, not a DataFrame: a school's thousands of rows are only grouped here.
+    records = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else list(rows)
+    if not records:
         return empty_figure(title, "No pupil has a baseline and an assessment in this term.")
+    points = [p for r in records for p in (_number(r["baseline_points"]), _number(r["current_points"])) if p is not None]
     fig = go.Figure()
-    low = float(min(df["baseline_points"].min(), df["current_points"].min()))
-    high = float(max(df["baseline_points"].max(), df["current_points"].max()))
+    low, high = min(points), max(points)
     fig.add_trace(go.Scatter(
         x=[low, high], y=[low, high], mode="lines", name="No change (current = baseline)",
         line={"color": GREY, "dash": "dash", "width": 1}, hoverinfo="skip",
     ))
+    if names is not None:  # each name escaped once, however many markers it appears in
+        names = {upn: html.escape(name) for upn, name in names.items()}
     for status in ("below", "expected", "exceeding"):
-        part = df[df["status"] == status]
-        if part.empty:
+        part = [r for r in records if r["status"] == status]
+        if not part:
             continue
         groups: dict[tuple[float, float], list[dict]] = {}
-        for row in part.to_dict("records"):
+        for row in part:
             groups.setdefault((float(row["baseline_points"]), float(row["current_points"])), []).append(row)
         fig.add_trace(go.Scatter(
             x=[x for x, _ in groups],
@@ -194,7 +197,10 @@ def _marker_size(results: int) -> float:
 
 
 def _cohort_hover(group: list[dict], names: Mapping[str, str] | None, status: str) -> str:
-    """Hover text of one marker: the result, or how many results it stands for and whose (names escaped)."""
+    """Hover text of one marker: the result, or how many results it stands for and whose.
+
+    ``names``: UPN -> name, already HTML-escaped.
+    """
     first = group[0]
 
     def each(column: str) -> str:
@@ -206,7 +212,7 @@ def _cohort_hover(group: list[dict], names: Mapping[str, str] | None, status: st
     results = f"{each('baseline_result')} to {each('current_result')}"
     state = f"Status: {STATUS_LABELS[status].lower()}"
     if len(group) == 1:
-        who = html.escape(names.get(first["upn"], "")) if names is not None else ""
+        who = names.get(first["upn"], "") if names is not None else ""
         head = f"{who}<br>" if who else ""
         return f"{head}{html.escape(first['subject'])}: {results}<br>{points} (expected {expected_text})<br>{state}"
     subjects: dict[str, int] = {}
@@ -215,7 +221,7 @@ def _cohort_hover(group: list[dict], names: Mapping[str, str] | None, status: st
     text = (f"{len(group)} results: {results}<br>{points} (expected {expected_text})<br>{state}<br>"
             + ", ".join(f"{html.escape(subject)} {n}" for subject, n in sorted(subjects.items())))
     if names is not None:
-        who = sorted(html.escape(names[r["upn"]]) for r in group if names.get(r["upn"]))
+        who = sorted(names[r["upn"]] for r in group if names.get(r["upn"]))
         if who:
             more = len(who) - NAMES_IN_HOVER
             text += "<br>" + ", ".join(who[:NAMES_IN_HOVER]) + (f" and {more} more" if more > 0 else "")

@@ -746,26 +746,21 @@ class DashboardBody:
     table: str = ""
 
 
-def default_term(school: School, *, today: dt.date) -> tuple[int, str]:
-    """:func:`selectors.default_term`, cached for the school's data version (its query reads every assessment)."""
-    key = fragments.key("dashboard-term", school.pk, school.data_version, today.isoformat())
-    year, term = fragments.cached(key, lambda: tuple(selectors.default_term(school, today=today)))
-    return year, term
-
-
 class CachedDashboard:
     """One person's view of a dashboard for a term: read from the cache, else assembled and cached.
 
-    ``membership.school`` was read with the membership at the start of the request, so its data
-    version is older than (or as new as) every record the dashboard then reads.
+    ``term``: (academic year, term) asked for, or None for the school's default term
+    (:func:`selectors.default_term`, whose query reads every assessment: worked out only when the
+    dashboard is built, and cached with it). ``membership.school`` was read with the membership at
+    the start of the request, so its data version is as old as or older than every record the
+    dashboard then reads.
     """
 
-    def __init__(self, membership: Membership, *, academic_year: int, term: str, today: dt.date,
+    def __init__(self, membership: Membership, *, term: tuple[int, str] | None, today: dt.date,
                  governor: bool = False):
         self.membership = membership
         self.school = membership.school
-        self.academic_year = academic_year
-        self.term = term
+        self.asked = term
         self.today = today
         self.governor = governor
         self.teacher = not governor and membership.role == Role.TEACHER
@@ -776,7 +771,7 @@ class CachedDashboard:
             ids = visible_pupils(membership).order_by("pk").values_list("pk", flat=True)
             scope = "pupils-" + _digest(",".join(str(pk) for pk in ids))
         self.key = ("dashboard", "governor" if governor else "named", self.school.pk, self.school.data_version,
-                    academic_year, term, scope, today.isoformat())
+                    "default" if term is None else f"{term[0]}-{term[1]}", scope, today.isoformat())
 
     def body(self, filters: ProgressFilters | None = None) -> DashboardBody:
         """The page's body for these table filters (the first page, unfiltered, from the cache)."""
@@ -809,7 +804,7 @@ class CachedDashboard:
         }
         summary = table = ""
         if not self.governor:
-            progress = progress_page(self.rows(), filters, academic_year=self.academic_year, term=self.term)
+            progress = progress_page(self.rows(), filters, academic_year=page.academic_year, term=page.term)
             # Downloads are the SENCo's (DESIGN.md): a teacher's table links to none.
             shown = {"progress": progress, "can_download": not self.teacher,
                      "progress_run": None if self.teacher else page.progress_run}
@@ -824,18 +819,19 @@ class CachedDashboard:
         )
 
     def _build(self) -> tuple[DashboardPage, list[tuple]]:
+        academic_year, term = self.asked or selectors.default_term(self.school, today=self.today)
         # The stored runs the page reads (one query, without their results): only when building it.
         runs = selectors.stored_runs(
-            self.school, academic_year=self.academic_year, term=self.term, kinds=self.kinds, governor=self.governor
+            self.school, academic_year=academic_year, term=term, kinds=self.kinds, governor=self.governor
         )
-        options = {"academic_year": self.academic_year, "term": self.term, "runs": runs}
+        options = {"academic_year": academic_year, "term": term, "runs": runs}
         if self.governor:
             dashboard = governor_dashboard(self.school, **options)
         else:
             dashboard = senco_dashboard(self.membership, **options)
         page = DashboardPage(
-            academic_year=self.academic_year,
-            term=self.term,
+            academic_year=academic_year,
+            term=term,
             blocks=[
                 CachedBlock(b.key, b.title, b.note,
                             "" if b.table is None else render_to_string("reports/_block.html", {"block": b}))

@@ -62,13 +62,13 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _chosen_term(request: HttpRequest, school, today) -> tuple[int, str]:
-    """The term a dashboard shows: the one asked for in the query string, else the school's latest."""
+def _asked_term(request: HttpRequest, today) -> tuple[int, str] | None:
+    """The term asked for in the query string (valid), else None: the dashboard's default term."""
     if "academic_year" in request.GET or "term" in request.GET:
         form = TermForm(request.GET, today=today)
         if form.is_valid():
             return form.cleaned_data["academic_year"], form.cleaned_data["term"]
-    return dashboards.default_term(school, today=today)
+    return None
 
 
 def describe_parameters(run: ReportRun) -> str:
@@ -235,8 +235,7 @@ def run_download(request: HttpRequest, public_id, fmt: str) -> HttpResponse:
 def _cached_dashboard(request: HttpRequest, membership, *, governor: bool = False) -> dashboards.CachedDashboard:
     """The person's view of the dashboard for the chosen term (cached: see dashboards.CachedDashboard)."""
     today = timezone.localdate()
-    year, term = _chosen_term(request, membership.school, today)
-    return dashboards.CachedDashboard(membership, academic_year=year, term=term, today=today, governor=governor)
+    return dashboards.CachedDashboard(membership, term=_asked_term(request, today), today=today, governor=governor)
 
 
 def _progress_filters(request: HttpRequest) -> dashboards.ProgressFilters:
@@ -276,7 +275,8 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
     rows = dashboards.filter_progress(cached.rows(), _progress_filters(request))
     access_record(request=request, action=AccessAction.DOWNLOADED, what="expected-progress csv (dashboard)")
     response = HttpResponse(dashboards.progress_csv(rows), content_type="text/csv; charset=utf-8")
-    name = f"{membership.school.code}-expected-progress-{cached.academic_year}-{cached.term}"
+    page = cached.page()
+    name = f"{membership.school.code}-expected-progress-{page.academic_year}-{page.term}"
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return _private(response)
 
