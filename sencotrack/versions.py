@@ -153,7 +153,9 @@ def _rows(model, instances) -> dict:
 def _queryset_schools(queryset) -> set | str:
     if school_path(queryset.model) is None:
         return ALL
-    return set(queryset.order_by().values_list(_lookup(queryset.model), flat=True).distinct()) - {None}
+    rows = queryset.order_by()
+    rows.query.select_for_update = False  # DISTINCT cannot lock rows: the write that follows does
+    return set(rows.values_list(_lookup(queryset.model), flat=True).distinct()) - {None}
 
 
 def _moved_to(model, values: dict) -> set | str:
@@ -365,10 +367,14 @@ def on_report_run_change(sender, instance, **kwargs):
         bump([instance.school_id])
 
 
-def on_migrate(sender, **kwargs):
-    """A release may draw pages differently: ``migrate`` moves every school on."""
-    if sender.label == "pupils":
-        bump(ALL)
+def on_migrate(sender, apps=None, **kwargs):
+    """A release may draw pages differently: ``migrate`` moves every school on (through the
+    schema as migrated, which lacks the version when migrated back before it)."""
+    if sender.label != "pupils" or apps is None:
+        return
+    school = apps.get_model("pupils", "School")
+    if any(field.name == "data_version" for field in school._meta.concrete_fields):
+        school._base_manager.update(data_version=F("data_version") + 1)
 
 
 def connect() -> None:

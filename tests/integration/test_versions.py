@@ -322,3 +322,16 @@ def test_bulk_writes_find_their_schools_in_one_query_at_most(personas):
     with CaptureQueriesContext(connection) as queries:
         Assessment.objects.bulk_create(loaded)  # the pupil is loaded: nothing to read
     assert not [q for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+
+
+def test_migrate_moves_every_school_on(personas):
+    from django.core.management import call_command
+
+    # A release may draw pages differently: nothing cached before a deploy is read after it.
+    assert moved_by(lambda: call_command("migrate", verbosity=0)) == set(versions_now())
+
+
+def test_an_update_of_locked_rows_moves_its_school_on(personas):
+    rows = Pupil.objects.select_for_update().filter(pk=personas.pupil.pk)
+    with transaction.atomic():
+        assert moved_by(lambda: rows.update(eal=True)) == {personas.school.pk}
