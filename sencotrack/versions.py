@@ -9,8 +9,8 @@ losing, restarting or flushing the cache can never bring an old page back.
 Every write path reaches it:
 
 - models of the tracked apps inherit :class:`TrackedModel`: ``save()`` and ``delete()`` run in one
-  transaction with their signals, and the default manager's ``update()``, ``bulk_create()``,
-  ``bulk_update()`` and ``delete()`` move the schools of the rows they write;
+  transaction with their signals, and the default manager's ``update()`` (and so
+  ``bulk_update()``), ``bulk_create()`` and ``delete()`` move the schools of the rows they write;
 - one set of signal handlers (``connect``) does the moving for single rows, whoever writes them
   (a view, the admin, a shell): post_save, post_delete and m2m_changed from either side;
 - a delete collects the rows it and its cascade remove and works out their schools when it ends,
@@ -256,14 +256,7 @@ class TrackedQuerySet(models.QuerySet):
 
     bulk_create.alters_data = True
 
-    def bulk_update(self, objs, fields, *args, **kwargs):
-        objs = list(objs)
-        with transaction.atomic(using=self.db, savepoint=False):
-            count = super().bulk_update(objs, fields, *args, **kwargs)
-            bump_rows(self.model, objs)
-        return count
-
-    bulk_update.alters_data = True
+    # bulk_update() writes through update() above, batch by batch.
 
     def delete(self):
         with deleting(self.db):
