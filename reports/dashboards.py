@@ -305,9 +305,10 @@ def costs_frame(school: School, *, academic_year: int, term: str) -> pd.DataFram
     """Programme costs and cost per month of reading age gained, to the last day of the term."""
     report_term = datasets.report_term(school, academic_year, term)
     interventions, enrolled = datasets.intervention_costs_inputs(school, report_term.end)
-    prepost = metrics.select_pre_post(
-        datasets.enrolments_ended_by(school, report_term.end), datasets.reading_tests(school)
-    )
+    enrolments = datasets.enrolments_ended_by(school, report_term.end)
+    # Only the enrolled pupils' tests: select_pre_post pairs each enrolment with its own pupil's.
+    tests = datasets.reading_tests(school, pupil_ids=enrolments["pupil_id"].unique().tolist())
+    prepost = metrics.select_pre_post(enrolments, tests)
     gains = metrics.ratio_gains(prepost)[["intervention_id", "pupil_id", "measure", "months_gained"]]
     return metrics.round_for_output(metrics.programme_costs(interventions, enrolled, gains, measure="reading"))
 

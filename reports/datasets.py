@@ -269,9 +269,13 @@ def enrolments_ended_of(days: Mapping[int, date]) -> pd.DataFrame:
     return df
 
 
-def reading_tests_of(school_ids: Iterable[int]) -> pd.DataFrame:
+def reading_tests_of(school_ids: Iterable[int], pupil_ids: Iterable[int] | None = None) -> pd.DataFrame:
+    """Reading and spelling tests of the schools' pupils (``pupil_ids``: of these pupils only)."""
+    rows = ReadingTest.objects.filter(pupil__school_id__in=list(school_ids))
+    if pupil_ids is not None:
+        rows = rows.filter(pupil_id__in=list(pupil_ids))
     df = _frame(
-        ReadingTest.objects.filter(pupil__school_id__in=list(school_ids)).order_by().values_list(
+        rows.order_by().values_list(
             "pupil__school_id", "pupil_id", "measure", "tested_on", "age_equivalent_months", "standardised_score"
         ),
         [SCHOOL, "pupil_id", "measure", "tested_on", "months", "standardised_score"],
@@ -361,8 +365,8 @@ def enrolments_ended_by(school: School, on_day: date) -> pd.DataFrame:
     return _one(enrolments_ended_of({school.pk: on_day}))
 
 
-def reading_tests(school: School) -> pd.DataFrame:
-    return _one(reading_tests_of([school.pk]))
+def reading_tests(school: School, pupil_ids: Iterable[int] | None = None) -> pd.DataFrame:
+    return _one(reading_tests_of([school.pk], pupil_ids))
 
 
 def semh_measures(school: School, term_indexes: list[int]) -> pd.DataFrame:
