@@ -316,9 +316,13 @@ def programme_ratio_summary(rows) -> pd.DataFrame:
     return out
 
 
-def ratio_gain_by_programme(rows, *, title: str = "Ratio gain by programme (mean)") -> dict:
-    """Mean ratio gain per programme and measure, with the impact bands marked (DOMAIN 7)."""
-    summary = programme_ratio_summary(rows)
+def ratio_gain_by_programme(rows, *, title: str = "Ratio gain by programme (mean)",
+                            summary: pd.DataFrame | None = None) -> dict:
+    """Mean ratio gain per programme and measure, with the impact bands marked (DOMAIN 7).
+
+    ``summary``: :func:`programme_ratio_summary` of ``rows``, when the caller has it already.
+    """
+    summary = programme_ratio_summary(rows) if summary is None else summary
     if summary.empty:
         return empty_figure(title, "No intervention has ended with a test before and after it.")
     fig = go.Figure()

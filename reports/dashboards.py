@@ -283,7 +283,7 @@ def ratio_gain_block(rows: list[dict], names: dict | None) -> list[Block]:
         empty="No enrolment has ended with a test before and after it.",
     )
     blocks = [Block("ratio-gain", "Intervention impact: ratio gain by programme", table, NOTES["intervention-impact"],
-                    charts.ratio_gain_by_programme(rows),
+                    charts.ratio_gain_by_programme(rows, summary=summary),
                     summary="Bar chart of the mean ratio gain of each programme, with the impact bands marked.")]
     if names is not None:
         detail = Table(
