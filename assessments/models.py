@@ -17,6 +17,7 @@ from django.utils import timezone
 from pupils.history import AuditHistory
 
 from pupils.models import Pupil, School, Subject
+from sencotrack.versions import TrackedModel, TrackedQuerySet
 
 
 class TermName(models.TextChoices):
@@ -43,7 +44,7 @@ class Framework(models.TextChoices):
     ENGAGEMENT = "engagement", "Engagement model"
 
 
-class AcademicYear(models.Model):
+class AcademicYear(TrackedModel):
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="academic_years")
     start_year = models.PositiveSmallIntegerField(validators=[MinValueValidator(1990), MaxValueValidator(2100)])
 
@@ -55,7 +56,7 @@ class AcademicYear(models.Model):
         return academic_year_label(self.start_year)
 
 
-class Term(models.Model):
+class Term(TrackedModel):
     academic_year = models.ForeignKey(AcademicYear, on_delete=models.CASCADE, related_name="terms")
     name = models.CharField(max_length=6, choices=TermName.choices)
     start_date = models.DateField()
@@ -76,7 +77,7 @@ class Term(models.Model):
         return term_index(self.academic_year.start_year, self.name)
 
 
-class PointsScheme(models.Model):
+class PointsScheme(TrackedModel):
     """A named, versioned table of points per ladder code (DOMAIN.md section 4).
 
     The built-in schemes live in ``assessments.ladder.SCHEMES``; a school may load another here.
@@ -96,12 +97,12 @@ class PointsScheme(models.Model):
         return f"{self.name} v{self.version}"
 
 
-class TermStampedQuerySet(models.QuerySet):
+class TermStampedQuerySet(TrackedQuerySet):
     def in_term(self, academic_year: int, term: str):
         return self.filter(academic_year=academic_year, term=term)
 
 
-class TermStamped(models.Model):
+class TermStamped(TrackedModel):
     """The term a measure belongs to, as in the CSV contract (academic year and term name)."""
 
     academic_year = models.PositiveSmallIntegerField(validators=[MinValueValidator(1990), MaxValueValidator(2100)])
@@ -180,7 +181,7 @@ class Assessment(TermStamped):
         return f"{self.pupil.upn} {self.subject.code} {self.term_label}: {self.result}"
 
 
-class Target(models.Model):
+class Target(TrackedModel):
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="targets")
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="targets")
     academic_year = models.PositiveSmallIntegerField()
@@ -203,7 +204,7 @@ class ReadingMeasure(models.TextChoices):
     SPELLING = "spelling", "Spelling"
 
 
-class ReadingTest(models.Model):
+class ReadingTest(TrackedModel):
     """A reading or spelling test: age-equivalent in months and, where the test gives one, a standardised score."""
 
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="reading_tests")
@@ -345,7 +346,7 @@ class Transition(models.TextChoices):
     KS3_KS4 = "KS3-KS4", "KS3 to KS4"
 
 
-class ReferenceSet(models.Model):
+class ReferenceSet(TrackedModel):
     """A named, versioned reference table with its provenance: a quartile table or a national one.
 
     ``school`` empty: shipped with sencotrack and available to every school. For each kind, a
@@ -379,7 +380,7 @@ class ReferenceSet(models.Model):
         return f"{self.name} ({self.get_kind_display().split(' (')[0].lower()}, {self.imported_at:%d/%m/%Y})"
 
 
-class QuartileRow(models.Model):
+class QuartileRow(TrackedModel):
     """End-of-key-stage outcomes (lower quartile, median, upper quartile) from one starting point.
 
     Codes are canonical ladder codes: a bare digit is a whole level ("4"), a table's "0" is stored
@@ -407,7 +408,7 @@ class QuartileRow(models.Model):
         return f"{self.transition} {self.subject} from {self.starting_point}: {self.lower_quartile}/{self.median}/{self.upper_quartile}"
 
 
-class NationalRow(models.Model):
+class NationalRow(TrackedModel):
     """The national percentages making expected and more than expected progress from one starting point."""
 
     reference_set = models.ForeignKey(ReferenceSet, on_delete=models.CASCADE, related_name="national_rows")

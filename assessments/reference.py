@@ -22,7 +22,6 @@ from assessments.models import NationalRow, QuartileRow, ReferenceKind, Referenc
 from assessments.progression import DEFAULT_PATH, parse_table_code, parse_transition
 from pupils.models import School
 from pupils.services import Outcome, RowsInvalid
-from sencotrack import freshness
 
 SHIPPED_QUARTILES_NAME = "Progression 2012 quartiles"
 SHIPPED_QUARTILES_NOTE = (
@@ -194,5 +193,4 @@ def reference_rows_record_many(
     model.objects.bulk_create(new)
     if changed:
         model.objects.bulk_update(changed, ["subject", *fields])
-    freshness.touch(school_ids=[school.pk])
     return results

@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from pupils.history import AuditHistory
 
 from pupils.models import Pupil, School, Subject
+from sencotrack.versions import TrackedModel
 
 
 class AreaOfNeed(models.TextChoices):
@@ -46,7 +47,7 @@ def validate_measures(value) -> None:
         raise ValidationError("A measure is listed twice.")
 
 
-class Programme(models.Model):
+class Programme(TrackedModel):
     """An intervention in the school's library (e.g. 'Toe by Toe', 'Lego therapy')."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="programmes")
@@ -72,7 +73,7 @@ class Programme(models.Model):
         return self.name
 
 
-class Intervention(models.Model):
+class Intervention(TrackedModel):
     """A group running a programme: its staff, schedule and cost."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -118,7 +119,7 @@ class Intervention(models.Model):
         return self.name
 
 
-class Enrolment(models.Model):
+class Enrolment(TrackedModel):
     intervention = models.ForeignKey(Intervention, on_delete=models.CASCADE, related_name="enrolments")
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="enrolments")
     start_date = models.DateField()
@@ -145,7 +146,7 @@ class Enrolment(models.Model):
         return f"{self.pupil.upn} in {self.intervention} from {self.start_date:%d/%m/%Y}"
 
 
-class InterventionSession(models.Model):
+class InterventionSession(TrackedModel):
     """A session on a day: delivered or not, and who attended."""
 
     intervention = models.ForeignKey(Intervention, on_delete=models.CASCADE, related_name="sessions")
@@ -165,7 +166,7 @@ class InterventionSession(models.Model):
         return f"{self.intervention} on {self.date:%d/%m/%Y}"
 
 
-class Attendance(models.Model):
+class Attendance(TrackedModel):
     session = models.ForeignKey(InterventionSession, on_delete=models.CASCADE, related_name="attendances")
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="attendances")
     attended = models.BooleanField(default=True)
@@ -179,7 +180,7 @@ class Attendance(models.Model):
         return f"{self.enrolment.pupil.upn} {'attended' if self.attended else 'absent'} {self.session.date:%d/%m/%Y}"
 
 
-class Comment(models.Model):
+class Comment(TrackedModel):
     """An anecdotal comment: a few sentences when staff notice a new piece of learning."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

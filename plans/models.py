@@ -26,6 +26,7 @@ from assessments.models import Assessment, ReadingTest, TermName
 from interventions.models import Comment, Enrolment
 from pupils.history import AuditHistory
 from pupils.models import Pupil, Subject
+from sencotrack.versions import TrackedModel
 
 
 class PlanStatus(models.TextChoices):
@@ -34,7 +35,7 @@ class PlanStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
-class SupportPlan(models.Model):
+class SupportPlan(TrackedModel):
     """An SEN support plan: one assess-plan-do-review cycle for one pupil."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -78,7 +79,7 @@ class Rating(models.TextChoices):
     NOT_YET = "not_yet", "Not yet achieved"
 
 
-class Outcome(models.Model):
+class Outcome(TrackedModel):
     """What the pupil will achieve by when, how it is measured, and what supports it.
 
     The review's judgement of it (rating and evidence) is kept here too: a plan has one review.
@@ -119,7 +120,7 @@ class Outcome(models.Model):
         return text if len(text) <= 60 else text[:57] + "..."
 
 
-class CurricularTarget(models.Model):
+class CurricularTarget(TrackedModel):
     """A small-step target in a subject, in the pupil's words: "I can read a page aloud"."""
 
     plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="curricular_targets")
@@ -143,7 +144,7 @@ class CheckStatus(models.TextChoices):
     ACHIEVED = "achieved", "Achieved"
 
 
-class TargetCheck(models.Model):
+class TargetCheck(TrackedModel):
     """Each term, whether the pupil is on track for a curricular target."""
 
     # The plan first: the audit page finds a record through its first link to a pupil's record.
@@ -168,7 +169,7 @@ class TargetCheck(models.Model):
         return f"{self.target.statement} {self.get_term_display()} {self.academic_year}: {self.get_status_display()}"
 
 
-class PlanReview(models.Model):
+class PlanReview(TrackedModel):
     """The review at the end of a plan: the views of everyone and what happens next."""
 
     plan = models.OneToOneField(SupportPlan, on_delete=models.CASCADE, related_name="review")
@@ -191,7 +192,7 @@ class ContributorRole(models.TextChoices):
     STAFF = "staff", "Staff"
 
 
-class PlanContribution(models.Model):
+class PlanContribution(TrackedModel):
     """Views added to a plan before its review, by a parent or carer or by a member of staff."""
 
     plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="contributions")
@@ -219,7 +220,7 @@ class Recommendation(models.TextChoices):
     CEASE = "cease", "Cease the plan"
 
 
-class AnnualReview(models.Model):
+class AnnualReview(TrackedModel):
     """An EHC plan's annual review meeting, held at least every 12 months."""
 
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="annual_reviews")
@@ -242,7 +243,7 @@ class AnnualReview(models.Model):
         return f"Annual review on {self.held_on:%d/%m/%Y}"
 
 
-class ParentLink(models.Model):
+class ParentLink(TrackedModel):
     """A parent or carer's account may see this child, until the SENCo revokes it."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="parent_links")

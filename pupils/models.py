@@ -8,9 +8,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from pupils.history import AuditHistory
+from sencotrack.versions import TrackedModel, TrackedQuerySet
 
 
-class Trust(models.Model):
+class Trust(TrackedModel):
     """A multi-academy trust (or a local authority) that runs several schools."""
 
     name = models.CharField(max_length=200, unique=True)
@@ -22,7 +23,7 @@ class Trust(models.Model):
         return self.name
 
 
-class School(models.Model):
+class School(TrackedModel):
     class Ks2Span(models.TextChoices):
         KS2_KS4 = "KS2-KS4", "KS2 to KS4: 3 levels in 15 terms"
         KS2_KS3 = "KS2-KS3", "KS2 to KS3: 2 levels in 9 terms"
@@ -40,6 +41,9 @@ class School(models.Model):
     retention_years = models.PositiveSmallIntegerField(
         default=25, help_text="Years after leaving that a pupil's SEN records are kept."
     )
+    # Moved on by every write to the school's records, in the writer's transaction: cached page
+    # fragments are keyed on it (sencotrack.versions, sencotrack.fragments).
+    data_version = models.BigIntegerField(default=0, editable=False)
 
     class QuartileExpectations(models.TextChoices):
         BELOW_LEVEL_1 = "below_level_1", "Baselines below level 1 (P-scales and W)"
@@ -67,6 +71,13 @@ class School(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
+    def save(self, *args, **kwargs):
+        # Never write back the version read with the row: another writer may have moved it on since.
+        if not self._state.adding and not kwargs.get("force_insert") and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [f.name for f in self._meta.concrete_fields
+                                       if not f.primary_key and f.name != "data_version"]
+        super().save(*args, **kwargs)
+
 
 class Role(models.TextChoices):
     SENCO = "senco", "SENCo"
@@ -78,7 +89,7 @@ class Role(models.TextChoices):
     PARENT = "parent", "Parent or carer"
 
 
-class Membership(models.Model):
+class Membership(TrackedModel):
     """A person's role at a school. One person may hold several roles, or roles at several schools."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
@@ -97,7 +108,7 @@ class Membership(models.Model):
         return f"{name}: {self.get_role_display()} at {self.school.code}"
 
 
-class TrustMembership(models.Model):
+class TrustMembership(TrackedModel):
     """A trust-level role: sees the aggregates of every school in the trust, never named pupils."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="trust_memberships")
@@ -110,7 +121,7 @@ class TrustMembership(models.Model):
         return f"{self.user.get_username()} at {self.trust}"
 
 
-class Subject(models.Model):
+class Subject(TrackedModel):
     """A subject taught and assessed (English, maths, ...).
 
     Lives here rather than in assessments because teaching groups are taught in a subject and
@@ -135,13 +146,13 @@ class Gender(models.TextChoices):
     OTHER = "X", "Other / not recorded"
 
 
-class PupilQuerySet(models.QuerySet):
+class PupilQuerySet(TrackedQuerySet):
     def current(self):
         """Pupils on roll: archived leavers are kept for reporting but hidden from daily pages."""
         return self.filter(archived_at__isnull=True)
 
 
-class Pupil(models.Model):
+class Pupil(TrackedModel):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="pupils")
     upn = models.CharField("UPN", max_length=13)
@@ -183,7 +194,7 @@ class Pupil(models.Model):
         return f"{self.forename} {self.surname}"
 
 
-class TeachingGroup(models.Model):
+class TeachingGroup(TrackedModel):
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="teaching_groups")
     name = models.CharField(max_length=60)
     subject = models.ForeignKey(Subject, null=True, blank=True, on_delete=models.PROTECT, related_name="teaching_groups")
@@ -245,13 +256,13 @@ AREA_OF_NEED = {
 }
 
 
-class RegisterEntryQuerySet(models.QuerySet):
+class RegisterEntryQuerySet(TrackedQuerySet):
     def open_on(self, day):
         """Entries in force on a day: a pupil's SEN status on the last day of a term (DESIGN.md)."""
         return self.filter(start_date__lte=day).filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
 
 
-class RegisterEntry(models.Model):
+class RegisterEntry(TrackedModel):
     """One dated span of a pupil's SEN provision; a pupil's history is the sequence of entries."""
 
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="register_entries")
@@ -295,7 +306,7 @@ class RegisterEntry(models.Model):
         return f"{self.pupil.upn}: {self.provision}{need} {span}"
 
 
-class PupilProfile(models.Model):
+class PupilProfile(TrackedModel):
     """The one-page profile: what the pupil and the people who know them say helps."""
 
     pupil = models.OneToOneField(Pupil, on_delete=models.CASCADE, related_name="profile")
@@ -313,7 +324,7 @@ class PupilProfile(models.Model):
         return f"Profile of {self.pupil}"
 
 
-class Concern(models.Model):
+class Concern(TrackedModel):
     """A pupil not on the register whom staff are watching (a 'pupil of concern')."""
 
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="concerns")

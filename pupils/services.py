@@ -41,7 +41,7 @@ from pupils.models import (
     Subject,
 )
 from pupils.upn import UpnError, validate_upn
-from sencotrack import freshness
+from sencotrack import versions
 from sencotrack.conflicts import Loaded, check, lock, version_of
 from sencotrack.parsing import ParseError, parse_date
 
@@ -143,7 +143,8 @@ def bulk_write(
     """Insert and update in batches. ``updated_at`` is stamped by hand: bulk_update skips save().
 
     Bulk writes send no signals, so for a model with an audit history (django-simple-history)
-    the history rows are written here too, in the same transaction. They name ``user`` as the
+    the history rows are written here too, in the same transaction (the model's manager moves
+    the school's data version on: ``sencotrack.versions``). They name ``user`` as the
     person who made the change, else the signed-in person of the request being served (the
     history middleware); a write from a command or task with neither names nobody. ``reason`` is
     the history's change reason, shown on the pupil's audit page ("Archived as a leaver").
@@ -169,7 +170,6 @@ def bulk_write(
             )
         else:
             model.objects.bulk_update(changed, fields, batch_size=BULK_BATCH_SIZE)
-    freshness.touch_rows(model, [*new, *changed])  # bulk writes send no signals
 
 
 def delete_with_history(model: type[models.Model], instances: Iterable[models.Model], *, user: Any = None) -> int:
@@ -201,7 +201,7 @@ def delete_with_history(model: type[models.Model], instances: Iterable[models.Mo
         history._default_manager.bulk_create(rows, batch_size=BULK_BATCH_SIZE)
     collector = Collector(using=router.db_for_write(model))
     collector.collect(instances)
-    with freshness.batch():  # the cascade's rows resolve their schools in one query per model
+    with versions.deleting():  # the cascade's rows find their schools in one query per kind of row
         _, deleted = collector.delete()
     return deleted.get(model._meta.label, 0)
 

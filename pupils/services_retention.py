@@ -25,7 +25,7 @@ from django.utils import timezone
 from pupils.hooks import CopyRemoved, PurgedPupil, run_retention_steps
 from pupils.models import Pupil, School
 from pupils.services import bulk_write
-from sencotrack import freshness
+from sencotrack import versions
 
 logger = logging.getLogger(__name__)
 
@@ -261,7 +261,7 @@ def retention_purge(*, today: dt.date, school: School | None = None) -> Retentio
         collector = Collector(using=router.db_for_write(Pupil), origin=pupils)
         collector.collect(pupils)
         gone = {model: [obj.pk for obj in objs] for model, objs in collector.data.items()}
-        with freshness.batch():  # thousands of cascaded rows: one version bump per school and pupil
+        with versions.deleting():  # thousands of cascaded rows: their schools in one query per kind of row
             deleted.update(collector.delete()[1])
         deleted.update(_purge_history(gone))
     plan = RetentionPlan(today=today, schools=plans, deleted=dict(sorted((k, v) for k, v in deleted.items() if v)), applied=True)

@@ -45,10 +45,9 @@ from pupils.services_profile import (
     register_entry_add,
     register_entry_change,
 )
-from sencotrack import freshness
+from sencotrack import fragments
 from sencotrack.access import current_membership, pupil_for_user, require_membership
 from sencotrack.conflicts import Conflict, version_of
-from sencotrack.pages import render_cached
 
 #: Roles that see named pupils: the SENCo all of the school, teachers and TAs their own pupils.
 PUPIL_ROLES = (Role.SENCO, Role.TEACHER, Role.TA)
@@ -362,39 +361,33 @@ def pupil_detail(request: HttpRequest, public_id) -> HttpResponse:
         kind = ""
     show_all = request.GET.get("show") == "all"
     partial = "timeline" if _partial(request) else ""
-    # The body depends on the pupil's records (the data version), what the role may see, the
-    # timeline's filter and the day (ages, the current register entry): never on the person.
-    version = freshness.token(pupil.school_id, pupil.pk)
-    key = version and f"page:pupil:{pupil.pk}:{version}:{membership.role}:{kind}:{int(show_all)}:{partial}:{today}"
+    # The body shows the pupil's records (the school's data version), what the role may see, the
+    # timeline's filter and the day (ages, the current register entry): never the person.
+    key = fragments.key("pupil", membership.school_id, membership.school.data_version, pupil.pk, membership.role,
+                        kind, int(show_all), partial, today.isoformat())
 
     def body() -> str:
-        html = freshness.get_page(key)
-        if html is None:
-            page = selectors.pupil_page(pupil, membership, today=today)
-            timeline = page.timeline_of(kind)
-            context = {
-                "pupil": pupil,
-                "page": page,
-                "kind": kind,
-                "timeline": timeline if show_all else timeline[:TIMELINE_SHOWN],
-                "timeline_total": len(timeline),
-                "can_edit": membership.role == Role.SENCO,
-                "today": today,
-            }
-            template = "pupils/_pupil_body.html" + (f"#{partial}" if partial else "")
-            html = render_to_string(template, context, request=request)
-            freshness.set_page(key, html)
-        return html
+        page = selectors.pupil_page(pupil, membership, today=today)
+        timeline = page.timeline_of(kind)
+        context = {
+            "pupil": pupil,
+            "page": page,
+            "kind": kind,
+            "timeline": timeline if show_all else timeline[:TIMELINE_SHOWN],
+            "timeline_total": len(timeline),
+            "can_edit": membership.role == Role.SENCO,
+            "today": today,
+        }
+        template = "pupils/_pupil_body.html" + (f"#{partial}" if partial else "")
+        return render_to_string(template, context, request=request)
 
+    html = fragments.cached(key, body)
     if partial:
-        response = HttpResponse(body())
+        response = HttpResponse(html)
     else:
-        # The whole page, for this person, from the cache when nothing has changed (sencotrack.pages).
-        response = render_cached(
-            request, "pupils/pupil_detail.html",
-            lambda: {"pupil": pupil, "body": mark_safe(body())},  # noqa: S308 - our own template's output
-            key=key,
-        )
+        response = render(request, "pupils/pupil_detail.html", {
+            "pupil": pupil, "body": mark_safe(html),  # noqa: S308 - our own template's output
+        })
     patch_vary_headers(response, ("HX-Request",))
     return response
 

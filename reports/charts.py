@@ -100,7 +100,12 @@ def _merged(base: dict, new: dict) -> dict:
 def _layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, height: int = 380, **extra) -> None:
     # The whole layout is assigned at once: plotly's update_layout and update_xaxes validate property
     # by property and cost about ten times as much (a dashboard assembles several figures).
-    layout = _merged(fig.layout.to_plotly_json(), {
+    fig.layout = _layout_dict(fig.layout.to_plotly_json(), title=title, x_title=x_title, y_title=y_title,
+                              height=height, **extra)
+
+
+def _layout_dict(base: dict, *, title: str, x_title: str, y_title: str, height: int = 380, **extra) -> dict:
+    layout = _merged(base, {
         "template": "none",
         "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
         "font": {"family": FONT, "size": 13, "color": TEXT},
@@ -115,7 +120,18 @@ def _layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, height: i
     })
     for axis, text in (("xaxis", x_title), ("yaxis", y_title)):
         layout[axis] = _merged(layout.get(axis) or {}, {"title": {"text": text}, **AXIS})
-    fig.layout = layout
+    return layout
+
+
+def _scatter_figure(traces: list[dict], layout: dict) -> dict:
+    """A figure of scatter traces as plain JSON types, as ``to_dict(go.Figure(...))`` gives it.
+
+    For a chart of hundreds of markers with their hover texts: plotly's objects validate every
+    element of every list, several times the cost of the rest of the chart.
+    """
+    template = {"data": {"scatter": [{"type": "scatter"}]}}  # what plotly writes for template "none"
+    return {"data": [{**trace, "type": "scatter"} for trace in traces],
+            "layout": {**layout, "template": template}}
 
 
 def _vline(x: float, line: dict) -> dict:
@@ -179,36 +195,38 @@ def cohort_progress(rows, names: Mapping[str, str] | None = None, *, title: str 
     results it stands for and saying so in its hover text, so a school of a thousand pupils draws a
     few hundred markers that show where results gather, rather than thousands drawn over each other.
     """
-    df = _frame(rows)
-    if df.empty:
+    # Plain rows, not a DataFrame: a school's thousands of rows are only grouped here.
+    records = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else list(rows)
+    if not records:
         return empty_figure(title, "No pupil has a baseline and an assessment in this term.")
-    fig = go.Figure()
-    low = float(min(df["baseline_points"].min(), df["current_points"].min()))
-    high = float(max(df["baseline_points"].max(), df["current_points"].max()))
-    fig.add_trace(go.Scatter(
-        x=[low, high], y=[low, high], mode="lines", name="No change (current = baseline)",
-        line={"color": GREY, "dash": "dash", "width": 1}, hoverinfo="skip",
-    ))
+    points = [p for r in records for p in (_number(r["baseline_points"]), _number(r["current_points"])) if p is not None]
+    low, high = min(points), max(points)
+    traces = [{
+        "x": [low, high], "y": [low, high], "mode": "lines", "name": "No change (current = baseline)",
+        "line": {"color": GREY, "dash": "dash", "width": 1}, "hoverinfo": "skip",
+    }]
+    if names is not None:  # each name escaped once, however many markers it appears in
+        names = {upn: html.escape(name) for upn, name in names.items()}
     for status in ("below", "expected", "exceeding"):
-        part = df[df["status"] == status]
-        if part.empty:
+        part = [r for r in records if r["status"] == status]
+        if not part:
             continue
         groups: dict[tuple[float, float], list[dict]] = {}
-        for row in part.to_dict("records"):
+        for row in part:
             groups.setdefault((float(row["baseline_points"]), float(row["current_points"])), []).append(row)
-        fig.add_trace(go.Scatter(
-            x=[x for x, _ in groups],
-            y=[y for _, y in groups],
-            mode="markers",
-            name=f"{STATUS_LABELS[status]} ({len(part)})",
-            marker={"color": STATUS_COLOURS[status], "symbol": STATUS_SYMBOLS[status],
-                    "size": [_marker_size(len(group)) for group in groups.values()],
-                    "opacity": 0.85, "line": {"color": "#ffffff", "width": 1}},
-            hovertext=[_cohort_hover(group, names, status) for group in groups.values()],
-            hoverinfo="text",
-        ))
-    _layout(fig, title=title, x_title="Baseline (points)", y_title="Current (points)")
-    return to_dict(fig)
+        traces.append({
+            "x": [x for x, _ in groups],
+            "y": [y for _, y in groups],
+            "mode": "markers",
+            "name": f"{STATUS_LABELS[status]} ({len(part)})",
+            "marker": {"color": STATUS_COLOURS[status], "symbol": STATUS_SYMBOLS[status],
+                       "size": [_marker_size(len(group)) for group in groups.values()],
+                       "opacity": 0.85, "line": {"color": "#ffffff", "width": 1}},
+            "hovertext": [_cohort_hover(group, names, status) for group in groups.values()],
+            "hoverinfo": "text",
+        })
+    layout = _layout_dict({}, title=title, x_title="Baseline (points)", y_title="Current (points)")
+    return _scatter_figure(traces, layout)
 
 
 def _marker_size(results: int) -> float:
@@ -217,7 +235,10 @@ def _marker_size(results: int) -> float:
 
 
 def _cohort_hover(group: list[dict], names: Mapping[str, str] | None, status: str) -> str:
-    """Hover text of one marker: the result, or how many results it stands for and whose (names escaped)."""
+    """Hover text of one marker: the result, or how many results it stands for and whose.
+
+    ``names``: UPN -> name, already HTML-escaped.
+    """
     first = group[0]
 
     def each(column: str) -> str:
@@ -229,7 +250,7 @@ def _cohort_hover(group: list[dict], names: Mapping[str, str] | None, status: st
     results = f"{each('baseline_result')} to {each('current_result')}"
     state = f"Status: {STATUS_LABELS[status].lower()}"
     if len(group) == 1:
-        who = html.escape(names.get(first["upn"], "")) if names is not None else ""
+        who = names.get(first["upn"], "") if names is not None else ""
         head = f"{who}<br>" if who else ""
         return f"{head}{html.escape(first['subject'])}: {results}<br>{points} (expected {expected_text})<br>{state}"
     subjects: dict[str, int] = {}
@@ -238,7 +259,7 @@ def _cohort_hover(group: list[dict], names: Mapping[str, str] | None, status: st
     text = (f"{len(group)} results: {results}<br>{points} (expected {expected_text})<br>{state}<br>"
             + ", ".join(f"{html.escape(subject)} {n}" for subject, n in sorted(subjects.items())))
     if names is not None:
-        who = sorted(html.escape(names[r["upn"]]) for r in group if names.get(r["upn"]))
+        who = sorted(names[r["upn"]] for r in group if names.get(r["upn"]))
         if who:
             more = len(who) - NAMES_IN_HOVER
             text += "<br>" + ", ".join(who[:NAMES_IN_HOVER]) + (f" and {more} more" if more > 0 else "")
@@ -318,9 +339,13 @@ def programme_ratio_summary(rows) -> pd.DataFrame:
     return out
 
 
-def ratio_gain_by_programme(rows, *, title: str = "Ratio gain by programme (mean)") -> dict:
-    """Mean ratio gain per programme and measure, with the impact bands marked (DOMAIN 7)."""
-    summary = programme_ratio_summary(rows)
+def ratio_gain_by_programme(rows, *, title: str = "Ratio gain by programme (mean)",
+                            summary: pd.DataFrame | None = None) -> dict:
+    """Mean ratio gain per programme and measure, with the impact bands marked (DOMAIN 7).
+
+    ``summary``: :func:`programme_ratio_summary` of ``rows``, when the caller has it already.
+    """
+    summary = programme_ratio_summary(rows) if summary is None else summary
     if summary.empty:
         return empty_figure(title, "No intervention has ended with a test before and after it.")
     fig = go.Figure()

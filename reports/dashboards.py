@@ -37,7 +37,8 @@ from assessments.semh import SemhError, sdq_band
 from pupils.models import Membership, Pupil, Role, School
 from reports import charts, datasets, generators, metrics, selectors
 from reports.explain import NOTES, TITLES
-from sencotrack import freshness
+from sencotrack import fragments
+from sencotrack.access import visible_pupils
 from sencotrack.csvsafe import neutralise
 from sencotrack.parsing import TERM_ORDER, format_academic_year
 
@@ -282,7 +283,7 @@ def ratio_gain_block(rows: list[dict], names: dict | None) -> list[Block]:
         empty="No enrolment has ended with a test before and after it.",
     )
     blocks = [Block("ratio-gain", "Intervention impact: ratio gain by programme", table, NOTES["intervention-impact"],
-                    charts.ratio_gain_by_programme(rows),
+                    charts.ratio_gain_by_programme(rows, summary=summary),
                     summary="Bar chart of the mean ratio gain of each programme, with the impact bands marked.")]
     if names is not None:
         detail = Table(
@@ -304,9 +305,10 @@ def costs_frame(school: School, *, academic_year: int, term: str) -> pd.DataFram
     """Programme costs and cost per month of reading age gained, to the last day of the term."""
     report_term = datasets.report_term(school, academic_year, term)
     interventions, enrolled = datasets.intervention_costs_inputs(school, report_term.end)
-    prepost = metrics.select_pre_post(
-        datasets.enrolments_ended_by(school, report_term.end), datasets.reading_tests(school)
-    )
+    enrolments = datasets.enrolments_ended_by(school, report_term.end)
+    # Only the enrolled pupils' tests: select_pre_post pairs each enrolment with its own pupil's.
+    tests = datasets.reading_tests(school, pupil_ids=enrolments["pupil_id"].unique().tolist())
+    prepost = metrics.select_pre_post(enrolments, tests)
     gains = metrics.ratio_gains(prepost)[["intervention_id", "pupil_id", "measure", "months_gained"]]
     return metrics.round_for_output(metrics.programme_costs(interventions, enrolled, gains, measure="reading"))
 
@@ -688,19 +690,16 @@ def governor_dashboard(
     return dashboard
 
 
-# --- Cached pages ----------------------------------------------------------------------------------------
+# --- Cached fragments ----------------------------------------------------------------------------------
 #
-# A dashboard is assembled once per version of what it shows and kept in the cache (Redis in
-# production), as data and HTML fragments: its blocks as HTML (the charts' JSON, tables and
-# notes), its sources, and the expected-progress rows the table filters; then, per set of table
-# filters, the page's body around them. The key names everything the page depends on, so an entry
-# is never deleted, only no longer read: the school and term; whose view it is (the SENCo's whole
-# school, or one teacher's own pupils); the school's data version (``sencotrack.freshness``, moved
-# by every write to the school's records and every report run that finishes); and the
-# day. Nothing cached holds a CSRF token or anything else of one request: the page around the
-# fragments (the base layout, the refresh form) is rendered for each request.
-
-CACHE_VERSION = 2  # move on whenever what an entry holds changes shape, so a deploy never reads an old one
+# A dashboard is assembled once per data version and kept as fragments (``sencotrack.fragments``):
+# its blocks as HTML (the charts' JSON, tables and notes) with its sources, the expected-progress
+# rows the table filters, and the body with the table's first page. Keys name the school and its
+# data version (moved by every write to the school's records and by every report run that
+# finishes), the term, the day and whose view it is: the whole school (the SENCo, governors'
+# copies) or the pupils a teacher may see, read from the database on this request. Nothing cached
+# holds a CSRF token or anything else of one request: the page around the fragments (the base
+# layout, the refresh form) is rendered for each request.
 
 
 @dataclass(frozen=True)
@@ -748,83 +747,51 @@ class DashboardBody:
     table: str = ""
 
 
-def default_term(school: School, *, today: dt.date, version: str) -> tuple[int, str]:
-    """:func:`selectors.default_term`, cached for the school's data version (its query reads every assessment)."""
-    key = version and f"dashboard:{CACHE_VERSION}:term:{school.pk}:{today.isoformat()}:{version}"
-    found = freshness.get_page(key)
-    if found is None:
-        found = selectors.default_term(school, today=today)
-        freshness.set_page(key, found)
-    return found[0], found[1]
-
-
 class CachedDashboard:
     """One person's view of a dashboard for a term: read from the cache, else assembled and cached.
 
-    ``version`` is ``freshness.token(school.pk)``, read once by the view: it moves on with every
-    write to the school's records and every report run that finishes (``reports.services``), so
-    the stored runs are read only when the page is built. None (the cache is down): nothing is
-    read from or written to the cache.
+    ``term``: (academic year, term) asked for, or None for the school's default term
+    (:func:`selectors.default_term`, whose query reads every assessment: worked out only when the
+    dashboard is built, and cached with it). ``membership.school`` was read with the membership at
+    the start of the request, so its data version is as old as or older than every record the
+    dashboard then reads.
     """
 
-    def __init__(self, membership: Membership, *, academic_year: int, term: str, today: dt.date, version: str,
+    def __init__(self, membership: Membership, *, term: tuple[int, str] | None, today: dt.date,
                  governor: bool = False):
         self.membership = membership
         self.school = membership.school
-        self.academic_year = academic_year
-        self.term = term
+        self.asked = term
         self.today = today
         self.governor = governor
         self.teacher = not governor and membership.role == Role.TEACHER
         self.kinds = GOVERNOR_KINDS if governor else TEACHER_KINDS if self.teacher else SENCO_KINDS
-        self._runs: dict | None = None
-        self._page: DashboardPage | None = None
-        self._rows: list[tuple] | None = None
-        # A teacher's page shows their own pupils: never another person's copy.
-        scope = f"teacher-{membership.user_id}" if self.teacher else "school"
-        self.key = version and ":".join([
-            "dashboard", str(CACHE_VERSION), "governor" if governor else "named", str(self.school.pk),
-            str(academic_year), term, scope, today.isoformat(), version,
-        ])
-
-    @property
-    def runs(self) -> dict:
-        """The stored runs the page reads (one query, without their results): only when building it."""
-        if self._runs is None:
-            self._runs = selectors.stored_runs(
-                self.school, academic_year=self.academic_year, term=self.term, kinds=self.kinds, governor=self.governor
-            )
-        return self._runs
-
-    def _part(self, name: str) -> str | None:
-        return self.key and f"{self.key}:{name}"
+        self._built: tuple[DashboardPage, list[tuple]] | None = None
+        scope = "school"
+        if self.teacher:  # their own pupils, as the database says now: never another view's copy
+            ids = visible_pupils(membership).order_by("pk").values_list("pk", flat=True)
+            scope = "pupils-" + _digest(",".join(str(pk) for pk in ids))
+        self.key = ("dashboard", "governor" if governor else "named", self.school.pk, self.school.data_version,
+                    "default" if term is None else f"{term[0]}-{term[1]}", scope, today.isoformat())
 
     def body(self, filters: ProgressFilters | None = None) -> DashboardBody:
-        """The page's body for these table filters."""
+        """The page's body for these table filters (the first page, unfiltered, from the cache)."""
         filters = filters or ProgressFilters()
-        key = self.body_key(filters)
-        body = freshness.get_page(key)
-        if body is None:
-            body = self._render(filters)
-            freshness.set_page(key, body)
-        return body
-
-    def body_key(self, filters: ProgressFilters) -> str | None:
-        """The cache key of the body for these filters (None: nothing is cached)."""
-        return self._part(f"body:{_digest(urlencode(filters.params()))}")
+        if filters != ProgressFilters():  # any other page of the table: drawn from the cached rows
+            return self._render(filters)
+        return fragments.cached(fragments.key(*self.key, "body"), lambda: self._render(filters))
 
     def rows(self) -> list[tuple]:
         """The expected-progress rows the viewer may see (:func:`progress_rows`), for the table and its CSV."""
-        if self._rows is None:
-            self._rows = freshness.get_page(self._part("rows"))
-            if self._rows is None:  # evicted before the page: build both again
-                self._build()
-        return self._rows
+        return self._page_and_rows()[1]
 
     def page(self) -> DashboardPage:
-        if self._page is None:
-            self._page = freshness.get_page(self._part("page")) or self._build()
-        return self._page
+        return self._page_and_rows()[0]
+
+    def _page_and_rows(self) -> tuple[DashboardPage, list[tuple]]:
+        if self._built is None:
+            self._built = fragments.cached(fragments.key(*self.key, "built"), self._build)
+        return self._built
 
     def _render(self, filters: ProgressFilters) -> DashboardBody:
         from reports.forms import TermForm  # the forms import this module's choices
@@ -838,7 +805,7 @@ class CachedDashboard:
         }
         summary = table = ""
         if not self.governor:
-            progress = progress_page(self.rows(), filters, academic_year=self.academic_year, term=self.term)
+            progress = progress_page(self.rows(), filters, academic_year=page.academic_year, term=page.term)
             # Downloads are the SENCo's (DESIGN.md): a teacher's table links to none.
             shown = {"progress": progress, "can_download": not self.teacher,
                      "progress_run": None if self.teacher else page.progress_run}
@@ -852,15 +819,20 @@ class CachedDashboard:
             main=render_to_string(f"{template}#main", context), summary=summary, table=table,
         )
 
-    def _build(self) -> DashboardPage:
-        options = {"academic_year": self.academic_year, "term": self.term, "runs": self.runs}
+    def _build(self) -> tuple[DashboardPage, list[tuple]]:
+        academic_year, term = self.asked or selectors.default_term(self.school, today=self.today)
+        # The stored runs the page reads (one query, without their results): only when building it.
+        runs = selectors.stored_runs(
+            self.school, academic_year=academic_year, term=term, kinds=self.kinds, governor=self.governor
+        )
+        options = {"academic_year": academic_year, "term": term, "runs": runs}
         if self.governor:
             dashboard = governor_dashboard(self.school, **options)
         else:
             dashboard = senco_dashboard(self.membership, **options)
         page = DashboardPage(
-            academic_year=self.academic_year,
-            term=self.term,
+            academic_year=academic_year,
+            term=term,
             blocks=[
                 CachedBlock(b.key, b.title, b.note,
                             "" if b.table is None else render_to_string("reports/_block.html", {"block": b}))
@@ -869,12 +841,9 @@ class CachedDashboard:
             sources=dashboard.sources,
             computed=dashboard.computed,
             subjects=sorted({row[SUBJECT] for row in dashboard.progress}),
-            progress_run=None if "expected-progress" in dashboard.computed else self.runs.get("expected-progress"),
+            progress_run=None if "expected-progress" in dashboard.computed else runs.get("expected-progress"),
         )
-        freshness.set_page(self._part("page"), page)
-        freshness.set_page(self._part("rows"), dashboard.progress)
-        self._page, self._rows = page, dashboard.progress
-        return page
+        return page, dashboard.progress
 
 
 def _digest(text: str) -> str:

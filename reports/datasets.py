@@ -17,7 +17,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from assessments.ladder import CANONICAL_CODES, DEFAULT_SCHEME_NAME, SCHEMES, LadderError, PointsScheme, parse_result
 from assessments.models import (
@@ -318,9 +318,13 @@ def enrolments_ended_of(days: Mapping[int, date], enrolments: pd.DataFrame | Non
     return kinds[columns].sort_values(["enrolment_id", "measure"], kind="mergesort").reset_index(drop=True)
 
 
-def reading_tests_of(school_ids: Iterable[int]) -> pd.DataFrame:
+def reading_tests_of(school_ids: Iterable[int], pupil_ids: Iterable[int] | None = None) -> pd.DataFrame:
+    """Reading and spelling tests of the schools' pupils (``pupil_ids``: of these pupils only)."""
+    rows = ReadingTest.objects.filter(pupil__school_id__in=list(school_ids))
+    if pupil_ids is not None:
+        rows = rows.filter(pupil_id__in=list(pupil_ids))
     df = _frame(
-        ReadingTest.objects.filter(pupil__school_id__in=list(school_ids)).order_by().values_list(
+        rows.order_by().values_list(
             "pupil__school_id", "pupil_id", "measure", "tested_on", "age_equivalent_months", "standardised_score"
         ),
         [SCHOOL, "pupil_id", "measure", "tested_on", "months", "standardised_score"],
@@ -589,8 +593,8 @@ def enrolments_ended_by(school: School, on_day: date) -> pd.DataFrame:
     return _one(enrolments_ended_of({school.pk: on_day}))
 
 
-def reading_tests(school: School) -> pd.DataFrame:
-    return _one(reading_tests_of([school.pk]))
+def reading_tests(school: School, pupil_ids: Iterable[int] | None = None) -> pd.DataFrame:
+    return _one(reading_tests_of([school.pk], pupil_ids))
 
 
 def semh_measures(school: School, term_indexes: list[int]) -> pd.DataFrame:
@@ -606,13 +610,11 @@ def intervention_costs_inputs(school: School, on_day: date) -> tuple[pd.DataFram
         ),
         ["intervention_id", "programme", "cost_per_session"],
     )
-    delivered = _frame(
+    delivered = dict(  # counted by the database: a school logs thousands of sessions
         InterventionSession.objects.filter(intervention__programme__school=school, delivered=True, date__lte=on_day)
-        .order_by().values_list("intervention_id", "id"),
-        ["intervention_id", "session_id"],
-    ).groupby("intervention_id").size().rename("sessions_delivered")
-    interventions = interventions.merge(delivered, on="intervention_id", how="left")
-    interventions["sessions_delivered"] = interventions["sessions_delivered"].fillna(0).astype("int64")
+        .order_by().values("intervention_id").annotate(n=Count("id")).values_list("intervention_id", "n")
+    )
+    interventions["sessions_delivered"] = interventions["intervention_id"].map(delivered).fillna(0).astype("int64")
     interventions["cost_per_session"] = interventions["cost_per_session"].astype("float64")
     enrolled = _frame(
         Enrolment.objects.filter(intervention__programme__school=school, start_date__lte=on_day).order_by().values_list(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from assessments.models import (
     Assessment,
@@ -129,7 +129,18 @@ _TERM_POSITION = Case(
 
 
 def default_term(school: School, *, today: dt.date) -> tuple[int, str]:
-    """The term a dashboard opens on: the latest term with a teacher assessment, else the last ended term."""
+    """The term a dashboard opens on: the latest term with a teacher assessment, else the last ended term.
+
+    Never a term still running (its figures are not final): with any teacher assessment in the
+    last ended term or later, that term. Asked pupil by pupil, which stops at the first pupil
+    assessed (usually the first one), rather than reading every assessment of the school.
+    """
+    ended = last_ended_term(school, today)
+    year, term = ended
+    since_ended = Q(academic_year__gt=year) | Q(academic_year=year, term__in=TERM_ORDER[TERM_ORDER.index(term):])
+    assessed = Assessment.objects.filter(since_ended, pupil=OuterRef("pk"), kind=AssessmentKind.TEACHER)
+    if Pupil.objects.filter(school=school).filter(Exists(assessed)).exists():
+        return ended
     latest = (
         Assessment.objects.filter(pupil__school=school, kind=AssessmentKind.TEACHER)
         .annotate(position=_TERM_POSITION)
@@ -137,13 +148,7 @@ def default_term(school: School, *, today: dt.date) -> tuple[int, str]:
         .values_list("academic_year", "term")
         .first()
     )
-    ended = last_ended_term(school, today)
-    if latest is None:
-        return ended
-    # Never a term still running: its figures are not final.
-    if (latest[0], TERM_ORDER.index(latest[1])) > (ended[0], TERM_ORDER.index(ended[1])):
-        return ended
-    return latest
+    return ended if latest is None else latest
 
 
 def term_dates_for(school: School) -> dict[tuple[int, str], tuple[dt.date, dt.date]]:

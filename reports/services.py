@@ -31,7 +31,7 @@ from django.utils import timezone
 from assessments.terms import last_ended_term, term_dates
 from pupils.models import School
 from reports.models import ReportKind, ReportRun, ReportSchedule, RunStatus
-from sencotrack import freshness
+from sencotrack import versions
 
 logger = logging.getLogger(__name__)
 
@@ -219,7 +219,7 @@ def _complete(run: ReportRun, build) -> str:
                 getattr(fresh, field_name).save(filename, content, save=False)
             fresh.save(update_fields=list(files))
         if done:  # the dashboards read stored runs: a new one moves the school's cached pages on
-            freshness.touch(school_ids=[run.school_id])
+            versions.bump([run.school_id])
     return RunStatus.DONE if done else ReportRun.objects.get(pk=run_id).status
 
 

@@ -40,9 +40,7 @@ from reports.models import ReportKind, ReportRun, RunStatus
 from reports.packs import report_order
 from reports.services import WAITING_NOTE, report_run_request
 from reports.services_redaction import redaction_notes
-from sencotrack import freshness
 from sencotrack.csvsafe import neutralise
-from sencotrack.pages import render_cached
 from sencotrack.parsing import format_academic_year
 
 ROWS_SHOWN = 500
@@ -65,13 +63,13 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _chosen_term(request: HttpRequest, school, today, version: str) -> tuple[int, str]:
-    """The term a dashboard shows: the one asked for in the query string, else the school's latest."""
+def _asked_term(request: HttpRequest, today) -> tuple[int, str] | None:
+    """The term asked for in the query string (valid), else None: the dashboard's default term."""
     if "academic_year" in request.GET or "term" in request.GET:
         form = TermForm(request.GET, today=today)
         if form.is_valid():
             return form.cleaned_data["academic_year"], form.cleaned_data["term"]
-    return dashboards.default_term(school, today=today, version=version)
+    return None
 
 
 def describe_parameters(run: ReportRun) -> str:
@@ -243,10 +241,7 @@ def run_download(request: HttpRequest, public_id, fmt: str) -> HttpResponse:
 def _cached_dashboard(request: HttpRequest, membership, *, governor: bool = False) -> dashboards.CachedDashboard:
     """The person's view of the dashboard for the chosen term (cached: see dashboards.CachedDashboard)."""
     today = timezone.localdate()
-    version = freshness.token(membership.school_id)
-    year, term = _chosen_term(request, membership.school, today, version)
-    return dashboards.CachedDashboard(membership, academic_year=year, term=term, today=today, version=version,
-                                      governor=governor)
+    return dashboards.CachedDashboard(membership, term=_asked_term(request, today), today=today, governor=governor)
 
 
 def _progress_filters(request: HttpRequest) -> dashboards.ProgressFilters:
@@ -266,11 +261,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.history_restore_request:
         response = render(request, "reports/_progress_table.html#swap", {"body": cached.body(filters)})
     else:
-        response = render_cached(request, "reports/dashboard.html", lambda: {
+        response = render(request, "reports/dashboard.html", {
             "dashboard": cached.body(filters),
             "can_refresh": membership.role == Role.SENCO,
             "refresh_kind": PACK,
-        }, key=cached.body_key(filters))
+        })
     patch_vary_headers(response, ("HX-Request",))
     return _private(response)
 
@@ -286,7 +281,8 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
     rows = dashboards.filter_progress(cached.rows(), _progress_filters(request))
     access_record(request=request, action=AccessAction.DOWNLOADED, what="expected-progress csv (dashboard)")
     response = HttpResponse(dashboards.progress_csv(rows), content_type="text/csv; charset=utf-8")
-    name = f"{membership.school.code}-expected-progress-{cached.academic_year}-{cached.term}"
+    page = cached.page()
+    name = f"{membership.school.code}-expected-progress-{page.academic_year}-{page.term}"
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return _private(response)
 

@@ -14,7 +14,6 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from pupils.models import Membership, Pupil, Role
-from sencotrack import freshness
 
 SESSION_KEY = "membership_id"
 
@@ -26,16 +25,18 @@ SEES_OWN_CHILDREN = {Role.PARENT}
 
 
 def current_membership(request: HttpRequest) -> Membership | None:
-    """The membership the person is acting in: the one chosen this session, else their first."""
+    """The membership the person is acting in: the one chosen this session, else their first.
+
+    Read from the database on every request (never cached), with the school and so its data
+    version: a membership deleted, moved or given another role is refused at the next request,
+    and the version read here, before any record, is the one the page's fragments are keyed on.
+    """
     if hasattr(request, "_membership_cache"):
         return request._membership_cache
     membership = None
     if request.user.is_authenticated:
         chosen = request.session.get(SESSION_KEY)
-        # Loaded with the person (and cached with them) by sencotrack.auth.CachedUserBackend.
-        memberships = getattr(request.user, "sencotrack_memberships", None)
-        if memberships is None:
-            memberships = list(Membership.objects.filter(user=request.user).select_related("school").order_by("pk"))
+        memberships = list(Membership.objects.filter(user=request.user).select_related("school").order_by("pk"))
         if chosen:
             membership = next((m for m in memberships if str(m.pk) == str(chosen)), None)
         if membership is None and memberships:
@@ -70,24 +71,15 @@ def visible_pupils(membership: Membership):
 def pupil_for_user(request: HttpRequest, public_id, *, write: bool = False) -> Pupil:
     """A pupil the person may see (or, with ``write``, edit); 404 for anything else, so ids leak nothing.
 
-    Which pupils a membership may see changes only with a write to that school (a group's
-    members or staff, a pupil archived), so the answer is cached under the school's version.
+    Asked of the database on every request: access is never cached.
     """
     membership = require_membership(request, *(SEES_ALL_PUPILS | SEES_OWN_PUPILS))
     if write and membership.role not in SEES_ALL_PUPILS:
         raise PermissionDenied("Only the SENCo can change a pupil's record.")
-    version = freshness.token(membership.school_id)
-    key = version and f"visible:{membership.pk}:{membership.role}:{public_id}:{version}"
-    found = freshness.get_page(key)
-    if found is None:
-        try:
-            found = get_object_or_404(visible_pupils(membership), public_id=public_id)
-        except (ValueError, ValidationError, Http404):
-            found = False
-        freshness.set_page(key, found)
-    if found is False:
-        raise Http404("No such pupil.")
-    return found
+    try:
+        return get_object_or_404(visible_pupils(membership), public_id=public_id)
+    except (ValueError, ValidationError):
+        raise Http404("No such pupil.") from None
 
 
 def child_for_parent(request: HttpRequest, public_id) -> Pupil:

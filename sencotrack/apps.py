@@ -9,7 +9,7 @@ class SencotrackConfig(AppConfig):
         # Load the Celery app so @shared_task binds to it in every process (web, worker, shell).
         # Kept out of sencotrack/__init__.py so the pure modules in this package import without Celery.
         from . import celery  # noqa: F401
-        # Cached pages are keyed on data versions: every save, delete and group change moves them on.
-        from . import freshness
+        # Every write to a school's records moves its data version on (cached fragments are keyed on it).
+        from . import versions
 
-        freshness.connect()
+        versions.connect()

@@ -9,15 +9,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from axes.backends import AxesStandaloneBackend
-from django.contrib.auth.backends import ModelBackend
 from axes.helpers import get_client_username, get_cool_off
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-
-from pupils.models import Membership
-from sencotrack import freshness
 
 
 class LoginThrottleBackend(AxesStandaloneBackend):
@@ -33,37 +29,6 @@ class LoginThrottleBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
-
-
-class CachedUserBackend(ModelBackend):
-    """Django's password backend, with the signed-in person read from the cache on each request.
-
-    Every page of a signed-in person reads their user row and their memberships (with their
-    schools); the cache holds both, as one entry, under the person's version
-    (``freshness.person_token``), which moves on with any save or delete of the user (a new
-    password, deactivation), of their memberships and of any school's settings. Django still
-    checks the session's password hash and ``is_active`` against what is returned.
-    ``sencotrack.access.current_membership`` picks the acting membership from
-    ``user.sencotrack_memberships``.
-    """
-
-    def get_user(self, user_id):
-        version = freshness.person_token(user_id)
-        key = version and f"person:{user_id}:{version}"
-        found = freshness.get_page(key)
-        if found is None:
-            user = super().get_user(user_id)
-            if user is None:
-                return None
-            memberships = list(Membership.objects.filter(user=user).select_related("school").order_by("pk"))
-            freshness.set_page(key, (user, memberships))
-        else:
-            user, memberships = found
-            if not self.user_can_authenticate(user):
-                return None
-        user.sencotrack_memberships = memberships
-        user.sencotrack_person_version = version  # cached whole pages are per person (sencotrack.pages)
-        return user
 
 
 def _minutes(delta: timedelta) -> int:

@@ -37,7 +37,6 @@ from pupils import models as pm
 from plans import demo as plans_demo
 from pupils.upn import make_upn
 from sencotrack.parsing import default_term_dates, term_for_date
-from sencotrack import freshness
 
 # --- Public constants -----------------------------------------------------------------------------
 
@@ -1386,10 +1385,9 @@ def reset() -> dict[str, int]:
     no audit history: the deletes write none."""
     deleted: dict[str, int] = {}
     schools = pm.School.objects.filter(code__in=DEMO_SCHOOL_CODES)
-    with override_settings(SIMPLE_HISTORY_ENABLED=False), freshness.batch():
+    with override_settings(SIMPLE_HISTORY_ENABLED=False):
         im.Intervention.objects.filter(programme__school__in=schools).delete()
         _, counts = pm.Pupil.objects.filter(school__in=schools).delete()
-        freshness.touch(everything=True)  # no cached page outlives the demo data
     deleted["pupils"] = counts.get("pupils.Pupil", 0)
     deleted["schools"] = schools.delete()[1].get("pupils.School", 0)
     pm.Trust.objects.filter(name=DEMO_TRUST_NAME, schools__isnull=True).delete()
@@ -1424,7 +1422,6 @@ def seed(*, today: dt.date | None = None, pupils: int = DEFAULT_PUPILS,
     if not User.objects.filter(username=ADMIN_USERNAME).exists():
         User.objects.create(username=ADMIN_USERNAME, email=f"{ADMIN_USERNAME}@{DEMO_EMAIL_DOMAIN}",
                             password=password_hash, is_staff=True, is_superuser=True)  # fmt: skip
-    freshness.touch(everything=True)  # written in bulk, without signals
     return summary
 
 

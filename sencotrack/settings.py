@@ -114,6 +114,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every page (not static files, served above) is private and never stored by a browser or proxy.
+    "sencotrack.middleware.no_store",
     # After authentication: the audit history (django-simple-history) records who made each change.
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -176,8 +178,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # username + address before the password is even checked.
 AUTHENTICATION_BACKENDS = [
     "sencotrack.auth.LoginThrottleBackend",
-    # Django's ModelBackend, reading the signed-in person from the cache (sencotrack/auth.py).
-    "sencotrack.auth.CachedUserBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 LOGIN_URL = "login"
@@ -298,26 +299,18 @@ if REPORT_RUN_STALE_SECONDS < 3 * REPORT_RUN_HEARTBEAT_SECONDS:
         "built could be taken for dead."
     )
 
+# The cache holds page fragments only (sencotrack/fragments.py): losing it loses nothing. Timeouts
+# are short: a Redis that is down or hung makes a fragment a miss, built from the database.
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}
 if REDIS_URL:
-    # Django's Redis backend, reusing its Redis client (sencotrack/cache.py).
-    # A Redis that stops answering slows a page by a second at most: pages then work without it.
-    CACHES = {"default": {"BACKEND": "sencotrack.cache.RedisCache", "LOCATION": REDIS_URL,
-                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
-else:
-    # Embedded mode: files, not per-process memory, so that a command run in another terminal
-    # (import_data, seed_demo) moves the data versions the server's cached pages are keyed on.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                          "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / ".cache")),
-                          "OPTIONS": {"MAX_ENTRIES": 5000}}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": REDIS_CACHE_OPTIONS}}
+else:  # embedded mode: the server's own memory (the data versions are in the database, not here)
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 1000}}}
 
 # --- Security ----------------------------------------------------------------------------
-# Sessions are read from the cache and written through to the database: one round trip to Redis
-# per request rather than a query (sencotrack/sessions.py: the database alone answers while Redis
-# is down); in embedded mode, with a per-process cache, from the database.
-SESSION_ENGINE = (
-    "sencotrack.sessions" if CACHES["default"]["BACKEND"].endswith("RedisCache")
-    else "django.contrib.sessions.backends.db"
-)
+# Sessions live in the database only: signing out ends a session whatever state Redis is in.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60, minimum=300)
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie

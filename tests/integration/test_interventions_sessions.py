@@ -234,18 +234,19 @@ def test_saving_a_session_takes_the_same_queries_for_3_pupils_or_12(
         f.EnrolmentFactory(intervention=group, pupil=pupil, start_date=group.start_date)
     client.force_login(personas.ta)
     client.get(reverse("interventions:session_today"))
-    # Request: the session (read from Redis in production mode), the group, its staff check (3;
-    # the person and their membership come from the cache after the first page). Sheet: the day's session, the enrolments with pupils
-    # (2). Save: savepoint, lock the group's row (two first logs of a day wait for each other:
-    # sencotrack.conflicts), lock the session (none yet, so no attendances to read), insert it,
-    # insert the attendances, release (6), and the audit history of the session and of the
-    # attendances (2). 12 in all (13 with the session's read in embedded mode), for any number of pupils.
+    # Request: the session, the person and their membership, the group, its staff check (5).
+    # Sheet: the day's session, the enrolments with pupils (2). Save: savepoint, lock the group's
+    # row (two first logs of a day wait for each other: sencotrack.conflicts), lock the session
+    # (none yet, so no attendances to read), insert it, insert the attendances, release (6), the
+    # audit history of the session and of the attendances (2), and the school's data version moved
+    # on with the session and with the attendances (2), for any number of pupils.
     session = session_queries()
-    with django_assert_num_queries(12 + session):
+    with django_assert_num_queries(16 + session):
         client.post(_log_url(group, today), {"attended": [str(p.public_id) for p in pupils[::2]]})
-    # Saving again reads the day's attendances for the sheet and for the save (2 more: the page's
-    # version is checked against them) and updates the changed rows in one statement rather than inserting.
-    with django_assert_num_queries(14 + session):
+    # Saving again reads the day's attendances for the sheet and for the save (the page's version is
+    # checked against them) and updates the changed rows in one statement rather than inserting
+    # (and reads their schools first, to move them on).
+    with django_assert_num_queries(18 + session):
         client.post(_log_url(group, today), {"attended": [str(p.public_id) for p in pupils[1::2]]})
     assert Attendance.objects.filter(session__intervention=group, attended=True).count() == size // 2
     assert Attendance.objects.filter(session__intervention=group).count() == size
