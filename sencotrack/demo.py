@@ -58,6 +58,14 @@ DEMO_QUARTILES_NOTE = (
     "starting points, following the rule of thumb of about one P-level a year. Load the official "
     "quartile tables (import kind 'quartiles') before relying on quartile expectations."
 )
+DEMO_NATIONAL_NAME = "KS2 to KS4 maths, 2009"
+DEMO_NATIONAL_NOTE = (
+    "The share of pupils nationally making 3 levels of progress (4 levels: more than expected) in maths "
+    "from KS2 to KS4 in 2009, as quoted in a published review of SEN progress measures; not confirmed "
+    "from the DfE's own tables. Load the national tables you use (import kind 'national') in its place."
+)
+#: (starting point at KS2, % making expected progress, % making more than expected), DfE 2009 maths.
+DEMO_NATIONAL_ROWS = (("2", 23, 6), ("3", 36, 12), ("4", 62, 20), ("5", 76, 45))
 
 TERMS = ("autumn", "spring", "summer")
 ENGLISH, MATHS, SCIENCE = "english", "maths", "science"
@@ -395,6 +403,17 @@ class SchoolBuilder:
                 lower_quartile="1a", median="2b", upper_quartile="2a", source_note="illustrative (demo)",
             ))  # fmt: skip
         am.QuartileRow.objects.bulk_create(rows)
+        national = am.ReferenceSet.objects.create(
+            school=self.school, kind=am.ReferenceKind.NATIONAL, name=DEMO_NATIONAL_NAME, imported_at=imported,
+            source_note=DEMO_NATIONAL_NOTE,
+        )  # fmt: skip
+        am.NationalRow.objects.bulk_create(
+            am.NationalRow(
+                reference_set=national, transition=am.Transition.KS2_KS4, subject="Maths", starting_point=start,
+                pct_expected=expected, pct_more_than_expected=more, source_note="DfE 2009 (quoted)",
+            )
+            for start, expected, more in DEMO_NATIONAL_ROWS
+        )
 
     def make_staff(self) -> None:
         User = get_user_model()

@@ -83,6 +83,11 @@ def rich_trust(db):
     demo.seed(pupils=30, today=dt.date(2025, 3, 12))
     PointsScheme.objects.create(name="Local", points={"1c": 7})
     here, elsewhere = School.objects.order_by("code")
+    from plans.models import AnnualReview
+
+    if not AnnualReview.objects.filter(pupil__school=here).exists():  # the small demo has none due yet
+        pupil = here.pupils.order_by("pk").first()
+        AnnualReview.objects.create(pupil=pupil, held_on=dt.date(2025, 1, 20), recommendation="maintain")
     return here, elsewhere
 
 
