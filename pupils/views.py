@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
@@ -46,7 +46,7 @@ from pupils.services_profile import (
     register_entry_change,
 )
 from sencotrack import fragments
-from sencotrack.access import current_membership, pupil_for_user, require_membership
+from sencotrack.access import SEES_ALL_PUPILS, current_membership, pupil_for_user, require_membership, visible_pupils
 from sencotrack.conflicts import Conflict, version_of
 
 #: Roles that see named pupils: the SENCo all of the school, teachers and TAs their own pupils.
@@ -111,15 +111,48 @@ def register(request: HttpRequest) -> HttpResponse:
     membership = require_membership(request, *PUPIL_ROLES)
     form = RegisterFilterForm(request.GET or None, year_groups=selectors.register_year_groups(membership))
     filters = form.filters() if form.is_bound else selectors.RegisterFilters()
-    data = selectors.register(membership, filters, today=timezone.localdate())
-    context = {
-        "form": form,
-        "filters": filters,
-        "register": data,
-        "can_edit": membership.role == Role.SENCO,
-        "own_pupils_only": membership.role != Role.SENCO,
+    today = timezone.localdate()
+    can_edit = membership.role == Role.SENCO
+    # The rows (hundreds at a large school) are one cached fragment (docs/caching.md): keyed on the
+    # school's data version, the role, whom the viewer may see (read from the database now), the
+    # validated filters and the day. Its links come back to the register as filtered, never to the
+    # raw query string, so an unknown parameter reaches neither the key nor the page.
+    scope = "school"
+    if membership.role not in SEES_ALL_PUPILS:
+        scope = ",".join(str(pk) for pk in visible_pupils(membership).order_by("pk").values_list("pk", flat=True))
+    back = _register_url(filters)
+    key = fragments.key("register", membership.school_id, membership.school.data_version, membership.role,
+                        back, today.isoformat(), scope)
+
+    def results() -> str:
+        data = selectors.register(membership, filters, today=today)
+        context = {"filters": filters, "register": data, "can_edit": can_edit, "back": back,
+                   "own_pupils_only": membership.role != Role.SENCO}
+        return render_to_string("pupils/_register_results.html", context)
+
+    html = mark_safe(fragments.cached(key, results))  # noqa: S308 - our own template's output
+    if _partial(request):
+        response = HttpResponse(html)
+    else:
+        response = render(request, "pupils/register_list.html", {
+            "form": form, "filters": filters, "results": html, "can_edit": can_edit,
+            "own_pupils_only": membership.role != Role.SENCO,
+        })
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _register_url(filters: selectors.RegisterFilters) -> str:
+    """The register with these (validated) filters: where its rows' links come back to."""
+    params = {
+        "provision": filters.provision,
+        "need": filters.need,
+        "year": "" if filters.year_group is None else filters.year_group,
+        "pp": {True: "yes", False: "no"}.get(filters.pupil_premium, ""),
+        "all": "on" if filters.show_all else "",
     }
-    return _render(request, "pupils/register_list.html", context, partial="results")
+    query = urlencode({name: value for name, value in params.items() if value != ""})
+    return reverse("pupils:register") + (f"?{query}" if query else "")
 
 
 @login_required
