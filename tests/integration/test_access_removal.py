@@ -45,6 +45,10 @@ def shows(response, pupil) -> bool:
     return response.status_code == 200 and (pupil.upn in page or pupil.full_name in page)
 
 
+def on_register(response, pupil) -> bool:
+    return response.status_code == 200 and f"{pupil.surname}, {pupil.forename}" in response.content.decode()
+
+
 def shell(code: str) -> None:
     """Django's own shell command, as a school's IT person would type it."""
     call_command("shell", command=code)
@@ -128,10 +132,13 @@ def test_a_teacher_who_loses_a_pupil_is_refused_at_the_next_request(report_schoo
     a = s.report_pupils["A"]
     bob = signed_in(s.teacher)
     urls = [reverse(name, args=[a.public_id]) for name in PUPIL_PAGES]
+    if not a.register_entries.exists():
+        f.RegisterEntryFactory(pupil=a)
     for _ in range(2):  # the second time from the cache
         for url in urls:
             assert shows(bob.get(url), a), url
         assert shows(bob.get(reverse("reports:dashboard"), TERM_QUERY), a)
+        assert on_register(bob.get(reverse("pupils:register"), {"all": "on"}), a)  # its rows are cached too
 
     TEACHER_LOSES_A[how](s)
 
@@ -139,6 +146,8 @@ def test_a_teacher_who_loses_a_pupil_is_refused_at_the_next_request(report_schoo
         assert refused(bob.get(url)), url
     dashboard = bob.get(reverse("reports:dashboard"), TERM_QUERY)
     assert refused(dashboard) or (dashboard.status_code == 200 and not shows(dashboard, a))
+    register = bob.get(reverse("pupils:register"), {"all": "on"})
+    assert refused(register) or (register.status_code == 200 and not on_register(register, a))
     # The SENCo's cached pages are untouched by bob's loss: A is still on hers.
     senco = signed_in(s.senco)
     assert shows(senco.get(urls[0]), a) and shows(senco.get(reverse("reports:dashboard"), TERM_QUERY), a)

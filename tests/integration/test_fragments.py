@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
 
 DASHBOARD = reverse("reports:dashboard")
 GOVERNORS = reverse("reports:governor")
+REGISTER = reverse("pupils:register")
 
 
 def signed_in(user) -> Client:
@@ -63,6 +64,9 @@ def test_unknown_query_parameters_never_make_a_new_cache_entry(report_school, us
         (s.teacher, DASHBOARD, TERM_QUERY),
         (s.senco, DASHBOARD, {}),
         (s.governor, GOVERNORS, TERM_QUERY),
+        (s.senco, REGISTER, {}),
+        (s.teacher, REGISTER, {"all": "on"}),
+        (s.senco, REGISTER, {"provision": "K", "pp": "yes"}),
     ]
     for user, url, params in pages:
         client = signed_in(user)
@@ -116,6 +120,8 @@ def test_the_cache_holds_no_person_no_membership_no_password_hash_and_no_model_o
         (s.senco, DASHBOARD, {**TERM_QUERY, "status": "below"}),
         (s.governor, GOVERNORS, TERM_QUERY),
         (s.senco, reverse("reports:dashboard_csv"), TERM_QUERY),
+        (s.senco, REGISTER, {}),
+        (s.teacher, REGISTER, {"all": "on"}),
     ]:
         client = signed_in(user)
         assert client.get(url, params).status_code == 200, url
