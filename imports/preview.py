@@ -70,8 +70,7 @@ def preview_table(
     the import uses; a name that does not resolve is shown as written (its row has an error).
     """
     try:
-        text = engine.decode(data, [])
-        header_line, header, raw_rows = engine.read_rows(text)
+        header_line, header, raw_rows = engine.read_file(data, [])
     except engine.FileProblem:
         return PreviewTable()
     scratch = engine.ImportResult(kind=kind)

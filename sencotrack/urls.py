@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from pupils.views_accounts import SetPasswordView
 from sencotrack import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("set-password/<uidb64>/<token>/", SetPasswordView.as_view(), name="set_password"),
     path("health/", views.health, name="health"),
     path("admin/", admin.site.urls),
     # Each app's pages under its own prefix and namespace.

@@ -1,0 +1,26 @@
+"""Naming the lines of a file in a message, shortly (pure Python)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def line_ranges(lines: Iterable[int]) -> str:
+    """[2, 3, 4, 9] -> "2-4, 9": the lines a repeated message is about, short enough to read."""
+    parts: list[str] = []
+    ordered = sorted(set(lines))
+    start = previous = None
+    for line in [*ordered, None]:
+        if start is not None and line is not None and line == previous + 1:
+            previous = line
+            continue
+        if start is not None:
+            parts.append(str(start) if start == previous else f"{start}-{previous}")
+        start = previous = line
+    return ", ".join(parts)
+
+
+def lines_text(lines: Iterable[int]) -> str:
+    """"line 7" or "lines 2-51, 60"."""
+    ordered = sorted(set(lines))
+    return f"line {ordered[0]}" if len(ordered) == 1 else f"lines {line_ranges(ordered)}"
