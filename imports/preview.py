@@ -50,6 +50,8 @@ def _show(name: str, value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if isinstance(value, tuple):  # a staff file's roles
+        return ", ".join(str(v) for v in value)
     if isinstance(value, dt.date):
         return value.strftime("%d/%m/%Y")
     if name == "academic_year" and isinstance(value, int):

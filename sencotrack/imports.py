@@ -81,7 +81,7 @@ from imports.workbook import WorkbookProblem, is_workbook, sheet_rows
 from imports import kinds
 from imports.grants import AccessWatch
 from imports.mis import reading_codes
-from imports.rows import lines_text
+from imports.rows import line_ranges, lines_text
 from pupils.upn import validate_upn
 from sencotrack.parsing import normalise_header, parse_academic_year, parse_bool, parse_date, parse_term
 
@@ -137,6 +137,11 @@ class ErrorGroup:
     lines: tuple[int, ...]
     column: str | None
     message: str
+
+    @property
+    def line_text(self) -> str:
+        """The lines alone, "2-51, 60" (a table's Line column)."""
+        return line_ranges(self.lines)
 
     @property
     def where(self) -> str:

@@ -308,3 +308,106 @@ def test_a_damaged_workbook_is_refused_clearly(oak):
     data = xlsx([["upn"]])[:200]
     result = run_import(kind="pupils", data=data, school=oak.school)
     assert len(result.errors) == 1 and result.errors[0].line is None
+
+
+# --- In the browser and on the command line ---------------------------------------------------------
+
+
+@pytest.fixture
+def sally(oak):
+    from tests import factories as f
+
+    senco = f.UserFactory(username="sally")
+    f.MembershipFactory(user=senco, school=oak.school, role="senco")
+    return senco
+
+
+def browser_upload(client, kind: str, data: bytes | str, name: str) -> str:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    data = data.encode() if isinstance(data, str) else data
+    response = client.post(reverse("imports:upload"), {"kind": kind, "file": SimpleUploadedFile(name, data)})
+    assert response.status_code == 302, response.content.decode()[:1000]
+    return response.url
+
+
+def test_the_preview_lists_the_access_a_file_gives_and_each_problem_once(client, oak, sally):
+    client.force_login(sally)
+
+    page = client.get(browser_upload(client, "enrolments", enrolments_export(), "enrolments.csv")).content.decode()
+    assert "Access to pupils this file gives" in page
+    assert "Gives Bob Baker access to 2 more pupils (lines 5-6)" in page
+    assert "New programme &#x27;Precision teaching&#x27; (lines 2-4)" in page
+
+    rows = "".join(f"{UPNS['nobody']},Toe by Toe,2024-09-{day:02d}\n" for day in range(1, 31))
+    broken = client.get(browser_upload(client, "enrolments", "upn,programme,start_date\n" + rows, "e.csv"))
+    text = broken.content.decode()
+    assert "30 problems found on 30 of 30 rows: 1 different one, each listed once with its lines" in text
+    assert text.count("no pupil with UPN H873300120006 at Oak Academy") == 1
+    assert "<td>2-31</td>" in text
+
+
+def test_confirming_a_staff_file_shows_and_emails_the_set_password_links(client, oak, sally, mailoutbox):
+    from django.urls import reverse
+
+    client.force_login(sally)
+    preview = browser_upload(client, "staff", xlsx([line.split(",") for line in STAFF.strip().split("\n")]), "staff.xlsx")
+    token = preview.rstrip("/").rsplit("/", 1)[1]
+    assert "Gives Sam Lee access to 5 more pupils (line 3)" in client.get(preview).content.decode()
+
+    done = client.post(reverse("imports:confirm", args=[token]))
+
+    page = done.content.decode()
+    assert done.status_code == 200 and "Imported 3 members of staff: 2 created, 1 updated, 0 unchanged" in page
+    assert page.count("http://testserver/set-password/") == 2
+    assert sorted(m.to[0] for m in mailoutbox) == ["jo.morgan@oak.example", "sam.lee@oak.example"]
+    assert "http://testserver/set-password/" in mailoutbox[0].body
+    assert done["Cache-Control"] == "private, no-store"
+
+
+def test_a_fresh_install_imports_staff_pupils_then_enrolments_from_the_command_line(tmp_path, mailoutbox):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from pupils.models import School
+    from tests.data.imports.school import DATA
+
+    def run(kind, path):
+        out, err = StringIO(), StringIO()
+        call_command("import_data", kind, str(path), stdout=out, stderr=err)
+        return out.getvalue(), err.getvalue()
+
+    assert not School.objects.exists()
+    staff = tmp_path / "staff.csv"
+    staff.write_text("email,first_name,surname,role\nbob@example.org,Bob,Baker,teacher\n")
+    out, _ = run("staff", staff)
+    assert "Set-password link for Bob Baker (bob@example.org) (e-mailed): http://127.0.0.1:8000/set-password/" in out
+    assert out.endswith("Imported 1 member of staff: 1 created, 0 updated, 0 unchanged\n")
+    run("pupils", DATA / "pupils_messy.csv")
+    enrolments = tmp_path / "enrolments.csv"
+    enrolments.write_text(enrolments_export())
+
+    out, err = run("enrolments", enrolments)
+
+    assert "New programme 'Precision teaching' (lines 2-4)" in out
+    assert "Gives Bob Baker access to 2 more pupils (lines 5-6)" in out
+    assert out.endswith("Imported 5 enrolments: 5 created, 0 updated, 0 unchanged\n")
+    assert "warning: 'Mrs T. Assistant' matches no member of staff at" in err
+    assert Programme.objects.count() == 2  # Precision teaching and Lego therapy, both made by the file
+
+
+def test_the_command_prints_the_same_problem_once_with_its_lines(oak, tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "e.csv"
+    path.write_text("upn,programme,start_date\n" + "".join(f"{UPNS['nobody']},Toe by Toe,{dt.date(2024, 9, 1) + dt.timedelta(days=d)}\n" for d in range(50)))
+    err = StringIO()
+    with pytest.raises(CommandError, match="Nothing imported: 50 problems in 50 enrolments"):
+        call_command("import_data", "enrolments", str(path), stdout=StringIO(), stderr=err)
+    assert err.getvalue() == (
+        "lines 2-51: upn: no pupil with UPN H873300120006 at Oak Academy: import the pupils file first\n"
+    )
