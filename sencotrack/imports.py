@@ -307,7 +307,8 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
                reading_codes(_validation_message(gender_code)), ("sex",)),
         Column("year_group", True, "national curriculum year 0-14, R for Reception, N for Nursery; Y7 and Year 7 also work",
                _validation_message(year_group_number),
-               ("year", "nc year", "national curriculum year", "curriculum year", "nc year actual", "year group")),
+               ("year", "nc year", "national curriculum year", "curriculum year", "nc year actual", "year group"),
+               fallbacks=("nc year taught", "year taught")),
         Column("pupil_premium", False, BOOLEANS, parse_bool,
                ("pp", "pupil premium indicator", "pupil premium eligibility", "pupil premium", "pp eligible"),
                fallbacks=("fsm eligible", "fsm", "fsm ever 6", "ever 6 fsm")),
@@ -320,10 +321,12 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
         _UPN,
         Column("provision", True, "N, K or E; before 2014 A, P or S (names such as 'SEN support' and 'EHC plan' work too, "
                "as does 'K - SEN Support')",
-               reading_codes(_validation_message(provision_code)), ("sen provision", "sen status", "sen stage")),
+               reading_codes(_validation_message(provision_code)), ("sen provision", "sen stage"),
+               fallbacks=("sen status",)),
         Column("primary_need", False, f"a need code: {', '.join(Need.values)} (also 'SPLD - Specific Learning Difficulty')",
                reading_codes(_validation_message(need_code)),
-               ("primary need type", "sen need", "need", "primary need", "sen need type rank 1", "sen primary need")),
+               ("primary need type", "primary need", "sen need type rank 1", "sen primary need"),
+               fallbacks=("sen need", "need", "sen need type")),
         Column("secondary_need", False, "a need code, different from the primary need",
                reading_codes(_validation_message(need_code)),
                ("secondary need type", "secondary need", "sen need type rank 2", "sen secondary need")),
@@ -391,8 +394,8 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
     ),
     "groups": (
         Column("group", True, "the class, set or registration group (e.g. 7E1); made if new",
-               aliases=("class", "class code", "class name", "teaching group", "set", "reg", "registration group",
-                        "reg group", "form", "tutor group", "group name"), free_text=True),
+               aliases=("class", "class code", "class name", "teaching group", "set", "group name"), free_text=True,
+               fallbacks=("reg", "registration group", "reg group", "form", "tutor group")),
         Column("subject", False, "a subject's code or name (made if new); blank for a registration group",
                aliases=("subject name", "course"), free_text=True),
         Column("upn", False, f"{UPN_HELP}; when blank, the pupil is found by surname, forename and date of birth",
@@ -467,7 +470,8 @@ NATURAL_KEYS: Mapping[str, tuple[str, ...]] = {
 def column_help(kind: str) -> list[dict[str, Any]]:
     """For a template page: each column's name, whether it is required, accepted forms and aliases."""
     return [
-        {"name": c.name, "required": c.required, "help": c.help, "aliases": list(c.aliases)} for c in COLUMNS[kind]
+        {"name": c.name, "required": c.required, "help": c.help, "aliases": [*c.aliases, *c.fallbacks]}
+        for c in COLUMNS[kind]
     ]
 
 
