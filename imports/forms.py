@@ -58,7 +58,7 @@ class UploadForm(forms.Form):
         error_messages={"required": "Choose what the file holds.", "invalid_choice": "Choose one of the kinds listed."},
     )
     file = forms.FileField(
-        label="CSV or Excel file",
+        label="CSV file or Excel workbook",
         help_text="A .csv, .txt or .xlsx file exported from your MIS (an Excel file: its first sheet).",
         widget=forms.FileInput(attrs={"accept": ".csv,.txt,.xlsx,text/csv,text/plain,"
                                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
