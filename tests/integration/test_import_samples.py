@@ -73,3 +73,14 @@ def test_the_samples_as_excel_workbooks_import_as_the_csv_files_do():
         result = run_import(kind=kind, data=as_xlsx(SAMPLES / f"{kind}.csv"), school=school)
         assert result.ok, (kind, [str(e) for e in result.errors])
         assert (result.created, result.updated, result.unchanged) == (rows, 0, 0), kind
+
+
+def test_docs_imports_describes_every_column_of_every_kind():
+    from sencotrack.imports import TEMPLATES
+
+    text = (SAMPLES.parent / "imports.md").read_text(encoding="utf-8")
+    for kind, columns in TEMPLATES.items():
+        section = text.split(f"\n### {kind}\n", 1)[1].split("\n### ", 1)[0]
+        for column in columns:
+            assert f"| `{column}` |" in section, (kind, column)
+    assert "../" not in text  # the docs stand alone in the repository
