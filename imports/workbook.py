@@ -5,7 +5,9 @@ becomes the text a CSV export would hold, so every column parses one way whateve
 
 - a date cell (or a date-and-time cell at midnight) becomes ``YYYY-MM-DD``; a date with another
   time keeps it, and the date parser refuses it with a message;
-- a whole number stored as a float (``7.0``) becomes ``7``; other numbers as Python writes them;
+- a whole number stored as a float (``7.0``) becomes ``7``; a number shown with a fixed count of
+  decimals keeps them as shown, so a reading age typed 7.10 (7 years 10 months) and stored as 7.1
+  is read as 7.10; other numbers as Python writes them;
 - TRUE/FALSE become ``Y``/``N``; an empty cell becomes an empty string.
 
 Row numbers are the sheet's own (row 1 is usually the header), so a message points at the row
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 
 #: A workbook whose sheets unpack to more than this many times its size is refused (a zip bomb).
@@ -37,8 +40,11 @@ def is_workbook(raw: bytes) -> bool:
         return False
 
 
-def cell_text(value: object) -> str:
-    """A cell's value as a CSV export would write it."""
+_FIXED_DECIMALS = re.compile(r"[#0]\.(0+)(?![0-9#?])")
+
+
+def cell_text(value: object, number_format: str = "General") -> str:
+    """A cell's value as a CSV export would write it (as Excel shows it, for fixed decimals)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -51,6 +57,10 @@ def cell_text(value: object) -> str:
         return value.isoformat()
     if isinstance(value, dt.time):
         return value.isoformat()
+    if isinstance(value, (int, float)) and "%" in (number_format or ""):  # 0.4 shown as 40%
+        return f"{round(value * 100, 10):g}%"
+    if isinstance(value, (int, float)) and (m := _FIXED_DECIMALS.search(number_format or "")):
+        return f"{value:.{len(m[1])}f}"
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     return str(value)
@@ -78,8 +88,8 @@ def sheet_rows(raw: bytes) -> list[tuple[int, list[str]]]:
             raise WorkbookProblem("the workbook has no sheets")
         sheet = book.worksheets[0]
         rows: list[tuple[int, list[str]]] = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells = [cell_text(value) for value in values]
+        for number, row in enumerate(sheet.iter_rows(), start=1):
+            cells = [cell_text(getattr(cell, "value", None), getattr(cell, "number_format", "General")) for cell in row]
             while cells and not cells[-1].strip():
                 cells.pop()
             if cells:
