@@ -493,6 +493,38 @@ def _subject_code(name: str) -> str:
     return code
 
 
+def place_in_registration_groups(rows: list[tuple[int, Pupil, str | None]], school: School, result: Any) -> None:
+    """A pupils file's ``reg_group``: each pupil into the teaching group of that name (made if new,
+    with no subject). Nobody's access changes: a group made here has no staff."""
+    wanted = [(line, pupil, " ".join(name.split())) for line, pupil, name in rows if name and name.strip()]
+    if not wanted:
+        return
+    groups = {squash(g.name): g for g in TeachingGroup.objects.filter(school=school)}
+    members = defaultdict(set)
+    for through in TeachingGroup.pupils.through.objects.filter(teachinggroup__school=school):
+        members[through.teachinggroup_id].add(through.pupil_id)
+    new_groups: dict[str, list[int]] = {}
+    links, placed = [], []
+    for line, pupil, name in wanted:
+        group = groups.get(squash(name))
+        if group is None:
+            group = TeachingGroup.objects.create(school=school, name=name[:60], year_group=pupil.year_group)
+            groups[squash(name)] = group
+            new_groups[group.name] = []
+        if group.name in new_groups:
+            new_groups[group.name].append(line)
+        if pupil.pk not in members[group.pk]:
+            members[group.pk].add(pupil.pk)
+            links.append(TeachingGroup.pupils.through(teachinggroup_id=group.pk, pupil_id=pupil.pk))
+            placed.append(line)
+    TeachingGroup.pupils.through.objects.bulk_create(links, batch_size=2000)
+    for name, used in new_groups.items():
+        result.notes.append(f"New registration group {name!r} ({lines_text(used)})")
+    if placed:
+        count = len(placed)
+        result.notes.append(f"{count} pupil{'s' if count != 1 else ''} put in their registration group ({lines_text(placed)})")
+
+
 # --- Programmes ------------------------------------------------------------------------------------
 
 

@@ -316,6 +316,9 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
         Column("looked_after", False, BOOLEANS, parse_bool,
                ("in care", "lac", "cla", "looked after child", "child looked after", "in la care", "looked after")),
         Column("admission_date", False, DATES, parse_date, ("date of admission", "admission", "entry date", "date of entry")),
+        Column("reg_group", False, "(extension) the registration group, e.g. 7A: the pupil is put in that group "
+               "(made if new, no subject)", aliases=("reg", "registration group", "reg group", "form", "tutor group"),
+               free_text=True),
     ),
     "register": (
         _UPN,
@@ -873,6 +876,11 @@ def _apply(
     for line, (_, outcome) in zip(lines, outcomes, strict=True):
         result.outcomes[line] = str(outcome)
         setattr(result, str(outcome), getattr(result, str(outcome)) + 1)
+    if kind == "pupils":
+        groups = {line: values.get("reg_group") for line, values in parsed}
+        kinds.place_in_registration_groups(
+            [(line, pupil, groups.get(line)) for line, (pupil, _) in zip(lines, outcomes, strict=True)], school, result
+        )
 
 
 def _apply_reference(
@@ -932,7 +940,7 @@ def _natural_key(kind: str, values: dict[str, Any]) -> tuple:
 def _service_row(kind: str, values: dict[str, Any]) -> dict[str, Any]:
     """The keyword arguments of the kind's record service for one parsed row."""
     if kind == "pupils":
-        names = TEMPLATES["pupils"]
+        names = [name for name in TEMPLATES["pupils"] if name != "reg_group"]
         return {name: values[name] for name in names}
     pupil = values["pupil"]
     if kind == "register":

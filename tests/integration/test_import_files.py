@@ -36,7 +36,7 @@ def test_the_templates_hold_the_contract_columns_in_order():
     )  # fmt: skip
     assert TEMPLATES["pupils"] == [
         "upn", "surname", "forename", "date_of_birth", "gender", "year_group",
-        "pupil_premium", "eal", "looked_after", "admission_date",
+        "pupil_premium", "eal", "looked_after", "admission_date", "reg_group",
     ]  # fmt: skip
     assert TEMPLATES["register"][:6] == ["upn", "provision", "primary_need", "secondary_need", "start_date", "end_date"]
     assert TEMPLATES["baselines"] == ["upn", "subject", "key_stage", "result", "academic_year", "term"]
@@ -73,7 +73,7 @@ def test_missing_required_columns_are_one_error_naming_them_and_the_accepted_hea
     assert messages(result) == [
         "line 1: missing required columns: date_of_birth, year_group. A pupils file has the columns upn, surname, "
         "forename, date_of_birth, gender, year_group, and optionally pupil_premium, eal, looked_after, "
-        "admission_date (case, spaces and underscores do not matter; date_of_birth may be headed dob, birth date, "
+        "admission_date, reg_group (case, spaces and underscores do not matter; date_of_birth may be headed dob, birth date, "
         "birthdate; year_group may be headed year, nc year, national curriculum year, curriculum year, nc year actual, "
             "year group)"
     ]
@@ -87,9 +87,9 @@ def test_two_headers_for_one_column_are_refused(oak):
 
 
 def test_unknown_columns_are_ignored_with_a_warning(oak):
-    result = pupils(f"{HEADER},Form,Ethnicity\n{AMY},7B,WBRI\n", oak.school)
+    result = pupils(f"{HEADER},Religion,Ethnicity\n{AMY},None,WBRI\n", oak.school)
 
-    assert result.ok and result.warnings == ["Ignored columns not used by a pupils import: Form, Ethnicity"]
+    assert result.ok and result.warnings == ["Ignored columns not used by a pupils import: Religion, Ethnicity"]
 
 
 def test_blank_lines_are_skipped_and_line_numbers_count_physical_lines(oak):

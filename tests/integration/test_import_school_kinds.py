@@ -277,8 +277,15 @@ def test_an_excel_pupils_export_with_mis_headers_and_date_cells_is_imported(oak)
     assert result.warnings == [
         "Column 'Preferred Forename' was not used: 'Legal Forename' gives forename",
         "Column 'FSM Eligible' was not used: 'Pupil Premium Eligibility' gives pupil_premium",
-        "Ignored columns not used by a pupils import: Reg, Ethnicity",
+        "Ignored column not used by a pupils import: Ethnicity",
     ]
+    assert result.notes == [
+        "New registration group '7A' (line 2)", "New registration group '8B' (line 4)",
+        "2 pupils put in their registration group (lines 2, 4)",
+    ]
+    assert list(TeachingGroup.objects.get(name="8B").pupils.values_list("upn", flat=True)) == [lily_upn]
+    again = run_import(kind="pupils", data=data, school=oak.school)
+    assert (again.unchanged, again.notes) == (2, [])
 
 
 def test_an_excel_register_export_reads_described_codes(oak):
