@@ -204,3 +204,36 @@ def test_the_senco_sees_who_a_class_list_gives_access_before_confirming_it(page,
     group = TeachingGroup.objects.get(name="8X1")
     assert list(group.staff.values_list("username", flat=True)) == ["jo"]
     assert group.pupils.count() == 2
+
+
+def test_a_new_teacher_from_a_staff_file_sets_a_password_from_the_link_and_signs_in(page, live_server, personas, browser):
+    login(page, live_server, "alice")
+    page.goto(f"{live_server.url}/imports/?kind=staff")
+    page.get_by_label("What the file holds").select_option("staff")
+    page.get_by_label("CSV file").set_input_files(
+        _file("staff.csv", "Email,First Name,Surname,Role\nkim.ng@oak.example,Kim,Ng,Teacher\n")
+    )
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_test_id("import-ready")).to_contain_text("No problems found in 1 row")
+    page.get_by_role("button", name="Confirm import").click()
+
+    links = page.get_by_test_id("account-links")
+    expect(links).to_contain_text("Kim Ng")
+    expect(links).to_contain_text("Yes, to kim.ng@oak.example")
+    _no_sideways_scroll(page)
+    screenshot(page, "imports-staff-links-desktop")
+    url = links.locator("code", has_text="/set-password/").inner_text()
+
+    context = browser.new_context()
+    newcomer = context.new_page()
+    newcomer.goto(url)
+    expect(newcomer.get_by_test_id("set-password-username")).to_have_text("kim.ng@oak.example")
+    newcomer.locator("#id_new_password1").fill("kims own long passphrase")
+    newcomer.locator("#id_new_password2").fill("kims own long passphrase")
+    newcomer.get_by_role("button", name="Set my password").click()
+    expect(newcomer.get_by_text("Your password is set.")).to_be_visible()
+    newcomer.get_by_label("Username").fill("kim.ng@oak.example")
+    newcomer.get_by_label("Password").fill("kims own long passphrase")
+    newcomer.get_by_role("button", name="Sign in").click()
+    expect(newcomer.get_by_text("Kim Ng")).to_be_visible()
+    context.close()
