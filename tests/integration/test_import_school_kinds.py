@@ -418,3 +418,32 @@ def test_the_command_prints_the_same_problem_once_with_its_lines(oak, tmp_path):
     assert err.getvalue() == (
         "lines 2-51: upn: no pupil with UPN H873300120006 at Oak Academy: import the pupils file first\n"
     )
+
+
+def test_staff_are_matched_as_class_lists_write_them_and_only_when_one_person_fits(oak):
+    from django.core.exceptions import ValidationError
+
+    from imports.kinds import StaffMatcher
+
+    ann = User.objects.create(username="ann", first_name="Anna", last_name="Baker", email="ann@example.org")
+    Membership.objects.create(user=ann, school=oak.school, role="teacher")
+    match = StaffMatcher(oak.school)
+
+    assert match.resolve("Tia Thomas") == oak.tia  # First Last
+    assert match.resolve("Mrs T. Thomas") == oak.tia  # title, initial, surname
+    assert match.resolve("Thomas, Tia") == oak.tia  # Surname, First
+    assert match.resolve("Ms A Baker") == ann  # Bob Baker does not start with A
+    assert match.resolve("Mrs T. Assistant") is None  # nobody: the caller keeps the text
+    with pytest.raises(ValidationError, match=r"'Baker' matches several members of staff \(ann, bob\)"):
+        match.resolve("Baker")
+
+
+@pytest.mark.parametrize(
+    ("text", "roles"),
+    [("SENCo", ("senco",)), ("Teacher; TA", ("teacher", "ta")), ("Teaching Assistant/HLTA", ("ta",)),
+     ("Data Manager", ("data_manager",)), ("governor and trust leader", ("governor", "trust"))],
+)  # fmt: skip
+def test_roles_are_read_as_staff_lists_write_them(text, roles):
+    from imports.kinds import parse_roles
+
+    assert parse_roles(text) == roles
