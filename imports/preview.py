@@ -17,7 +17,8 @@ from assessments.ages import format_age_equivalent
 from assessments.ladder import LadderError, parse_result
 from interventions.services import ProgrammeLookup
 from pupils.models import School
-from pupils.services import StaffLookup, SubjectLookup, staff_display_name
+from imports.kinds import StaffMatcher
+from pupils.services import SubjectLookup, staff_display_name
 from sencotrack import imports as engine
 from sencotrack.parsing import format_academic_year
 
@@ -63,6 +64,23 @@ def _show(name: str, value: Any) -> str:
     return str(value)
 
 
+class _Several:
+    """A class list's staff cell, "a; b": each name as the school knows them, or as written."""
+
+    def __init__(self, matcher: StaffMatcher):
+        self.matcher = matcher
+
+    def resolve(self, text: str) -> list[str]:
+        names = []
+        for part in [p.strip() for p in text.split(";") if p.strip()]:
+            try:
+                person = self.matcher.resolve(part)
+            except ValidationError:
+                person = None
+            names.append(staff_display_name(person) if person is not None else part)
+        return names
+
+
 def preview_table(
     kind: str, data: bytes, result: engine.ImportResult, *, school: School, limit: int = PREVIEW_ROWS
 ) -> PreviewTable:
@@ -86,7 +104,9 @@ def preview_table(
         lookups["subject"] = (SubjectLookup(), lambda subject: subject.name)
     if kind == "enrolments":
         lookups["programme"] = (ProgrammeLookup(school), lambda programme: programme.name)
-        lookups["staff"] = (StaffLookup(school), staff_display_name)
+        lookups["staff"] = (StaffMatcher(school), staff_display_name)
+    if kind == "groups":
+        lookups["staff"] = (_Several(StaffMatcher(school)), lambda people: "; ".join(people))
     table = PreviewTable(columns=names, total=len(raw_rows))
     for line, cells in raw_rows[:limit]:
         values = engine._parse_row(kind, line, cells, positions, len(header), scratch)
@@ -98,9 +118,11 @@ def preview_table(
         for name, (lookup, label) in lookups.items():
             if values.get(name):
                 try:
-                    shown[name] = label(lookup.resolve(values[name]))
+                    found = lookup.resolve(values[name])
                 except ValidationError:
-                    pass
+                    continue
+                if found is not None:  # nobody: shown as written (the import warns)
+                    shown[name] = label(found)
         if kind == "assessments" and values.get("result"):
             try:
                 shown["result"] = parse_result(engine._framework_for(values), values["result"]).code

@@ -342,7 +342,12 @@ def browser_upload(client, kind: str, data: bytes | str, name: str) -> str:
 def test_the_preview_lists_the_access_a_file_gives_and_each_problem_once(client, oak, sally):
     client.force_login(sally)
 
-    page = client.get(browser_upload(client, "enrolments", enrolments_export(), "enrolments.csv")).content.decode()
+    response = client.get(browser_upload(client, "enrolments", enrolments_export(), "enrolments.csv"))
+    page = response.content.decode()
+    table = response.context["table"]
+    staff = table.columns.index("staff")
+    # Staff as the school knows them; a name that matches nobody as written.
+    assert [row.cells[staff] for row in table.rows] == ["Mrs T. Assistant"] * 3 + ["Bob Baker"] * 2
     assert "Access to pupils this file gives" in page
     assert "Gives Bob Baker access to 2 more pupils (lines 5-6)" in page
     assert "New programme &#x27;Precision teaching&#x27; (lines 2-4)" in page
