@@ -452,3 +452,33 @@ def test_roles_are_read_as_staff_lists_write_them(text, roles):
     from imports.kinds import parse_roles
 
     assert parse_roles(text) == roles
+
+
+def test_a_programme_made_by_an_enrolments_file_is_judged_by_reading_and_spelling_ages(oak):
+    """DOMAIN 9.7 (docs/figures.md): a group with no set measure is judged by every age-equivalent
+    measure with a pre and a post test around the enrolment (9 Sep 2024 to 28 Mar 2025)."""
+    import csv as csv_module
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    assert run_import(kind="enrolments", data=enrolments_export(), school=oak.school).ok
+    tests = (
+        "upn,measure,test_name,tested_on,age_equivalent\n"
+        f"{UPNS['amy']},reading,Salford,2024-09-05,7:06\n"  # 90 months
+        f"{UPNS['amy']},reading,Salford,2025-03-25,8:04\n"  # 100 months
+        f"{UPNS['amy']},spelling,SWST,2024-09-05,7:00\n"  # 84 months
+        f"{UPNS['amy']},spelling,SWST,2025-03-25,7:06\n"  # 90 months
+    )
+    assert run_import(kind="reading", data=tests, school=oak.school).ok
+    out = StringIO()
+    call_command("run_report", "intervention-impact", "--school", "oak", "--academic-year", "2024/25", "--term", "Summer",
+                 stdout=out)  # fmt: skip
+
+    rows = [r for r in csv_module.DictReader(StringIO(out.getvalue())) if r["programme"] == "Precision teaching"]
+    # 5 Sep 2024 to 25 Mar 2025 is 201 days = 201 / 30.4375 = 6.6037 months.
+    # Reading: 10 / 6.6037 = 1.514 -> 1.51, useful; spelling: 6 / 6.6037 = 0.909 -> 0.91, modest.
+    assert [(r["upn"], r["measure"], r["elapsed_months"], r["ratio_gain"], r["band"]) for r in rows] == [
+        (UPNS["amy"], "reading", "6.60", "1.51", "useful"),
+        (UPNS["amy"], "spelling", "6.60", "0.91", "modest"),
+    ]
