@@ -54,7 +54,7 @@ def squash(text: str) -> str:
 
 #: Role words as staff lists write them, squashed. "trust" is a trust leader (TrustMembership).
 ROLE_WORDS: dict[str, str] = {
-    "senco": Role.SENCO, "sendco": Role.SENCO, "senco ordinator": Role.SENCO, "sencoordinator": Role.SENCO,
+    "senco": Role.SENCO, "sendco": Role.SENCO, "sencoordinator": Role.SENCO,
     "inclusionmanager": Role.SENCO, "senlead": Role.SENCO,
     "teacher": Role.TEACHER, "classteacher": Role.TEACHER, "subjectteacher": Role.TEACHER, "tutor": Role.TEACHER,
     "formtutor": Role.TEACHER,
