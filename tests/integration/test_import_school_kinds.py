@@ -482,3 +482,13 @@ def test_a_programme_made_by_an_enrolments_file_is_judged_by_reading_and_spellin
         (UPNS["amy"], "reading", "6.60", "1.51", "useful"),
         (UPNS["amy"], "spelling", "6.60", "0.91", "modest"),
     ]
+
+
+def test_links_are_not_said_to_be_emailed_when_the_server_cannot_send_mail(settings):
+    from imports.accounts import send_set_password_links
+
+    account = {"name": "Jo Morgan", "email": "jo@oak.example", "username": "jo", "path": "/set-password/x/y/"}
+    settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    assert send_set_password_links([account], "https://sencotrack.example", "Oak Academy") == set()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert send_set_password_links([account], "https://sencotrack.example", "Oak Academy") == {"jo@oak.example"}
