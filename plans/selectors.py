@@ -34,7 +34,7 @@ from plans.models import (
     TargetCheck,
 )
 from pupils.models import Membership, Provision, Pupil, PupilProfile, RegisterEntry, Role, School
-from sencotrack.access import visible_pupils
+from pupils.access import visible_pupils
 from sencotrack.parsing import TERM_ORDER, term_for_date
 
 User = get_user_model()

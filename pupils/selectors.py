@@ -33,7 +33,7 @@ from pupils.models import (
     RegisterEntry,
     Role,
 )
-from sencotrack.access import visible_pupils
+from pupils.access import visible_pupils
 from sencotrack.parsing import default_term_dates
 
 NEED_NOT_RECORDED = "Not recorded"

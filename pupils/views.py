@@ -1,6 +1,6 @@
 """The SEN register, pupils of concern, the pupil list and the pupil page.
 
-Thin views (STYLE.md): every one starts with an access helper from ``sencotrack.access``, binds a
+Thin views (STYLE.md): every one starts with an access helper from ``pupils.access``, binds a
 form, calls a service, adds a message and redirects. Reads go through ``pupils.selectors``.
 """
 
@@ -46,7 +46,7 @@ from pupils.services_profile import (
     register_entry_change,
 )
 from sencotrack import fragments
-from sencotrack.access import current_membership, pupil_for_user, require_membership
+from pupils.access import current_membership, pupil_for_user, require_membership
 from sencotrack.conflicts import Conflict, version_of
 
 #: Roles that see named pupils: the SENCo all of the school, teachers and TAs their own pupils.

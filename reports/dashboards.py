@@ -38,7 +38,7 @@ from pupils.models import Membership, Pupil, Role, School
 from reports import charts, datasets, generators, metrics, selectors
 from reports.explain import NOTES, TITLES
 from sencotrack import fragments
-from sencotrack.access import visible_pupils
+from pupils.access import visible_pupils
 from sencotrack.csvsafe import neutralise
 from sencotrack.parsing import TERM_ORDER, format_academic_year
 

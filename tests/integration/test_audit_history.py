@@ -18,7 +18,7 @@ from pupils.models import Pupil, RegisterEntry
 from pupils.selectors_audit import pupil_audit, tracked_models
 from pupils.services import bulk_write, delete_with_history, pupils_upsert_many
 from pupils.upn import make_upn
-from sencotrack.imports import run_import
+from imports.engine import run_import
 from sencotrack import versions
 from tests import factories as f
 

@@ -32,9 +32,10 @@ from django.utils import timezone
 from assessments import models as am
 from assessments.ages import format_age_equivalent
 from assessments.ladder import level_for_step, parse_level
+from demo import plans as plans_demo
+from demo.accounts import DEMO_EMAIL_DOMAIN  # also read from here by tests and commands
 from interventions import models as im
 from pupils import models as pm
-from plans import demo as plans_demo
 from pupils.upn import make_upn
 from sencotrack.parsing import default_term_dates, term_for_date
 
@@ -45,9 +46,6 @@ DEMO_SCHOOL_CODE = "demo"
 DEMO_SCHOOL_2_CODE = "demo-2"
 DEMO_SCHOOL_CODES = (DEMO_SCHOOL_CODE, DEMO_SCHOOL_2_CODE)
 DEMO_TRUST_NAME = "Riverside Learning Trust"
-#: Every demo account has an e-mail address at this reserved (RFC 2606) domain: ``--reset`` deletes
-#: only accounts that carry it, so a real account called ``admin`` or ``teacher`` is never touched.
-DEMO_EMAIL_DOMAIN = "demo.sencotrack.invalid"
 ADMIN_USERNAME = "admin"
 TRUST_USERNAME = "trust"
 DEFAULT_PUPILS = 600
