@@ -21,7 +21,7 @@ from django.utils import timezone
 from assessments.models import NationalRow, QuartileRow, ReferenceKind, ReferenceSet
 from assessments.progression import DEFAULT_PATH, parse_table_code, parse_transition
 from pupils.models import School
-from pupils.services import Outcome, RowsInvalid
+from pupils.writes import Outcome, RowsInvalid
 
 SHIPPED_QUARTILES_NAME = "Progression 2012 quartiles"
 SHIPPED_QUARTILES_NOTE = (

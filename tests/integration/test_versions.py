@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from assessments.models import Assessment, PointsScheme
 from pupils.models import AccessAction, AccessEvent, Membership, Pupil, School
-from pupils.services import bulk_write, delete_with_history
+from pupils.writes import bulk_write, delete_with_history
 from pupils.services_retention import pupils_archive_leavers, retention_purge
 from sencotrack import versions
 from tests import factories as f
