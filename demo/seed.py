@@ -30,14 +30,14 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from assessments import models as am
-from assessments.ages import format_age_equivalent
+from assessments.ages import format_age_equivalent, months_between
 from assessments.ladder import level_for_step, parse_level
 from demo import plans as plans_demo
 from demo.accounts import DEMO_EMAIL_DOMAIN  # also read from here by tests and commands
 from interventions import models as im
 from pupils import models as pm
 from pupils.upn import make_upn
-from sencotrack.parsing import default_term_dates, term_for_date
+from sencotrack.parsing import default_term_dates, split_term, term_for_date, term_index
 
 # --- Public constants -----------------------------------------------------------------------------
 
@@ -84,15 +84,6 @@ def academic_year_of(day: dt.date) -> int:
     return day.year if day.month >= 9 else day.year - 1
 
 
-def term_index(academic_year: int, term: str) -> int:
-    return am.term_index(academic_year, term)
-
-
-def split_term(index: int) -> tuple[int, str]:
-    year, position = divmod(index, 3)
-    return year, TERMS[position]
-
-
 def term_span(index: int) -> tuple[dt.date, dt.date]:
     return default_term_dates(*split_term(index))
 
@@ -136,8 +127,7 @@ def previous_school_day(day: dt.date) -> dt.date:
 
 
 def chronological_age_months(born: dt.date, on: dt.date) -> int:
-    months = (on.year - born.year) * 12 + (on.month - born.month)
-    return months - (1 if on.day < born.day else 0)
+    return months_between(born, on)
 
 
 def clamp(value, low, high):

@@ -17,7 +17,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 
 from assessments.expected import BaselineResult, choose_baseline, progress
 from assessments.ladder import LadderError, parse_pks, steps_between
-from assessments.models import Assessment, AssessmentKind, Baseline, ReadingTest, Target, term_index
+from assessments.models import Assessment, AssessmentKind, Baseline, ReadingTest, Target
 from assessments.selectors import TargetRow, evaluate_target, quartile_table, scheme_for
 from interventions.models import Attendance, Comment, Enrolment, InterventionSession
 from plans import cycle, plain
@@ -35,7 +35,7 @@ from plans.models import (
 )
 from pupils.models import Membership, Provision, Pupil, PupilProfile, RegisterEntry, Role, School
 from pupils.access import visible_pupils
-from sencotrack.parsing import TERM_ORDER, term_for_date
+from sencotrack.parsing import TERM_ORDER, term_for_date, term_index
 
 User = get_user_model()
 

@@ -36,7 +36,7 @@ from reports.progress_table import (
     progress_rows,
 )
 from sencotrack import fragments
-from sencotrack.parsing import TERM_ORDER, format_academic_year
+from sencotrack.parsing import format_academic_year, split_term, term_index, term_label
 
 SENCO_KINDS = ["expected-progress", "starting-points", "value-added", "intervention-impact"]
 TEACHER_KINDS = ["expected-progress", "intervention-impact"]
@@ -361,11 +361,6 @@ def senco_dashboard(
 # --- Governors -------------------------------------------------------------------------------------------
 
 
-def term_label(index: int) -> str:
-    year, position = divmod(index, 3)
-    return f"{TERM_ORDER[position].capitalize()} {format_academic_year(year)}"
-
-
 def sen_gap_series(school: School, *, academic_year: int, term: str, terms: int = GAP_TERMS) -> pd.DataFrame:
     """Percentage at least expected, SEN against non-SEN, for the ``terms`` terms up to this one.
 
@@ -373,7 +368,7 @@ def sen_gap_series(school: School, *, academic_year: int, term: str, terms: int 
     term. Columns: term_label, sen_n, sen_pct, no_sen_n, no_sen_pct, gap, suppressed. Figures of a
     group under 5 pupils, and the gap, are None.
     """
-    last = academic_year * 3 + TERM_ORDER.index(term)
+    last = term_index(academic_year, term)
     indexes = list(range(last - terms + 1, last + 1))
     scheme = datasets.points_scheme(school)
     base = datasets.baselines(school, scheme)
@@ -383,8 +378,7 @@ def sen_gap_series(school: School, *, academic_year: int, term: str, terms: int 
     spans = metrics.progress_spans(school.ks2_span)
     out = []
     for index in indexes:
-        year, position = divmod(index, 3)
-        end = pd.Timestamp(selectors.term_bounds(own_dates, year, TERM_ORDER[position])[1])
+        end = pd.Timestamp(selectors.term_bounds(own_dates, *split_term(index))[1])
         open_then = register[
             (register["start_date"] <= end) & (register["end_date"].isna() | (register["end_date"] >= end))
         ]

@@ -6,6 +6,7 @@ import datetime as dt
 import html
 from dataclasses import dataclass, field
 
+from assessments.ages import months_between
 from assessments.expected import (
     BaselineResult,
     choose_baseline,
@@ -18,8 +19,8 @@ from assessments.ladder import LadderError
 from assessments.semh import SemhError, sdq_band
 from pupils.models import Pupil
 from reports import charts, datasets, selectors
-from reports.dashboards import NOTE_FLIGHT, NOTE_READING, NOTE_SEMH, Block, Cell, Table, fmt, term_label
-from sencotrack.parsing import TERM_ORDER
+from reports.dashboards import NOTE_FLIGHT, NOTE_READING, NOTE_SEMH, Block, Cell, Table, fmt
+from sencotrack.parsing import split_term, term_index, term_label
 
 
 @dataclass(frozen=True)
@@ -87,10 +88,6 @@ class SemhPoint:
     band: str = ""
 
 
-def months_between(born: dt.date, day: dt.date) -> int:
-    return (day.year - born.year) * 12 + day.month - born.month - (day.day < born.day)
-
-
 def _points(scheme, result: str) -> float | None:
     try:
         return scheme.points_for(result)
@@ -98,17 +95,12 @@ def _points(scheme, result: str) -> float | None:
         return None
 
 
-def _index(academic_year: int, term: str) -> int:
-    return academic_year * 3 + TERM_ORDER.index(term)
-
-
 def flight_paths(series: selectors.PupilSeries, scheme, ks2_span: str, *, today: dt.date) -> list[FlightPath]:
     """One flight path per subject the pupil has a baseline or teacher assessment in."""
     own_dates = series.term_dates
 
     def term_end(index: int) -> dt.date:
-        year, position = divmod(index, 3)
-        return selectors.term_bounds(own_dates, year, TERM_ORDER[position])[1]
+        return selectors.term_bounds(own_dates, *split_term(index))[1]
 
     subjects: dict[int, object] = {}
     for item in [*series.assessments, *series.baselines]:
@@ -121,13 +113,13 @@ def flight_paths(series: selectors.PupilSeries, scheme, ks2_span: str, *, today:
     for subject in sorted(subjects.values(), key=lambda s: (s.position, s.name)):
         path = FlightPath(subject=subject.name, spans=spans)
         results = sorted(
-            ((_index(a.academic_year, a.term), a) for a in series.assessments if a.subject_id == subject.pk),
+            ((term_index(a.academic_year, a.term), a) for a in series.assessments if a.subject_id == subject.pk),
             key=lambda pair: pair[0],
         )
         results = [(i, a, _points(scheme, a.result)) for i, a in results]
         results = [(i, a, p) for i, a, p in results if p is not None]
         stored = {
-            BaselineResult(b.key_stage, b.result, _index(b.academic_year, b.term)): b
+            BaselineResult(b.key_stage, b.result, term_index(b.academic_year, b.term)): b
             for b in series.baselines if b.subject_id == subject.pk
         }
         latest_index = results[-1][0] if results else max((b.term_index for b in stored), default=0) + 1

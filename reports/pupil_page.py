@@ -11,7 +11,7 @@ from operator import attrgetter
 
 from django.db.models import Prefetch, prefetch_related_objects
 
-from assessments.ages import AgeEquivalentError, format_age_equivalent
+from assessments.ages import AgeEquivalentError, format_age_equivalent, months_between
 from assessments.expected import BaselineResult, Progress, choose_baseline, progress
 from assessments.ladder import SCHEMES, PointsScheme
 from assessments.models import academic_year_label
@@ -242,7 +242,7 @@ def _age_text(months: int | None) -> str:
 
 
 def _months_between(born: dt.date, day: dt.date) -> int | None:
-    months = (day.year - born.year) * 12 + day.month - born.month - (day.day < born.day)
+    months = months_between(born, day)
     return months if months >= 0 else None
 
 
