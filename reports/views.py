@@ -24,7 +24,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from pupils.models import AccessAction, Role
 from pupils.services_audit import access_record
-from reports import casestudy, dashboards, progress_table, pupil_dashboard, selectors
+from reports import casestudy, dashboards, progress_table, selectors
+from reports.pupil_dashboard import pupil_dashboard as pupil_dashboard_data
 from reports.access import (
     case_study_pupil,
     dashboard_membership,
@@ -292,7 +293,7 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
 def pupil_dashboard(request: HttpRequest, public_id) -> HttpResponse:
     membership, pupil = dashboard_pupil(request, public_id)
     access_record(request=request, pupil=pupil, action=AccessAction.VIEWED, what="pupil dashboard")
-    data = pupil_dashboard.pupil_dashboard(pupil, today=timezone.localdate())
+    data = pupil_dashboard_data(pupil, today=timezone.localdate())
     context = {"data": data, "pupil": pupil, "can_case_study": membership.role == Role.SENCO}
     return _private(render(request, "reports/pupil_dashboard.html", context))
 
