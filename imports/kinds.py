@@ -1,7 +1,7 @@
 """The import kinds a school needs to set itself up: staff, class lists (groups) and programmes,
 and what an enrolments file does with names the school does not know yet (docs/imports.md).
 
-Called by the engine (``sencotrack.imports.run_import``) inside its transaction with the rows it
+Called by the engine (``imports.engine.run_import``) inside its transaction with the rows it
 has already parsed cell by cell; each function here adds row errors to the result (so nothing is
 saved), counts outcomes, and tells the :class:`imports.grants.AccessWatch` about every person a
 row names before the row is written.
@@ -39,7 +39,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
 from imports.grants import AccessWatch
-from imports.rows import lines_text
+from imports.rows import RowError, lines_text
 from interventions.models import AreaOfNeed, MeasureKind, Programme
 from pupils.models import Membership, Pupil, Role, School, Subject, TeachingGroup, TrustMembership
 from pupils.services import StaffLookup, SubjectLookup, staff_display_name
@@ -201,8 +201,6 @@ def prepare_enrolments(
 ) -> None:
     """Give each service row a Programme (creating those the school lacks) and a user or, when no
     account matches, the staff name as text. Errors (several people match) go to ``result``."""
-    from sencotrack.imports import RowError  # noqa: PLC0415 (the engine imports this module)
-
     programmes = {squash(p.name): p for p in Programme.objects.filter(school=school)}
     created: dict[str, list[int]] = {}
     matcher: StaffMatcher | None = None
@@ -272,8 +270,6 @@ def apply_staff(
     parsed: list[tuple[int, dict[str, Any]]], school: School, user: Any, result: Any, watch: AccessWatch,
     *, dry_run: bool,
 ) -> None:
-    from sencotrack.imports import RowError  # noqa: PLC0415
-
     User = get_user_model()
     emails = [values["email"] for _, values in parsed]
     usernames = [values["username"] for _, values in parsed if values.get("username")]
@@ -367,8 +363,6 @@ def _find_pupils(parsed: list[tuple[int, dict[str, Any]]], school: School) -> tu
 def apply_groups(
     parsed: list[tuple[int, dict[str, Any]]], school: School, result: Any, watch: AccessWatch
 ) -> None:
-    from sencotrack.imports import RowError  # noqa: PLC0415
-
     by_upn, by_name = _find_pupils(parsed, school)
     subjects = SubjectLookup()
     new_subjects: dict[str, list[int]] = {}
@@ -529,8 +523,6 @@ def place_in_registration_groups(rows: list[tuple[int, Pupil, str | None]], scho
 
 
 def apply_programmes(parsed: list[tuple[int, dict[str, Any]]], school: School, result: Any) -> None:
-    from sencotrack.imports import RowError  # noqa: PLC0415
-
     programmes = {squash(p.name): p for p in Programme.objects.filter(school=school)}
     first_line: dict[str, int] = {}
     for line, values in parsed:

@@ -1,8 +1,25 @@
-"""Naming the lines of a file in a message, shortly (pure Python)."""
+"""A problem on a line of a file, and naming lines in a message shortly (pure Python)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A problem in a file: its line (1 is the header; None for the file as a whole), the
+    column it is in (the contract's name; None for the row or file as a whole) and why."""
+
+    line: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [f"line {self.line}"] if self.line is not None else []
+        if self.column:
+            where.append(self.column)
+        return ": ".join([*where, self.message])
 
 
 def line_ranges(lines: Iterable[int]) -> str:

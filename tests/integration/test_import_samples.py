@@ -12,7 +12,7 @@ from django.core.management import call_command
 
 from interventions.models import Intervention, Programme
 from pupils.models import School
-from sencotrack.imports import KINDS, run_import
+from imports.engine import KINDS, run_import
 
 pytestmark = pytest.mark.django_db
 SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "samples"
@@ -76,7 +76,7 @@ def test_the_samples_as_excel_workbooks_import_as_the_csv_files_do():
 
 
 def test_docs_imports_describes_every_column_of_every_kind():
-    from sencotrack.imports import TEMPLATES
+    from imports.engine import TEMPLATES
 
     text = (SAMPLES.parent / "imports.md").read_text(encoding="utf-8")
     for kind, columns in TEMPLATES.items():

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 
 from interventions.models import Enrolment, Intervention, Programme
 from pupils.models import Membership, Pupil, RegisterEntry, Subject, TeachingGroup
-from sencotrack.imports import run_import
+from imports.engine import run_import
 from tests.data.imports.school import UPNS, database_state, import_ok, oak_school
 
 pytestmark = pytest.mark.django_db

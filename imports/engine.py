@@ -68,7 +68,6 @@ from assessments.services import (
 from interventions.services import enrolments_record_many
 from pupils.models import Need, Pupil, School
 from pupils.services import (
-    RowsInvalid,
     SubjectLookup,
     gender_code,
     need_code,
@@ -77,11 +76,12 @@ from pupils.services import (
     register_entries_record_many,
     year_group_number,
 )
-from imports.workbook import WorkbookProblem, is_workbook, sheet_rows
 from imports import kinds
 from imports.grants import AccessWatch
 from imports.mis import reading_codes
-from imports.rows import line_ranges, lines_text
+from imports.rows import RowError, line_ranges, lines_text
+from imports.workbook import WorkbookProblem, is_workbook, sheet_rows
+from pupils.writes import RowsInvalid
 from pupils.upn import validate_upn
 from sencotrack.parsing import normalise_header, parse_academic_year, parse_bool, parse_date, parse_term
 
@@ -111,22 +111,6 @@ NOUNS: Mapping[str, tuple[str, str]] = {
 
 
 # --- Results --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RowError:
-    """A problem in a file: its line (1 is the header; None for the file as a whole), the
-    column it is in (the contract's name; None for the row or file as a whole) and why."""
-
-    line: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = [f"line {self.line}"] if self.line is not None else []
-        if self.column:
-            where.append(self.column)
-        return ": ".join([*where, self.message])
 
 
 @dataclass(frozen=True)

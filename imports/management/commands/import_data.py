@@ -26,7 +26,7 @@ from django.db import transaction
 from pupils.models import School
 from pupils.services import DEFAULT_SCHOOL_CODE, school_by_code, school_default
 from imports.accounts import send_set_password_links
-from sencotrack.imports import KINDS, REFERENCE_KINDS, TEMPLATES, run_import
+from imports.engine import KINDS, REFERENCE_KINDS, TEMPLATES, run_import
 
 
 def _school(code: str | None) -> School:
