@@ -154,3 +154,19 @@ def test_a_page_names_the_person_reading_it_and_carries_their_own_csrf_token(rep
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     assert second.post(reverse("logout"), {"csrfmiddlewaretoken": token}).status_code == 302  # not refused (403)
     assert first.get(url).status_code == 200  # the other browser is still signed in
+
+
+def test_the_registers_cached_rows_link_back_to_the_register_as_filtered_never_the_raw_query(report_school):  # noqa: F811
+    from tests import factories as f
+
+    s = report_school
+    a = s.report_pupils["A"]
+    if not a.register_entries.exists():
+        f.RegisterEntryFactory(pupil=a)
+    client = signed_in(s.senco)
+    page = client.get(REGISTER, {"provision": "K", "junk": "<x>", "utm": "1"}).content.decode()
+    assert "{#" not in page and "{%" not in page
+    assert "next=/pupils/register/%3Fprovision%3DK" in page
+    assert "junk" not in page and "utm" not in page
+    partial = client.get(REGISTER, {"provision": "K"}, HTTP_HX_REQUEST="true").content.decode()
+    assert partial.strip().startswith('<section id="register-results"') and "<html" not in partial
