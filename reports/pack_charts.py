@@ -1,0 +1,41 @@
+"""The pack's charts: the dashboards' own Plotly figures, exported as SVG by kaleido when it is installed.
+
+kaleido (1.x) drives a Chromium through choreographer; without it, or when the export fails (no
+browser, a timeout), a chart is simply left out and the pack says so once: its table holds every
+figure the chart would have drawn. Pin to add to requirements.in: ``kaleido==1.0.0`` (it uses the
+system Chromium at /usr/bin/chromium; set BROWSER_PATH if it lives elsewhere).
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import logging
+
+logger = logging.getLogger(__name__)
+
+WIDTH = 640
+NOTE_NO_CHARTS = (
+    "Charts are not drawn in this copy: the server cannot export chart images (the kaleido package is not "
+    "installed). Every figure a chart would show is in the table beside it."
+)
+
+
+def available() -> bool:
+    return importlib.util.find_spec("kaleido") is not None
+
+
+def image(figure: dict | None, *, width: int = WIDTH) -> str | None:
+    """The figure as an SVG data URI for an <img>, or None when it cannot be exported (the pack goes on)."""
+    if not figure or not available():
+        return None
+    try:
+        import plotly.io as pio
+
+        layout = figure.get("layout", {})
+        height = int(layout.get("height") or 380)
+        svg = pio.to_image(figure, format="svg", width=width, height=height)
+    except Exception:  # noqa: BLE001 - no browser, a timeout: the table stands in for the chart
+        logger.warning("Could not export a chart for the pack", exc_info=True)
+        return None
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
