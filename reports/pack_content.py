@@ -145,14 +145,21 @@ def register_section(rows: list[dict]) -> Section:
                    charts.register_by_provision(rows))
 
 
-def starting_points_section(rows: list[dict]) -> Section:
+def starting_points_section(rows: list[dict], *, governor: bool = False) -> Section:
     tables = []
     by_subject: dict[str, list[dict]] = {}
     for r in rows:
         by_subject.setdefault(r["subject"], []).append(r)
     for subject, part in by_subject.items():
+        hidden = [r for r in part if _hidden(r)]
+        if governor:  # a row that says only "suppressed" tells a governor nothing: counted, not listed
+            part = [r for r in part if not _hidden(r)]
+        caption = f"{subject}: progress from each starting point"
+        if hidden and governor:
+            caption += (f" ({len(hidden)} starting point{'s' if len(hidden) != 1 else ''} with fewer than 5 pupils, "
+                        "or hidden so that they cannot be worked out, are not listed)")
         tables.append(PackTable(
-            f"{subject}: progress from each starting point",
+            caption,
             ["Starting point", "Pupils", "At least expected", "More than expected", "Nationally, at least expected",
              "Difference from national"],
             [[str(r["starting_point"]), count(r["n"], suppressed=_hidden(r)),
@@ -228,13 +235,23 @@ def value_added_section(rows: list[dict]) -> Section:
                    NOTES["value-added"] + " " + FIGURE_NOTES["groups"], charts.value_added(shown) if shown else None)
 
 
-def matrix_section(rows: list[dict]) -> Section:
-    """One grid per subject: baseline results down, this term's results across (codes in ladder order)."""
+def matrix_section(rows: list[dict], *, governor: bool = False) -> Section:
+    """One grid per subject: baseline results down, this term's results across (codes in ladder order).
+
+    Governors: rows and columns whose every cell is suppressed are left out (they would show only "s").
+    """
     tables = []
     by_subject: dict[str, list[dict]] = {}
     for r in rows:
         by_subject.setdefault(r["subject"], []).append(r)
     for subject, part in by_subject.items():
+        if governor:
+            shown = [r for r in part if not _hidden(r)]
+            starts_shown = {str(r["baseline_result"]) for r in shown}
+            ends_shown = {str(r["current_result"]) for r in shown}
+            part = [r for r in part if str(r["baseline_result"]) in starts_shown and str(r["current_result"]) in ends_shown]
+            if not part:
+                continue
         starts = list(dict.fromkeys(str(r["baseline_result"]) for r in part))
         ends = list(dict.fromkeys(str(r["current_result"]) for r in sorted(part, key=lambda r: _ladder(r["current_result"]))))
         cells = {(str(r["baseline_result"]), str(r["current_result"])): r for r in part}
@@ -254,6 +271,10 @@ def matrix_section(rows: list[dict]) -> Section:
                                 ["From \\ to", *ends], body, [False] + [True] * len(ends), small=len(ends) > 14))
     reading = ("Each number counts pupils who went from the row's starting point to the column's result this term; "
                "* marks cells where every pupil made at least expected progress, s a suppressed cell.")
+    if governor:
+        reading += " Starting points and results with every cell suppressed are left out."
+    if not tables:
+        reading = "Every cell holds fewer than 5 pupils, so none is shown."
     return Section("matrix", "Transition matrices", reading, tables, NOTES["transition-matrix"])
 
 
@@ -339,13 +360,13 @@ def sections(reports: list[generators.Report], extras: dict, *, governor: bool) 
     if "register-summary" in data:
         out.append(register_section(data["register-summary"]))
     if "starting-points" in data:
-        out.append(starting_points_section(data["starting-points"]))
+        out.append(starting_points_section(data["starting-points"], governor=governor))
     if extras.get("sen_gap"):
         out.append(sen_gap_section(extras["sen_gap"]))
     if "value-added" in data:
         out.append(value_added_section(data["value-added"]))
     if "transition-matrix" in data:
-        out.append(matrix_section(data["transition-matrix"]))
+        out.append(matrix_section(data["transition-matrix"], governor=governor))
     if "programmes" in extras:
         out.append(programmes_section(extras["programmes"], governor=governor))
         out.append(semh_section(extras.get("semh_count"), extras["programmes"], governor=governor))
