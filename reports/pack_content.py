@@ -79,7 +79,7 @@ def pack_extras(ctx: generators.ReportContext, reports: list[generators.Report])
         starting_points_shown=by_kind.get("starting-points", pd.DataFrame()),
         value_added=by_kind.get("value-added", pd.DataFrame()),
         register=by_kind.get("register-summary", pd.DataFrame()), programmes=programmes,
-        semh_count=len(semh), subjects=batch.core_subjects(),
+        semh_count=len(semh), subjects=batch.core_subjects(), governor=ctx.governor,
     )
     gap = sen_gap_series(ctx.school, academic_year=ctx.term.academic_year, term=ctx.term.term)
     return {

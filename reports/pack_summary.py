@@ -50,17 +50,22 @@ class Headline:
     last_pct: float | None = None
     national_pct: float | None = None
     national_n: int = 0  # pupils whose starting point has a national figure
+    hide_n: bool = False  # a governor's copy whose register hides a part of SEN: n would give it away
 
     def sentence(self) -> str:
         words = dict(HEADLINE_GROUPS)[self.group]
-        text = (f"{self.met} of {self.n} {words} ({_pct(self.pct)}) made at least expected progress in "
-                f"{self.subject}")
+        if self.hide_n:
+            text = f"{_pct(self.pct)} of {words} made at least expected progress in {self.subject}"
+        else:
+            text = (f"{self.met} of {self.n} {words} ({_pct(self.pct)}) made at least expected progress in "
+                    f"{self.subject}")
         if self.last_pct is not None:
             diff = self.pct - self.last_pct
             trend = "up from" if diff > 0.5 else "down from" if diff < -0.5 else "about the same as"
             text += f", {trend} {_pct(self.last_pct)} last year"
         if self.national_pct is not None:
-            whose = "" if self.national_n == self.n else f" (for the {self.national_n} whose starting point has one)"
+            whose = ("" if self.national_n == self.n or self.hide_n
+                     else f" (for the {self.national_n} whose starting point has one)")
             text += f"; nationally {_pct(self.national_pct)} from the same starting points{whose}"
         return text + "."
 
@@ -94,14 +99,16 @@ def _num(value) -> float | None:
 
 
 def headlines(ep: pd.DataFrame, ep_last: pd.DataFrame | None, starting_points: pd.DataFrame,
-              subjects: list[str]) -> list[Headline]:
+              subjects: list[str], hide_n: bool = False) -> list[Headline]:
     """At least expected progress per core subject for SEN, SEN support and EHC plan (DOMAIN 9.4-9.5).
 
     ``ep``/``ep_last``: expected-progress rows with the group flags (one row per pupil and subject),
     this year and the same term last year. ``starting_points``: the ungoverned starting-points report
     (its national percentages). National = the national percentage of each pupil's starting point,
     averaged over the group's pupils that have one. A group whose SEN support or EHC plan part is under
-    5 pupils loses both parts (DOMAIN 9.8); any group under 5 is left out.
+    5 pupils loses both parts (DOMAIN 9.8); any group under 5 is left out. ``hide_n``: the sentences
+    give percentages only (a governor's register hides SEN support or EHC plan, which the number of
+    pupils with SEN beside SEN support's would give away).
     """
     national = {}
     if not starting_points.empty and "national_pct_expected" in starting_points:
@@ -122,7 +129,7 @@ def headlines(ep: pd.DataFrame, ep_last: pd.DataFrame | None, starting_points: p
             mine = rows[rows[group].astype(bool)]
             met = int(mine["status"].isin(MET).sum())
             h = Headline(subject=str(mine["subject"].iloc[0]), group=group, n=len(mine), met=met,
-                         pct=100.0 * met / len(mine))
+                         pct=100.0 * met / len(mine), hide_n=hide_n)
             if last is not None and not last.empty:
                 theirs = last[last[group].astype(bool)]
                 if len(theirs) >= THRESHOLD:
@@ -227,8 +234,9 @@ def attention(headline_rows: list[Headline], value_added: pd.DataFrame, starting
     for h in headline_rows:
         if h.last_pct is not None and h.pct - h.last_pct <= -5:
             words = dict(HEADLINE_GROUPS)[h.group]
+            n = "" if h.hide_n else f" (n = {h.n})"
             found.append(((h.last_pct - h.pct) / 5, "fall", f"In {h.subject}, {words} making at least expected progress "
-                                                   f"fell from {_pct(h.last_pct)} to {_pct(h.pct)} (n = {h.n})."))
+                                                   f"fell from {_pct(h.last_pct)} to {_pct(h.pct)}{n}."))
     if not starting_points.empty and "gap_expected" in starting_points:
         for r in starting_points.to_dict("records"):
             gap, n = _num(r.get("gap_expected")), _num(r.get("n"))
@@ -295,9 +303,11 @@ def programme_table(impact: pd.DataFrame, interventions: pd.DataFrame, *, govern
 
 def summarise(*, ep: pd.DataFrame, ep_last: pd.DataFrame | None, starting_points: pd.DataFrame,
               starting_points_shown: pd.DataFrame, value_added: pd.DataFrame, register: pd.DataFrame,
-              programmes: pd.DataFrame, semh_count: int | None, subjects: list[str]) -> Summary:
+              programmes: pd.DataFrame, semh_count: int | None, subjects: list[str],
+              governor: bool = False) -> Summary:
     """Page 1 of the pack. ``starting_points`` ungoverned (national look-up); the rest as the edition shows them."""
-    rows = headlines(ep, ep_last, starting_points, subjects)
+    rows = headlines(ep, ep_last, starting_points, subjects,
+                     hide_n=governor and register_sentence(register) is None)
     sentences = [s for s in (register_sentence(register),) if s]
     sentences += [h.sentence() for h in rows]
     sentences += [s for s in (value_added_sentence(value_added, subjects), programme_sentence(programmes),
