@@ -397,25 +397,26 @@ def appendices(school, reports: list[generators.Report]) -> list[Section]:
     if ep:
         out.append(Section("appendix-progress", "Appendix A: expected progress, pupil by pupil", "", [PackTable(
             "Every pupil with a baseline and a teacher assessment this term",
-            ["Pupil", "Year", "Subject", "Baseline", "This term", "Terms", "Levels of progress", "Status"],
-            [[name(r["upn"]), year(r["upn"]), r["subject"], str(r["baseline_result"]), str(r["current_result"]),
+            ["Pupil", "Year", "UPN", "Subject", "Baseline", "This term", "Terms", "Levels of progress", "Status"],
+            [[name(r["upn"]), year(r["upn"]), r["upn"], r["subject"], str(r["baseline_result"]), str(r["current_result"]),
               count(r["terms_elapsed"]), num(r["levels_of_progress"]), r["status"]] for r in ep],
-            [False, False, False, False, False, True, True, False], small=True)]))
+            [False, False, False, False, False, False, True, True, False], small=True)]))
     impact = sorted(data.get("intervention-impact", []), key=lambda r: (r["programme"], name(r["upn"])))
     if impact:
         out.append(Section("appendix-interventions", "Appendix B: intervention results, pupil by pupil", "", [PackTable(
             "Every ended enrolment with a measure before and after",
-            ["Pupil", "Year", "Programme", "Measure", "Before", "After", "Months between", "Ratio gain", "Band"],
-            [[name(r["upn"]), year(r["upn"]), r["programme"], r["measure"], num(r["pre"]), num(r["post"]),
+            ["Pupil", "Year", "UPN", "Programme", "Measure", "Before", "After", "Months between", "Ratio gain", "Band"],
+            [[name(r["upn"]), year(r["upn"]), r["upn"], r["programme"], r["measure"], num(r["pre"]), num(r["post"]),
               num(r["elapsed_months"]), num(r["ratio_gain"]), r.get("band") or "–"] for r in impact],
-            [False, False, False, False, True, True, True, True, False], small=True)]))
+            [False, False, False, False, False, True, True, True, True, False], small=True)]))
     semh = sorted(data.get("no-gain-but-semh", []), key=lambda r: name(r["upn"]))
     if semh:
         out.append(Section("appendix-semh", "Appendix C: no academic gain, but an SEMH or qualitative gain", "", [PackTable(
             "Pupils whose English or maths did not rise this term but whose SEMH or qualitative measures improved",
-            ["Pupil", "Year", "Subjects without gain", "Measures that improved"],
-            [[name(r["upn"]), year(r["upn"]), r["subjects_without_gain"], r["improved_measures"]] for r in semh],
-            [False, False, False, False], small=True)]))
+            ["Pupil", "Year", "UPN", "Subjects without gain", "Measures that improved"],
+            [[name(r["upn"]), year(r["upn"]), r["upn"], r["subjects_without_gain"], r["improved_measures"]]
+             for r in semh],
+            [False, False, False, False, False], small=True)]))
     return out
 
 

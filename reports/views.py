@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from pupils.models import AccessAction, Role
 from pupils.services_audit import access_record
-from reports import casestudy, dashboards, selectors
+from reports import casestudy, dashboards, packs, selectors
 from reports.access import (
     case_study_pupil,
     dashboard_membership,
@@ -211,6 +211,9 @@ def run_download(request: HttpRequest, public_id, fmt: str) -> HttpResponse:
         slugify(params.get("subject") or ""), "governors" if is_governor_pack(run) else "",
     )
     stem = "-".join(str(p) for p in parts if p)
+    if run.kind == ReportKind.TERMLY_PACK and params.get("academic_year"):
+        # The pack's JSON, PDF and ZIP share one name: school, year, term and edition.
+        stem = packs.pack_stem(run.school, int(params["academic_year"]), params["term"], is_governor_pack(run))
     if fmt == "json":
         response = HttpResponse(json.dumps(run.result, indent=2), content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="{stem}.json"'
