@@ -26,7 +26,8 @@ EDITION_TITLES = {
 }
 PROVISION_WORDS = {"K": "SEN support (K)", "E": "EHC plan (E)", "N": "No SEN (N)", "A": "School Action (A)",
                    "P": "School Action Plus (P)", "S": "Statement (S)"}
-NEED_WORDS = {code: label.split(": ", 1)[1].capitalize() + f" ({code})" for code, label in Need.choices}
+NEED_WORDS = {code: (lambda words: words[:1].upper() + words[1:])(label.split(": ", 1)[1]) + f" ({code})"
+              for code, label in Need.choices}
 NEED_WORDS[metrics.NEED_NOT_RECORDED] = "Not recorded"
 
 
@@ -87,6 +88,7 @@ def pack_extras(ctx: generators.ReportContext, reports: list[generators.Report])
         "programmes": generators.Report(kind="", frame=programmes).records(),
         "semh_count": None if ctx.governor and len(semh) < metrics.SUPPRESSION_THRESHOLD else len(semh),
         "sen_gap": generators.Report(kind="", frame=gap).records(),
+        "case_studies": case_study_entries(ctx.school, governor=ctx.governor, day=ctx.term.end),
     }
 
 
@@ -422,9 +424,55 @@ def appendices(school, reports: list[generators.Report]) -> list[Section]:
 
 
 def case_studies(school, extras: dict, *, governor: bool) -> list[dict]:
-    """The pupils the SENCo picked for the pack (``extras['case_studies']``): named, or anonymised for governors."""
+    """The pupils the SENCo picked for the pack, as stored in ``extras['case_studies']`` (already
+    anonymised in a governors' pack: the stored result never holds their names)."""
+    return list(extras.get("case_studies") or [])
+
+
+STATUS_WORDS = {"below": "below expected progress", "expected": "expected progress",
+                "exceeding": "more than expected progress"}
+
+
+def case_study_entries(school, *, governor: bool, day) -> list[dict]:
+    """The picked pupils' case studies for the pack: label and plain lines of figures, no staff comments.
+
+    Governors: "Pupil A, Year 8, SEN support, SLCN" (letters in the order picked); the SENCo: the name.
+    """
+    from reports.casestudy import case_study_context
+    from reports.models import PackCaseStudy
+
     out = []
-    for case in extras.get("case_studies") or []:
-        label = case["anonymous_label"] if governor else case["named_label"]
-        out.append({"label": label, "lines": case["lines"]})
+    picks = PackCaseStudy.objects.filter(school=school).select_related("pupil").order_by("chosen_at", "pk")
+    for index, pick in enumerate(picks):
+        pupil = pick.pupil
+        context = case_study_context(pupil, today=day)
+        provision = context["provision"]
+        parts = [f"Year {pupil.year_group}"]
+        if provision is not None:
+            parts.append({"K": "SEN support", "E": "EHC plan"}.get(provision.provision, "no SEN"))
+            if provision.primary_need:
+                parts.append(provision.primary_need)
+        who = f"Pupil {chr(ord('A') + index)}" if governor else f"{pupil.forename} {pupil.surname}"
+        lines = []
+        for p in context["progress"]:
+            if p.baseline is None or p.current is None:
+                continue
+            status = STATUS_WORDS.get(p.status, "")
+            lines.append(f"{p.subject}: from {p.baseline.result or p.baseline.label} ({p.key_stage}) to "
+                         f"{p.current.result or p.current.label} by {p.current.label}"
+                         + (f", {status}" if status else "") + ".")
+        for i in context["interventions"]:
+            text = f"{i.programme}, from {i.start:%B %Y}" + (f" to {i.end:%B %Y}" if i.end else " (still running)")
+            if i.ratio_gain is not None:
+                text += (f": {i.measure.lower()} age {i.pre} to {i.post} months, ratio gain {i.ratio_gain:.2f}"
+                         f" ({i.band})")
+            lines.append(text + ".")
+        semh = {}
+        for point in context["semh"]:
+            semh.setdefault(point.measure, []).append(point)
+        for measure, points in semh.items():
+            if len(points) >= 2:
+                lines.append(f"{measure}: {points[0].value:g} in {points[0].day:%B %Y}, {points[-1].value:g} in "
+                             f"{points[-1].day:%B %Y}.")
+        out.append({"label": ", ".join([who, *parts]), "lines": lines or ["No results recorded yet."]})
     return out

@@ -36,7 +36,7 @@ from reports.access import (
 )
 from reports.explain import NOTES, TITLES
 from reports.forms import GOVERNOR_PACK, PACK, ProgressFilterForm, ReportRequestForm, TermForm, kind_label
-from reports.models import ReportKind, ReportRun, RunStatus
+from reports.models import PackCaseStudy, ReportKind, ReportRun, RunStatus
 from reports.packs import report_order
 from reports.services import WAITING_NOTE, report_run_request
 from reports.services_redaction import redaction_notes
@@ -296,7 +296,9 @@ def pupil_dashboard(request: HttpRequest, public_id) -> HttpResponse:
     membership, pupil = dashboard_pupil(request, public_id)
     access_record(request=request, pupil=pupil, action=AccessAction.VIEWED, what="pupil dashboard")
     data = dashboards.pupil_dashboard(pupil, today=timezone.localdate())
-    context = {"data": data, "pupil": pupil, "can_case_study": membership.role == Role.SENCO}
+    can_case_study = membership.role == Role.SENCO
+    context = {"data": data, "pupil": pupil, "can_case_study": can_case_study,
+               "in_pack": can_case_study and PackCaseStudy.objects.filter(pupil=pupil).exists()}
     return _private(render(request, "reports/pupil_dashboard.html", context))
 
 
