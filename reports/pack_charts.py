@@ -2,7 +2,7 @@
 
 kaleido (1.x) drives a Chromium through choreographer; without it, or when the export fails (no
 browser, a timeout), a chart is simply left out and the pack says so once: its table holds every
-figure the chart would have drawn. Pin to add to requirements.in: ``kaleido==1.0.0`` (it uses the
+figure the chart would have drawn. Pin to add to requirements.in: ``kaleido==1.5.0`` (it uses the
 system Chromium at /usr/bin/chromium; set BROWSER_PATH if it lives elsewhere).
 """
 
