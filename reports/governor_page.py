@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from pupils.models import School
-from reports import dashboards, generators, pack_content
+from reports import charts, dashboards, generators, pack_content
 from reports.dashboards import Block, Dashboard
 
 KINDS = ["register-summary", "starting-points", "value-added", "transition-matrix"]
@@ -34,6 +34,7 @@ def governor_dashboard(school: School, *, academic_year: int, term: str, runs=No
 
     va, va_hidden = _shown(rows["value-added"])
     block = dashboards.value_added_block(va)
+    block.figure = charts.value_added(rows["value-added"])  # the chart marks hidden groups "suppressed"
     block.reading = pack_content.value_added_section(rows["value-added"]).reading
     if va_hidden:
         block.table.caption += f" ({va_hidden} groups with fewer than 5 pupils, or hidden with them, are not listed)"

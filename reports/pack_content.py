@@ -38,6 +38,8 @@ class PackTable:
     rows: list[list[str]]
     numeric: list[bool] = field(default_factory=list)
     small: bool = False  # many columns: a smaller type
+    figure: dict | None = None  # the chart drawn beside this table
+    image: str | None = None
 
 
 @dataclass
@@ -214,6 +216,7 @@ def value_added_section(rows: list[dict]) -> Section:
     for r in rows:
         by_subject.setdefault(r["subject"], []).append(r)
     for subject, part in by_subject.items():
+        shown_part = [r for r in part if not _hidden(r)]
         tables.append(PackTable(
             f"{subject}: value added by group",
             ["Group", "Pupils", "Value added (points)", "95 % interval", "Index", "Against the school"],
@@ -225,16 +228,16 @@ def value_added_section(rows: list[dict]) -> Section:
               SUPPRESSED if _hidden(r) else {"above": "above", "below": "below", "in line": "in line"}.get(
                   r.get("significance") or "", "–")]
              for r in part],
-            [False, True, True, True, True, False],
+            [False, True, True, True, True, False], small=True,
+            figure=charts.value_added(shown_part, title=f"{subject}: value added, 95 % intervals") if shown_part else None,
         ))
     below = [r for r in rows if not _hidden(r) and r.get("significance") == "below" and r["group"] != "all"]
     reading = (f"{len(below)} group{'s' if len(below) != 1 else ''} made significantly less progress than pupils in "
                f"the school with the same starting points" + (
                    f", the furthest behind {charts.GROUP_LABELS.get(min(below, key=lambda r: float(r['va']))['group'])}"
                    f" in {min(below, key=lambda r: float(r['va']))['subject']}." if below else "."))
-    shown = [r for r in rows if not _hidden(r)]
     return Section("value-added", "Value added by group, with 95 % confidence intervals", reading, tables,
-                   NOTES["value-added"] + " " + FIGURE_NOTES["groups"], charts.value_added(shown) if shown else None)
+                   NOTES["value-added"] + " " + FIGURE_NOTES["groups"])
 
 
 def matrix_section(rows: list[dict], *, governor: bool = False) -> Section:
@@ -373,7 +376,11 @@ def sections(reports: list[generators.Report], extras: dict, *, governor: bool) 
         out.append(programmes_section(extras["programmes"], governor=governor))
         out.append(semh_section(extras.get("semh_count"), extras["programmes"], governor=governor))
     for section in out:
-        section.image = pack_charts.image(section.figure)
+        if section.figure and section.tables and section.tables[0].figure is None:
+            section.tables[0].figure = section.figure
+        for table in section.tables:
+            table.image = pack_charts.image(table.figure)
+        section.image = next((t.image for t in section.tables if t.image), None)
     return out
 
 

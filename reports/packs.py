@@ -186,5 +186,6 @@ def write_pdf(context: dict, *, academic_year, term, governor, generated_at=None
         "notes": notes or [],
         "charts_drawn": any(s.image for s in sections) or not any(s.figure for s in sections),
         "no_charts_note": pack_charts.NOTE_NO_CHARTS,
+        "sketch_note": "" if pack_charts.available() or not any(s.image for s in sections) else pack_charts.NOTE_SKETCHED,
     })
     return HTML(string=html).write_pdf()
