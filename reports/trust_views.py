@@ -71,7 +71,7 @@ def trust_dashboard(request: HttpRequest) -> HttpResponse:
         "trust": trust, "data": data, "form": TermForm(today=timezone.localdate()),
         "dashboard": {"academic_year": academic_year, "term": term},
         "term_label": f"{term.capitalize()} {format_academic_year(academic_year)}",
-        "selected_year": academic_year,
+        "selected_year": str(academic_year),
     })
 
 
