@@ -69,6 +69,8 @@ def pack_extras(ctx: generators.ReportContext, reports: list[generators.Report])
     ep = generators._expected_progress_rows(batch)
     ep = ep[ep[datasets.SCHOOL] == ctx.school.pk]
     last_ctx = generators.context_for(school=ctx.school, academic_year=ctx.term.academic_year - 1, term=ctx.term.term)
+    # Baselines do not depend on the term: the year-earlier figures reuse the ones already read.
+    last_ctx.batch._data["baselines"] = batch.baselines()
     ep_last = generators._expected_progress_rows(last_ctx.batch)
     sp_all = generators._starting_points_all(batch)
     sp_all = sp_all[sp_all[datasets.SCHOOL] == ctx.school.pk]
