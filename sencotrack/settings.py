@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "plans",
     "reports",
     "imports",
+    "staff",
 ]
 
 MIDDLEWARE = [
@@ -404,3 +405,5 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "").strip() or "sencotrack <noreply@localhost>"
 # How long an invitation link to a parent or carer works (it stops working once used).
 PARENT_INVITATION_DAYS = env_int("PARENT_INVITATION_DAYS", 14, minimum=1)
+# How long a new member of staff's set-password link works (it stops working once used).
+STAFF_LINK_DAYS = env_int("STAFF_LINK_DAYS", 7, minimum=1)

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from sencotrack import views
+from staff import views as staff_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,4 +19,6 @@ urlpatterns = [
     path("family/", include(("plans.urls_family", "family"), namespace="family")),
     path("reports/", include(("reports.urls", "reports"), namespace="reports")),
     path("imports/", include(("imports.urls", "imports"), namespace="imports")),
+    path("staff/", include(("staff.urls", "staff"), namespace="staff")),
+    path("setup/", staff_views.setup, name="setup"),
 ]

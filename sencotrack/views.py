@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from plans.selectors import annual_reviews_due
-from pupils.models import Role
+from pupils.models import Role, School
 from sencotrack import home as selectors
 from sencotrack.access import current_membership
 from sencotrack.navigation import url_or_none
@@ -18,6 +18,12 @@ class SignInView(auth_views.LoginView):
     """Django's login view; in development (DEBUG) it also lists the seeded demo accounts."""
 
     redirect_authenticated_user = True
+
+    def dispatch(self, request, *args, **kwargs):
+        # A new install has nobody to sign in as: its first visit sets the school up (staff.views.setup).
+        if not School.objects.exists():
+            return redirect("setup")
+        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
