@@ -1,4 +1,4 @@
-"""Who may see, run and manage interventions, and read or add anecdotal comments (DESIGN.md table).
+"""Who may see, run and manage interventions, and read or add anecdotal comments (docs/roles.md).
 
 - The SENCo manages and costs every intervention of the school and reads every comment.
 - Teachers and TAs see the interventions they staff or that one of their own pupils attends, log

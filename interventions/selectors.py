@@ -1,6 +1,6 @@
 """Reads for the intervention and comment pages. Every select_related, prefetch and annotate lives here.
 
-Figures (DOMAIN.md has no cost definition, so the project's is stated here and on the page):
+Figures (docs/figures.md has no cost definition, so the project's is stated here and on the page):
 - sessions delivered: logged sessions of the group marked as delivered;
 - cost to date = sessions delivered x the group's cost per session;
 - enrolled: enrolments open today (no end date, or one today or later).

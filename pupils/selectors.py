@@ -6,7 +6,7 @@ number of pupils, entries, assessments or comments.
 
 The pupil page gathers what other apps record about a pupil (assessments, interventions,
 comments). It reads them through the pupil's reverse relations by name rather than importing the
-other apps' models, so ``pupils`` stays the base app (STYLE.md: pupils <- assessments <- ...); it
+other apps' models, so ``pupils`` stays the base app (docs/contributing.md: pupils <- assessments <- ...); it
 does use the pure helpers of ``assessments`` (ladder, expected progress, SDQ bands, ages).
 """
 
@@ -198,7 +198,7 @@ TIMELINE_KINDS = {
     "register": "SEN register",
     "concern": "Concern",
 }
-# Kinds a teaching assistant does not see: DESIGN.md gives TAs no access to assessments and baselines.
+# Kinds a teaching assistant does not see: docs/roles.md gives TAs no access to assessments and baselines.
 ASSESSMENT_KINDS = {"assessment", "target", "semh", "reading"}
 
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from sencotrack import views
+from sencotrack import source, views
 from staff import views as staff_views
 
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("health/", views.health, name="health"),
+    path("source/", source.source, name="source"),
     path("admin/", admin.site.urls),
     # Each app's pages under its own prefix and namespace.
     path("pupils/", include(("pupils.urls", "pupils"), namespace="pupils")),

@@ -1,4 +1,4 @@
-"""Writes for the first run, staff accounts and their roles, and teaching groups (docs/staff-and-setup.md).
+"""Writes for the first run, staff accounts and their roles, and teaching groups (docs/roles.md ("Staff and teaching groups") and docs/operations.md ("First run")).
 
 One write path for the setup page, ``manage.py setup_school`` and the staff pages. Every function
 checks everything before it writes anything, and raises ``ValidationError`` (keyed on the form

@@ -2,7 +2,7 @@
 
 A token is made from the account's password hash, so it stops working once the password is set,
 and when a new link is made (the account is given a fresh unusable password). It expires after
-``STAFF_LINK_DAYS`` (docs/staff-and-setup.md).
+``STAFF_LINK_DAYS`` (docs/roles.md, "Staff and teaching groups").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The first-run setup page, the staff pages and the teaching-group pages (docs/staff-and-setup.md)."""
+"""The first-run setup page, the staff pages and the teaching-group pages (docs/roles.md ("Staff and teaching groups") and docs/operations.md ("First run"))."""
 
 from __future__ import annotations
 

@@ -79,6 +79,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "login": row(REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, anon=200, parent=REDIRECT),  # signed in: sent home
     "logout": row(405, 405, 405, 405, 405, 405, anon=405),  # POST only (Django's LogoutView)
     "health": row(200, 200, 200, 200, 200, 200, anon=200, parent=200),
+    "source": row(200, 200, 200, 200, 200, 200, anon=200, parent=200),  # the running code (AGPL section 13)
     "admin:index": row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, anon=ADMIN_LOGIN,
                        parent=ADMIN_LOGIN),
     # The register and pupils: SENCo edits; teachers and TAs view their own pupils; governors and

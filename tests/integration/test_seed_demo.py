@@ -375,4 +375,7 @@ def test_demo_logins_lists_usernames_roles_schools_and_the_password():
     senco = next(line for line in lines if line.split()[:1] == ["senco"])
     assert "SENCo" in senco and "Riverside Academy" in senco and "sencotrack-demo" in senco
     assert any(line.split()[:1] == ["senco2"] and "Hillside School" in line for line in lines)
-    assert any(line.split()[:1] == ["admin"] for line in lines)
+    assert "The admin site, /admin/: admin, same password." in lines  # not as a sign-in that leads nowhere
+    usernames = [line.split()[0] for line in lines if line.startswith("  ") and not line.startswith("  -")]
+    assert len(usernames) == len(set(usernames)), "each login once"
+    assert "trust" not in usernames and "admin" not in usernames  # no page of their own from the sign-in page
