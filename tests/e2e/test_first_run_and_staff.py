@@ -102,3 +102,61 @@ def test_the_pupil_page_reaches_every_measure_form_in_one_click(page, live_serve
     screenshot(page, "pupil-hub", full_page=False)
     hub.get_by_role("link", name="Boxall profile").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Boxall")
+
+
+def test_the_setup_page_and_the_staff_pages_pass_axe(browser, live_server, db, browser_problems):
+    """The setup page (only while no school exists, so not in the access walk), then the pages it leads to.
+
+    The whole walk of tests/e2e/test_accessibility.py covers the staff pages for every role too.
+    """
+    from django.urls import reverse
+
+    from tests.e2e.test_accessibility import AxeRun, _check_both_widths, _context
+
+    axe = AxeRun()
+    context = _context(browser, live_server, axe)
+    page = context.new_page()
+    browser_problems.watch(page)
+    page.goto("/setup/")
+    _check_both_widths(page, axe, "setup")
+    page.get_by_role("button", name="Set up the school").click()  # everything missing: the error state
+    _check_both_widths(page, axe, "setup (errors)")
+    page.get_by_label("School name").fill("Riverside Academy")
+    page.get_by_label("Short code").fill("riverside")
+    page.get_by_label("First name").fill("Jo")
+    page.get_by_label("Surname").fill("Morgan")
+    page.get_by_label("E-mail address").fill("jo@example.org")
+    page.locator("#id_password1").fill(PASSWORD)
+    page.locator("#id_password2").fill(PASSWORD)
+    page.get_by_role("button", name="Set up the school").click()
+    expect(page.get_by_role("heading", name="Staff and roles")).to_be_visible()
+    teacher = f.UserFactory(username="t.one", first_name="Tom", last_name="One")
+    school = School.objects.get()
+    Membership.objects.create(user=teacher, school=school, role="teacher")
+    group = TeachingGroup.objects.create(school=school, name="7E1", year_group=7)
+    f.PupilFactory(school=school, year_group=7)
+    for path in (reverse("staff:list"), reverse("staff:add"), reverse("staff:edit", args=[teacher.pk]),
+                 reverse("staff:groups"), reverse("staff:group_add"), reverse("staff:group_edit", args=[group.pk]),
+                 reverse("interventions:programmes")):  # fmt: skip
+        page.goto(path)
+        _check_both_widths(page, axe, path)
+    page.goto(reverse("staff:add"))
+    page.get_by_label("First name").fill("Tess")
+    page.get_by_label("Surname").fill("Assistant")
+    page.get_by_label("E-mail address").fill("tess@example.org")
+    page.get_by_label("Teaching assistant").check()
+    page.get_by_role("button", name="Add and make a set-password link").click()
+    _check_both_widths(page, axe, "staff link")
+    link = page.get_by_test_id("set-password-link").inner_text()
+    context.close()
+    context = _context(browser, live_server, axe)
+    page = context.new_page()
+    browser_problems.watch(page)
+    page.goto(link)
+    _check_both_widths(page, axe, "welcome")
+    page.goto(reverse("staff:welcome", args=["MQ", "made-up"]))
+    _check_both_widths(page, axe, "welcome (no longer works)")
+    context.close()
+    axe.write("first-run-and-staff")
+    failures = axe.failures()
+    assert not failures, f"{len(failures)} critical or serious axe violations:\n  " + "\n  ".join(failures)
