@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.http import Http404, HttpRequest, HttpResponse
@@ -175,7 +176,7 @@ def staff_new_link(request: HttpRequest, user_id: int) -> HttpResponse:
     membership, person = staff_member_for_user(request, user_id)
     if not services.may_have_link(person, membership.school):
         raise PermissionDenied("Only an account that has no password yet gets a set-password link.")
-    if membership.role != "senco" and "senco" in services.roles_at(person, membership.school):
+    if membership.role != Role.SENCO and Role.SENCO in services.roles_at(person, membership.school):
         raise PermissionDenied("Only a SENCo can make a link for a SENCo's account.")
     person.set_unusable_password()  # a new unusable hash: the older link stops working
     person.save(update_fields=["password"])
@@ -205,8 +206,6 @@ def welcome(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     form = forms.PasswordSetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            from django.contrib.auth.password_validation import validate_password
-
             validate_password(form.cleaned_data["password1"], user)
         except ValidationError as exc:
             form.add_error("password1", exc)
