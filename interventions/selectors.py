@@ -35,7 +35,7 @@ from interventions.access import INTERVENTION_ROLES, is_manager, loggable_interv
 from interventions.models import Attendance, Comment, Enrolment, Intervention, InterventionSession, Programme
 from interventions.schedule import meets_on
 from pupils.models import Membership, Pupil, School, TeachingGroup
-from sencotrack.access import visible_pupils
+from pupils.access import visible_pupils
 
 User = get_user_model()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pupils.models import Pupil, Role
-from sencotrack.navigation import url_or_none
+from pupils.navigation import url_or_none
 
 SENCO, TEACHER, TA = Role.SENCO, Role.TEACHER, Role.TA
 RECORDERS = (SENCO, TEACHER)

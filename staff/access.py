@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest
 
 from pupils.models import Membership, Role, TeachingGroup
-from sencotrack.access import require_membership
+from pupils.access import require_membership
 from staff.services import STAFF_ROLES
 
 MANAGER_ROLES = (Role.SENCO, Role.DATA_MANAGER)

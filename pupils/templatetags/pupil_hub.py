@@ -3,7 +3,7 @@
 from django import template
 
 from pupils.hub import hub
-from sencotrack.access import current_membership
+from pupils.access import current_membership
 
 register = template.Library()
 

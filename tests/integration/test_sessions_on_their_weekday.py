@@ -10,7 +10,7 @@ from django.urls import reverse
 from interventions.models import InterventionSession
 from interventions.selectors import sessions_for_day
 from pupils.models import Membership
-from sencotrack.home import sessions_today
+from reports.home import sessions_today
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -68,7 +68,6 @@ from assessments.services import (
 from interventions.services import enrolments_record_many
 from pupils.models import Need, Pupil, School
 from pupils.services import (
-    RowsInvalid,
     SubjectLookup,
     gender_code,
     need_code,
@@ -77,6 +76,7 @@ from pupils.services import (
     register_entries_record_many,
     year_group_number,
 )
+from pupils.writes import RowsInvalid
 from pupils.upn import validate_upn
 from sencotrack.parsing import normalise_header, parse_academic_year, parse_bool, parse_date, parse_term
 

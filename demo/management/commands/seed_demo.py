@@ -53,7 +53,7 @@ class Command(BaseCommand):
         )  # fmt: skip
 
     def handle(self, *args, **options) -> None:
-        from sencotrack import demo
+        from demo import seed as demo
 
         pupils: int = options["pupils"]
         if not 25 <= pupils <= 5000:
@@ -105,8 +105,8 @@ def _listed(codes: list[str]) -> str:
 
 
 def print_logins(command: BaseCommand) -> None:
-    from sencotrack import demo
-    from sencotrack.navigation import url_or_none
+    from demo import seed as demo
+    from pupils.navigation import url_or_none
 
     logins = demo.demo_logins()
     if not logins:
