@@ -5,18 +5,18 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
-from django.views.decorators.http import require_POST
 
 from reports.access import case_study_pupil
 from reports.services_case_studies import pack_case_study_toggle
 
 
 @login_required
-@require_POST
 def pack_case_study(request: HttpRequest, public_id) -> HttpResponse:
-    _, pupil = case_study_pupil(request, public_id)
+    _, pupil = case_study_pupil(request, public_id)  # who asks first: a GET tells nobody else the page exists
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         on = pack_case_study_toggle(pupil=pupil, user=request.user)
     except ValidationError as exc:

@@ -1,7 +1,7 @@
 """The governor dashboard in plain words: the pack's summary on top, the latest figures, a reading per chart.
 
 The page always shows the latest figures of the term, worked out from the records when the page is
-built (it is cached until a record of the school changes: ``dashboards.CachedDashboard``), and says
+built (it is cached until a record of the school changes: ``dashboard_cache.CachedDashboard``), and says
 when. Tables list what a governor may see; groups hidden under docs/figures.md 9.8 are counted, not
 listed row by row as "suppressed".
 """

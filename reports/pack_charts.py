@@ -12,6 +12,7 @@ import base64
 import contextlib
 import importlib.util
 import logging
+import warnings
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +73,9 @@ def _kaleido(figure: dict, *, width: int) -> str | None:
 
         layout = figure.get("layout", {})
         height = int(layout.get("height") or 380)
-        svg = pio.to_image(figure, format="svg", width=width, height=height)
+        with warnings.catch_warnings():  # "kopts is ignored if using a server": the pack's server (exporting())
+            warnings.simplefilter("ignore", UserWarning)
+            svg = pio.to_image(figure, format="svg", width=width, height=height)
     except Exception:  # noqa: BLE001 - no browser, a timeout: the table stands in for the chart
         logger.warning("Could not export a chart for the pack", exc_info=True)
         return None

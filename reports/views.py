@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from pupils.models import AccessAction, Role
 from pupils.services_audit import access_record
-from reports import casestudy, dashboards, packs, progress_table, selectors
+from reports import casestudy, dashboard_cache, dashboards, packs, progress_table, selectors
 from reports.pupil_dashboard import pupil_dashboard as pupil_dashboard_data
 from reports.access import (
     case_study_pupil,
@@ -242,10 +242,10 @@ def run_download(request: HttpRequest, public_id, fmt: str) -> HttpResponse:
 # --- Dashboards ----------------------------------------------------------------------------------------
 
 
-def _cached_dashboard(request: HttpRequest, membership, *, governor: bool = False) -> dashboards.CachedDashboard:
-    """The person's view of the dashboard for the chosen term (cached: see dashboards.CachedDashboard)."""
+def _cached_dashboard(request: HttpRequest, membership, *, governor: bool = False) -> dashboard_cache.CachedDashboard:
+    """The person's view of the dashboard for the chosen term (cached: see dashboard_cache.CachedDashboard)."""
     today = timezone.localdate()
-    return dashboards.CachedDashboard(membership, term=_asked_term(request, today), today=today, governor=governor)
+    return dashboard_cache.CachedDashboard(membership, term=_asked_term(request, today), today=today, governor=governor)
 
 
 def _progress_filters(request: HttpRequest) -> progress_table.ProgressFilters:

@@ -124,6 +124,7 @@ def test_sencotrack_holds_configuration_and_a_small_foundation():
         "sencotrack.auth", "sencotrack.client_ip", "sencotrack.middleware",  # wired by settings
         "sencotrack.parsing", "sencotrack.csvsafe", "sencotrack.conflicts", "sencotrack.versions",
         "sencotrack.fragments",
+        "sencotrack.source",  # the AGPL source offer: a footer link and /source/, importing no app
     }
 
 
