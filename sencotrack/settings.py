@@ -212,6 +212,9 @@ MEDIA_URL = "media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# A running import job whose heartbeat (every 2 s, imports.jobs) is older than this has lost its
+# worker: its page marks it failed (nothing was saved: an import is all or nothing).
+IMPORT_JOB_STALE_SECONDS = env_int("IMPORT_JOB_STALE_SECONDS", 60, minimum=10)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -227,6 +230,9 @@ CELERY_RESULT_EXTENDED = True
 # Embedded mode: with no broker configured, tasks run in-process, with the same code.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# ...but a pack or a large import would then hold the request for a minute: with no broker they run
+# in a few threads of the web process instead, and the page shows their progress (sencotrack.background).
+BACKGROUND_THREADS = env_bool("BACKGROUND_THREADS", True)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "sencotrack")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
