@@ -33,7 +33,9 @@ _pool_lock = threading.Lock()
 
 def in_threads() -> bool:
     """Whether tasks run in this process's threads (the embedded mode) rather than by a Celery worker."""
-    return bool(settings.CELERY_TASK_ALWAYS_EAGER and settings.BACKGROUND_THREADS)
+    from sencotrack.celery import app  # what apply_async would do: run in the caller when eager
+
+    return bool(app.conf.task_always_eager and settings.BACKGROUND_THREADS)
 
 
 def _threads() -> ThreadPoolExecutor:
