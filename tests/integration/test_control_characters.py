@@ -31,9 +31,14 @@ KNOWN_NAMES = (
 )  # fmt: skip
 CONTROL = "".join(chr(c) for c in [*range(0, 32), 127])
 
-controlled_text = st.text(
-    alphabet=st.sampled_from(CONTROL) | st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12
-).filter(lambda text: any(c in CONTROL for c in text) or text == "")
+plain = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=6) | st.sampled_from(
+    ["1", "2024", "summer", "Smith", "created", "-1", "2025-09-01"]
+)
+#: Text with at least one control character somewhere in it.
+controlled_text = st.builds(
+    lambda before, controls, after: before + controls + after,
+    plain, st.text(alphabet=st.sampled_from(CONTROL), min_size=1, max_size=3), plain,
+)
 names = st.sampled_from(KNOWN_NAMES) | st.text(alphabet=st.sampled_from(CONTROL + "abz_"), min_size=1, max_size=6)
 parameters = st.dictionaries(names, st.lists(controlled_text, min_size=1, max_size=2), min_size=1, max_size=4)
 
