@@ -322,3 +322,17 @@ def test_in_the_embedded_mode_a_report_request_goes_straight_to_the_run_page(per
     assert b'hx-trigger="every 1s"' in client.get(response.url).content
     gate.set()
     wait_until(lambda: ReportRun.objects.get().status == RunStatus.DONE)
+
+
+def test_a_new_upload_deletes_jobs_finished_over_a_day_ago_and_marks_dead_ones(personas, monkeypatch, settings):
+    monkeypatch.setattr(jobs.transaction, "on_commit", lambda fn, *a, **k: None)
+    client = Client()
+    client.force_login(personas.data_manager)
+    old = ImportJob.objects.get(token=token_of(upload(client, pupils_csv(1))))
+    dead = ImportJob.objects.get(token=token_of(upload(client, pupils_csv(1))))
+    ImportJob.objects.filter(pk=old.pk).update(status=JobStatus.DONE, finished_at=timezone.now() - timedelta(days=1, seconds=1))
+    ImportJob.objects.filter(pk=dead.pk).update(status=JobStatus.RUNNING, worker="gone",
+                                                heartbeat_at=timezone.now() - timedelta(seconds=settings.IMPORT_JOB_STALE_SECONDS + 1))
+    upload(client, pupils_csv(1))
+    assert not ImportJob.objects.filter(pk=old.pk).exists()
+    assert ImportJob.objects.get(pk=dead.pk).status == JobStatus.FAILED
