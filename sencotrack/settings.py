@@ -163,6 +163,9 @@ def _database() -> dict:
         # the other (the second waits up to the timeout) instead of one failing with "database is
         # locked" when it upgrades a read to a write (sencotrack.conflicts).
         config["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+        # Write-ahead logging: pages keep reading while a long import or pack writes in a background
+        # thread (sencotrack.background); without it, readers wait, then fail, once the writer spills.
+        config["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL;"
     return config
 
 

@@ -55,7 +55,7 @@ def _pages(s) -> list[tuple[str, str]]:
     return s.pages
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.large_base_example, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_control_characters_in_any_parameter_of_any_page_never_give_a_500(walk_school, data):
     s = walk_school
