@@ -119,7 +119,7 @@ def browser(text: str, rows: int) -> dict:
             response = client.get(url)
             if response.status_code == 302 or until.encode() in response.content:
                 return time.perf_counter() - started
-            if b'data-status="failed"' in response.content:
+            if response.status_code >= 500 or b'data-status="failed"' in response.content:
                 raise RuntimeError(response.content.decode()[:3000])
             time.sleep(0.5)
 
