@@ -142,7 +142,6 @@ class _Running:
     def __exit__(self, *exc) -> None:
         self.stop.set()
         self.thread.join(timeout=30)
-        self.forget()
 
     def forget(self) -> None:
         with _here_lock:
@@ -166,23 +165,24 @@ class _Running:
 def job_execute(job_id: int, *, worker: str) -> str:
     """Claim a queued job and run it; returns its final status (or the status that made it skip)."""
     running = _Running(job_id)
+    try:  # listed as running here until its final status is stored: a page asking meanwhile waits for it
+        return _claim_and_run(job_id, worker, running)
+    finally:
+        running.forget()
+
+
+def _claim_and_run(job_id: int, worker: str, running: _Running) -> str:
     now = timezone.now()
-    try:
-        claimed = ImportJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-            status=JobStatus.RUNNING, started_at=now, heartbeat_at=now, worker=worker[:200], phase=progress.CHECKING
-        )
-        job = ImportJob.objects.select_related("school", "started_by").filter(pk=job_id).first()
-    except BaseException:
-        running.forget()
-        raise
+    claimed = ImportJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now, worker=worker[:200], phase=progress.CHECKING
+    )
+    job = ImportJob.objects.select_related("school", "started_by").filter(pk=job_id).first()
     if job is None or not claimed:
-        running.forget()
         return "missing" if job is None else job.status
     importing = job.action == JobAction.IMPORT
     what = "import" if importing else "check"
     data = pending.read_token(job.token, claimed=importing)
     if data is None:
-        running.forget()
         _finish(job, status=JobStatus.FAILED, error=GONE)
         return JobStatus.FAILED
     try:

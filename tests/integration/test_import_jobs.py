@@ -336,3 +336,24 @@ def test_a_new_upload_deletes_jobs_finished_over_a_day_ago_and_marks_dead_ones(p
     upload(client, pupils_csv(1))
     assert not ImportJob.objects.filter(pk=old.pk).exists()
     assert ImportJob.objects.get(pk=dead.pk).status == JobStatus.FAILED
+
+
+def test_a_job_here_is_alive_until_its_final_status_is_stored(personas, monkeypatch):
+    """A page asking between the end of the import and the stored result must not take the job for
+    dead (it ran in a thread of this process, listed while it runs)."""
+    monkeypatch.setattr(jobs.transaction, "on_commit", lambda fn, *a, **k: None)
+    client = Client()
+    client.force_login(personas.data_manager)
+    job = ImportJob.objects.get(token=token_of(upload(client, pupils_csv(3))))
+    seen = []
+    real_finish = jobs._finish
+
+    def finish(job_, **fields):
+        row = ImportJob.objects.get(pk=job_.pk)
+        seen.append(jobs.job_check_alive(row).status)  # as the page would, just before the result is stored
+        real_finish(job_, **fields)
+
+    monkeypatch.setattr(jobs, "_finish", finish)
+    assert jobs.job_execute(job.pk, worker=background.THIS_PROCESS) == JobStatus.DONE
+    assert seen == [JobStatus.RUNNING]
+    assert ImportJob.objects.get(pk=job.pk).status == JobStatus.DONE
