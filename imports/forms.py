@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from sencotrack.imports import KINDS, FileProblem, decode
+from imports.engine import KINDS, FileProblem, decode
 
 #: How the page names each kind of file.
 KIND_LABELS: dict[str, str] = {

@@ -34,7 +34,7 @@ from pupils import progress
 from pupils.history import acting_as
 from pupils.models import School
 from sencotrack import background
-from sencotrack.imports import ImportResult, RowError, run_import
+from imports.engine import ImportResult, RowError, run_import
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The first rows of an upload as the import reads them, for the preview page.
 
 Nothing is parsed here: rows are read and each cell parsed by the import engine
-(``sencotrack.imports``: its reader, header matching and column parsers), then only formatted for
+(``imports.engine``: its reader, header matching and column parsers), then only formatted for
 people: dates as 14/03/2013, years as 2024/25, flags as Yes/No, subjects and results as stored.
 """
 
@@ -18,12 +18,12 @@ from assessments.ladder import LadderError, parse_result
 from interventions.services import ProgrammeLookup
 from pupils.models import School
 from pupils.services import StaffLookup, SubjectLookup, staff_display_name
-from sencotrack import imports as engine
+from imports import engine
 from sencotrack.parsing import format_academic_year
 
 #: Rows shown on the preview page.
 PREVIEW_ROWS = 20
-#: What a blank cell is saved as where the import always fills it in (``sencotrack.imports._service_row``).
+#: What a blank cell is saved as where the import always fills it in (``imports.engine._service_row``).
 DEFAULTS = {("assessments", "kind"): "teacher", ("baselines", "term"): "Summer"}
 
 

@@ -2,7 +2,7 @@
 
 Thin views (STYLE.md): each starts with :func:`import_membership`, which admits the SENCo and the
 data manager of a school and refuses everyone else (403). The import itself is
-``sencotrack.imports.run_import``, the engine behind ``manage.py import_data``: the preview is its
+``imports.engine.run_import``, the engine behind ``manage.py import_data``: the preview is its
 dry run and the confirm runs it for real, all or nothing, on the same bytes. Both run as import
 jobs off the request (``imports.jobs``), so a file of 60,000 rows never meets a timeout.
 """
@@ -29,9 +29,9 @@ from imports.forms import KIND_LABELS, KIND_TEXT, UploadForm, size_text
 from imports.preview import preview_table
 from pupils.models import AccessAction, Membership, Role, School
 from pupils.services_audit import access_record
-from sencotrack.access import require_membership
+from pupils.access import require_membership
 from sencotrack.csvsafe import neutralise
-from sencotrack.imports import KINDS, ImportResult, column_help, template_csv
+from imports.engine import KINDS, ImportResult, column_help, template_csv
 
 logger = logging.getLogger(__name__)
 

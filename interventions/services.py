@@ -26,10 +26,10 @@ from django.db import transaction
 
 from interventions.models import Enrolment, Intervention, Programme
 from pupils.models import Pupil, School
-from pupils.services import (
+from pupils.services import StaffLookup, staff_display_name
+from pupils.writes import (
     Outcome,
     RowsInvalid,
-    StaffLookup,
     as_date,
     bulk_write,
     clean_light,
@@ -39,7 +39,6 @@ from pupils.services import (
     save_planned,
     single,
     snapshot,
-    staff_display_name,
 )
 from sencotrack.parsing import format_academic_year, term_for_date
 

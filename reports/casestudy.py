@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from pupils.models import Pupil, PupilProfile
 from reports import datasets, metrics, selectors
-from reports.dashboards import FlightPath, PathPoint, flight_paths, semh_points
+from reports.pupil_dashboard import FlightPath, PathPoint, flight_paths, semh_points
 
 COMMENTS_SHOWN = 10
 

@@ -475,7 +475,7 @@ def register_by_provision(rows, *, title: str = "SEN register by provision: this
 def flight_path(path, *, title: str | None = None) -> dict:
     """A pupil's flight path in one subject: actual results against the expected line.
 
-    ``path`` (``reports.dashboards.FlightPath``): actual points (date, points, result, term),
+    ``path`` (``reports.pupil_dashboard.FlightPath``): actual points (date, points, result, term),
     expected and exceeding lines from the baseline, intervention spans (shaded) and comments
     (markers). Dates are ISO strings on the x axis.
     """

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "plans",
     "reports",
     "imports",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -140,7 +141,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "sencotrack.context_processors.membership",
+                "pupils.context_processors.membership",
             ],
         },
     },
@@ -213,7 +214,7 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "media/"
 
 # Uploads (CSV imports) are small; anything larger is refused before it is read
-# (sencotrack.imports reads at most IMPORT_MAX_BYTES + 1 bytes of an upload and refuses more).
+# (imports.engine reads at most IMPORT_MAX_BYTES + 1 bytes of an upload and refuses more).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from pupils.models import Pupil, Provision, Role
-from reports import dashboards, services
+from reports import progress_table, services
 from reports.models import ReportKind, ReportRun
 from sencotrack import versions
 from tests import factories as f
@@ -467,7 +467,7 @@ def test_the_expected_progress_table_filters_and_sorts_on_the_server(client, rep
 
 
 def test_the_table_shows_a_page_of_rows_with_links_to_the_others(client, report_school, monkeypatch):
-    monkeypatch.setattr(dashboards, "ROWS_PER_PAGE", 4)
+    monkeypatch.setattr(progress_table, "ROWS_PER_PAGE", 4)
     sign_in(client, report_school.senco)
     page = client.get(DASHBOARD, TERM_QUERY).content.decode()
     assert names(page) == ["Test A", "Test B", "Test C", "Test D"]

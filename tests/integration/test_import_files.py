@@ -6,7 +6,7 @@ import io
 import pytest
 
 from pupils.models import Pupil
-from sencotrack.imports import COLUMNS, KINDS, TEMPLATES, column_help, run_import, template_csv
+from imports.engine import COLUMNS, KINDS, TEMPLATES, column_help, run_import, template_csv
 from tests.data.imports.school import UPNS, database_state, oak_school
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 
 from assessments.models import ReadingTest
 from interventions.models import Enrolment, Intervention
-from sencotrack.imports import run_import
+from imports.engine import run_import
 from tests.data.imports.school import UPNS, database_state, errors_by_line, import_file, import_ok, oak_school
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from imports import pending
 from pupils.models import Pupil, RegisterEntry
-from sencotrack.imports import KINDS, RowError, column_help, run_import, template_csv
+from imports.engine import KINDS, RowError, column_help, run_import, template_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -489,7 +489,7 @@ def test_every_kind_of_messy_mis_export_imports_through_the_browser_and_again_ch
     """The sample exports of tests/data/imports, in the order a school loads them, each previewed and
     confirmed by the SENCo (enrolments are the SENCo's to import); then the same files again, every
     row unchanged."""
-    from sencotrack.imports import NOUNS
+    from imports.engine import NOUNS
     from tests import factories as f
     from tests.data.imports.school import database_state, oak_school, read
 

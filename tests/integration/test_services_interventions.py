@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from interventions.models import Enrolment, Intervention
 from interventions.services import enrolment_record
-from pupils.services import Outcome
+from pupils.writes import Outcome
 from tests import factories as f
 from tests.data.imports.school import oak_school, staff_user
 

@@ -27,7 +27,7 @@ from django.db import transaction
 from pupils.history import acting_as
 from pupils.models import Membership, Role, School
 from pupils.services import DEFAULT_SCHOOL_CODE, school_by_code, school_default
-from sencotrack.imports import KINDS, REFERENCE_KINDS, TEMPLATES, run_import
+from imports.engine import KINDS, REFERENCE_KINDS, TEMPLATES, run_import
 
 
 def _school(code: str | None) -> School:

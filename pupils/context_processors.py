@@ -1,4 +1,4 @@
-from sencotrack.access import current_membership
+from pupils.access import current_membership
 
 
 def membership(request):

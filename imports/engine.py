@@ -69,7 +69,6 @@ from interventions.services import enrolments_record_many
 from pupils import progress
 from pupils.models import Need, Pupil, School
 from pupils.services import (
-    RowsInvalid,
     SubjectLookup,
     gender_code,
     need_code,
@@ -78,6 +77,7 @@ from pupils.services import (
     register_entries_record_many,
     year_group_number,
 )
+from pupils.writes import RowsInvalid
 from pupils.upn import validate_upn
 from sencotrack.parsing import normalise_header, parse_academic_year, parse_bool, parse_date, parse_term
 
