@@ -89,10 +89,10 @@ def job_start(*, waiting: pending.Pending, school: School, user, action: str) ->
 
 
 def _send(job_id: int) -> None:
-    from imports.tasks import run_import_job  # tasks import this module: keep the edge one way at import time
+    from celery import current_app
 
-    try:
-        background.send(run_import_job, job_id)
+    try:  # by name: imports.tasks imports this module (imports.apps registers the task)
+        background.send(current_app.tasks["imports.tasks.run_import_job"], job_id)
     except Exception as exc:  # broker down or hung: the job stays queued and its page sends it again
         logger.warning("Could not queue import job %s: %s", job_id, exc)
         ImportJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(sent_at=None)
