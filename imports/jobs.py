@@ -59,7 +59,9 @@ def result_to_json(result: ImportResult) -> dict[str, Any]:
         "kind": result.kind, "dry_run": result.dry_run, "rows": result.rows, "created": result.created,
         "updated": result.updated, "unchanged": result.unchanged,
         "errors": [[e.line, e.column, e.message] for e in result.errors],
-        "warnings": result.warnings, "notes": result.notes,
+        "warnings": result.warnings, "notes": result.notes, "access": result.access,
+        # New staff accounts' set-password paths: shown once, then blanked (imports.views.preview).
+        "accounts": result.accounts,
         "outcomes": {str(line): result.outcomes[line] for line in first_lines},
     }  # fmt: skip
 
@@ -69,7 +71,8 @@ def result_from_json(data: dict[str, Any]) -> ImportResult:
         kind=data["kind"], dry_run=data["dry_run"], rows=data["rows"], created=data["created"],
         updated=data["updated"], unchanged=data["unchanged"],
         errors=[RowError(line, column, message) for line, column, message in data["errors"]],
-        warnings=list(data["warnings"]), notes=list(data["notes"]),
+        warnings=list(data["warnings"]), notes=list(data["notes"]), access=list(data.get("access", [])),
+        accounts=list(data.get("accounts", [])),
         outcomes={int(line): outcome for line, outcome in data["outcomes"].items()},
     )  # fmt: skip
 

@@ -24,6 +24,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from imports import exports, jobs, pending
+from imports.accounts import send_set_password_links
 from imports.models import ImportJob, JobAction, JobStatus
 from imports.forms import KIND_LABELS, KIND_TEXT, UploadForm, size_text
 from imports.preview import preview_table
@@ -152,13 +153,15 @@ def _render_preview(
     request: HttpRequest, membership: Membership, waiting: pending.Pending, data: bytes, result: ImportResult
 ) -> HttpResponse:
     table = preview_table(waiting.kind, data, result, school=membership.school)
+    groups = result.error_groups()
     context = {
         "pending": waiting,
         "kind_text": KIND_TEXT[waiting.kind],
         "result": result,
         "table": table,
-        "errors": result.errors[:ERRORS_SHOWN],
-        "errors_hidden": max(0, len(result.errors) - ERRORS_SHOWN),
+        "errors": groups[:ERRORS_SHOWN],
+        "errors_hidden": max(0, len(groups) - ERRORS_SHOWN),
+        "rows_with_errors": len({e.line for e in result.errors if e.line is not None}),
         "size": size_text(waiting.size),
         "form": UploadForm(initial={"kind": waiting.kind}, kinds=import_kinds(membership)),
     }
@@ -212,8 +215,15 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
     result = jobs.result_from_json(job.result)
     if job.action == JobAction.IMPORT and result.ok:
         pending.discard(request.session, token)
+        if result.accounts:  # new staff: their links, shown once to the person who imported them
+            ImportJob.objects.filter(pk=job.pk).update(result={**job.result, "accounts": []})
+            base = request.build_absolute_uri("/").rstrip("/")
+            sent = send_set_password_links(result.accounts, base, membership.school.name)
+            accounts = [{**a, "url": base + a["path"], "mailed": a["email"] in sent} for a in result.accounts]
+            context = {"result": result, "accounts": accounts, "kind_text": KIND_TEXT[job.kind]}
+            return _no_store(render(request, "imports/accounts.html", context))
         messages.success(request, result.summary())
-        for note in result.notes:
+        for note in [*result.notes, *result.access]:
             messages.info(request, note)
         return redirect(f"{reverse('imports:upload')}?kind={job.kind}")
     # A check, or an import that found the data changed since the check (nothing was saved): the preview.

@@ -148,7 +148,7 @@ class StaffLookup:
     def resolve(self, text: str | models.Model) -> Any:
         if isinstance(text, get_user_model()):
             if text.pk not in self._users:
-                raise field_error("staff", f"{text.get_username()} is not a member of staff at {self.school.code}")
+                raise field_error("staff", f"{text.get_username()} is not a member of staff at {self.school.name}")
             return text
         pks = self._by_key.get(_subject_key(text or ""), set())
         if len(pks) == 1:
@@ -158,7 +158,7 @@ class StaffLookup:
             raise field_error("staff", f"{text!r} matches several members of staff ({names}): use the username")
         raise field_error(
             "staff",
-            f"{text!r} is not a member of staff at {self.school.code}; staff are matched by username, "
+            f"{text!r} is not a member of staff at {self.school.name}; staff are matched by username, "
             "'First Last' or email",
         )
 

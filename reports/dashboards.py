@@ -108,6 +108,8 @@ class Block:
     note: str
     figure: dict | None = None
     summary: str = ""
+    reading: str = ""  # one plain sentence beside the chart: what it says (the governor page)
+    html: str = ""  # a block that draws itself (the governor page's summary)
 
     @property
     def data_id(self) -> str:
@@ -601,7 +603,9 @@ class CachedDashboard:
         )
         options = {"academic_year": academic_year, "term": term, "runs": runs}
         if self.governor:
-            dashboard = governor_dashboard(self.school, **options)
+            from reports import governor_page  # the plain-words page (issue 12)
+
+            dashboard = governor_page.governor_dashboard(self.school, **options)
         else:
             dashboard = senco_dashboard(self.membership, **options)
         page = DashboardPage(
@@ -609,7 +613,7 @@ class CachedDashboard:
             term=term,
             blocks=[
                 CachedBlock(b.key, b.title, b.note,
-                            "" if b.table is None else render_to_string("reports/_block.html", {"block": b}))
+                            b.html or ("" if b.table is None else render_to_string("reports/_block.html", {"block": b})))
                 for b in dashboard.blocks
             ],
             sources=dashboard.sources,

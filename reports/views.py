@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from pupils.models import AccessAction, Role
 from pupils.services_audit import access_record
-from reports import casestudy, dashboards, progress_table, selectors
+from reports import casestudy, dashboards, packs, progress_table, selectors
 from reports.pupil_dashboard import pupil_dashboard as pupil_dashboard_data
 from reports.access import (
     case_study_pupil,
@@ -37,7 +37,7 @@ from reports.access import (
 )
 from reports.explain import NOTES, TITLES
 from reports.forms import GOVERNOR_PACK, PACK, ProgressFilterForm, ReportRequestForm, TermForm, kind_label
-from reports.models import ReportKind, ReportRun, RunStatus
+from reports.models import PackCaseStudy, ReportKind, ReportRun, RunStatus
 from reports.packs import report_order
 from reports.services import WAITING_NOTE, report_run_request
 from reports.services_redaction import redaction_notes
@@ -212,6 +212,9 @@ def run_download(request: HttpRequest, public_id, fmt: str) -> HttpResponse:
         slugify(params.get("subject") or ""), "governors" if is_governor_pack(run) else "",
     )
     stem = "-".join(str(p) for p in parts if p)
+    if run.kind == ReportKind.TERMLY_PACK and params.get("academic_year"):
+        # The pack's JSON, PDF and ZIP share one name: school, year, term and edition.
+        stem = packs.pack_stem(run.school, int(params["academic_year"]), params["term"], is_governor_pack(run))
     if fmt == "json":
         response = HttpResponse(json.dumps(run.result, indent=2), content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="{stem}.json"'
@@ -294,7 +297,9 @@ def pupil_dashboard(request: HttpRequest, public_id) -> HttpResponse:
     membership, pupil = dashboard_pupil(request, public_id)
     access_record(request=request, pupil=pupil, action=AccessAction.VIEWED, what="pupil dashboard")
     data = pupil_dashboard_data(pupil, today=timezone.localdate())
-    context = {"data": data, "pupil": pupil, "can_case_study": membership.role == Role.SENCO}
+    can_case_study = membership.role == Role.SENCO
+    context = {"data": data, "pupil": pupil, "can_case_study": can_case_study,
+               "in_pack": can_case_study and PackCaseStudy.objects.filter(pupil=pupil).exists()}
     return _private(render(request, "reports/pupil_dashboard.html", context))
 
 

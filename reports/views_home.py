@@ -17,6 +17,12 @@ def home(request: HttpRequest) -> HttpResponse:
     """Each role's starting page: what needs doing today."""
     membership = current_membership(request)
     if membership is None:
+        # A trust leader has no school role: their home is the trust's side-by-side dashboard; an
+        # administrator's is the admin.
+        if request.user.trust_memberships.exists():
+            return redirect("reports:trust")
+        if request.user.is_staff:
+            return redirect("admin:index")
         return render(request, "home/no_role.html")
     today = timezone.localdate()
     context = {"today": today}

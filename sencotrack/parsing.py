@@ -43,16 +43,24 @@ def normalise_header(header: str) -> str:
 
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
 _UK = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
+# The time Excel and MIS exports add to a date cell: midnight only, so no day is shifted.
+_MIDNIGHT = re.compile(r"(?:[ T]00:00(?::00(?:\.0+)?)?)$", re.ASCII)
+_TIME = re.compile(r"[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$", re.ASCII)
 MIN_YEAR, MAX_YEAR = 1900, 2100
 
 
 def parse_date(text: str) -> date:
-    """A date written YYYY-MM-DD or DD/MM/YYYY (also D/M/YYYY).
+    """A date written YYYY-MM-DD or DD/MM/YYYY (also D/M/YYYY), optionally with a midnight time
+    (``2013-10-01 00:00:00``, as Excel and MIS exports write a date); any other time is refused.
 
     Two-digit years and US month-first dates are refused rather than guessed: a wrong date of
     birth or test date silently corrupts every age and ratio-gain figure.
     """
     s = _text(text, "a date")
+    if _MIDNIGHT.search(s):
+        s = _MIDNIGHT.sub("", s)
+    elif _TIME.search(s):
+        raise ParseError(f"{_shown(text)} has a time of day; write the date alone, YYYY-MM-DD or DD/MM/YYYY")
     if m := _ISO.fullmatch(s):
         year, month, day = int(m[1]), int(m[2]), int(m[3])
     elif m := _UK.fullmatch(s):

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from demo.views import SignInView
 from pupils import urls as pupils_urls
+from pupils.views_accounts import SetPasswordView
 from reports import views_home as views
 from reports import views_pupil
 
@@ -11,6 +12,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("set-password/<uidb64>/<token>/", SetPasswordView.as_view(), name="set_password"),
     path("health/", views.health, name="health"),
     path("admin/", admin.site.urls),
     # Each app's pages under its own prefix and namespace.
