@@ -1,4 +1,4 @@
-"""python manage.py import_data KIND FILE --user USERNAME [--school CODE] [--name NAME] [--dry-run]  (DESIGN.md "CSV import").
+"""python manage.py import_data KIND FILE --user USERNAME [--school CODE] [--name NAME] [--dry-run]  (docs/imports.md).
 
 ``--user`` names the person running the import: the audit history records them as having made
 every change, as it records the signed-in person of a browser import. It must be an active account
