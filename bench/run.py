@@ -832,6 +832,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-db", action="store_true", help="do not drop the benchmark database at the end")
     parser.add_argument("--skip-pages", action="store_true")
     parser.add_argument("--skip-packs", action="store_true")
+    parser.add_argument("--skip-imports", action="store_true", help="do not measure import throughput")
+    parser.add_argument("--import-rows", type=int, help="rows of the pupils file imported (default: the scale's pupils)")
     parser.add_argument("--skip-weight", action="store_true", help="do not weigh the pages in Chromium")
     parser.add_argument("--no-pdf", action="store_true", help="skip the PDF in the memory run")
     parser.add_argument("--profile", action="store_true", help="cProfile one trust-wide pack into bench/data/")
@@ -998,6 +1000,22 @@ def main(argv: list[str] | None = None) -> int:
             "pdf_s": mem.get("pdf_s"), "pdf_bytes": mem.get("pdf_bytes"),
             "pack_build_s": mem.get("pack_build_s"), "timing_child_peak_mib": packs.get("peak_kib", 0) / 1024,
         }
+
+    # 4. Import throughput: a pupils file in the browser and on the command line, beside a COPY
+    if not args.skip_imports:
+        rows = args.import_rows or scale.pupils
+        say(f"  importing {rows:,} pupils: COPY, the command line, the browser (child process)")
+        process = subprocess.run([sys.executable, "-m", "bench.importbench", "--rows", str(rows)], env=child_env,
+                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = next((x for x in process.stdout.splitlines() if x.startswith("BENCHJSON ")), None)
+        if process.returncode != 0 or line is None:
+            raise RuntimeError(f"bench.importbench failed with exit status {process.returncode}")
+        result["imports"] = json.loads(line[len("BENCHJSON "):])
+        imports = result["imports"]
+        say(f"    COPY {imports['copy']['rows_per_s']:,} rows/s; command line {imports['command_line']['rows_per_s']:,} "
+            f"rows/s ({imports['command_line']['seconds']} s); browser {imports['browser']['rows_per_s']:,} rows/s "
+            f"({imports['browser']['seconds']} s: check {imports['browser']['check_s']} s, import "
+            f"{imports['browser']['import_s']} s)")
 
     result["targets"] = evaluate(result)
     result["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]

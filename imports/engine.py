@@ -66,6 +66,7 @@ from assessments.services import (
     reading_tests_record_many,
 )
 from interventions.services import enrolments_record_many
+from pupils import progress
 from pupils.models import Need, Pupil, School
 from pupils.services import (
     SubjectLookup,
@@ -89,6 +90,8 @@ KINDS: tuple[str, ...] = (
     "pupils", "staff", "groups", "register", "baselines", "assessments", "reading", "programmes", "enrolments",
     "quartiles", "national",
 )
+#: Rows between two reports of progress (``pupils.progress``) while a file is checked.
+PROGRESS_EVERY = 500
 #: Kinds about the school's people and library rather than pupils' records (``imports.kinds``).
 SCHOOL_KINDS: tuple[str, ...] = ("staff", "groups", "programmes")
 #: Kinds that are named reference sets (``name``), not rows about pupils.
@@ -732,10 +735,13 @@ def run_import(
         result.warnings.append("The file has a header but no rows.")
         return result
     parsed: list[tuple[int, dict[str, Any]]] = []
-    for line, cells in raw_rows:
+    for done, (line, cells) in enumerate(raw_rows):
+        if done % PROGRESS_EVERY == 0:
+            progress.report(progress.CHECKING, done, len(raw_rows))  # an import job's progress bar
         values = _parse_row(kind, line, cells, positions, len(header), result)
         if values is not None:
             parsed.append((line, values))
+    progress.report(progress.CHECKING, len(raw_rows), len(raw_rows))
     watch = AccessWatch(school)
     try:
         with transaction.atomic():

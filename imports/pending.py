@@ -73,6 +73,15 @@ class Pending:
             return None
         return claimed.read_bytes()
 
+    def claim_for_job(self) -> bool:
+        """Claim the upload for an import job (which reads it with :func:`read_token`); False if
+        another request already has."""
+        try:
+            os.rename(self.path, self.path.with_name(self.token + _CLAIMED))
+        except FileNotFoundError:
+            return False
+        return True
+
     def release(self) -> None:
         """Put a claimed upload back (its import failed), so its errors can still be downloaded."""
         claimed = self.path.with_name(self.token + _CLAIMED)
@@ -80,6 +89,31 @@ class Pending:
             os.rename(claimed, self.path)
         except FileNotFoundError:
             pass
+
+
+def read_token(token: str, *, claimed: bool) -> bytes | None:
+    """An upload's bytes by its token, for the job that checks (waiting) or imports (claimed) it;
+    None if it has gone (cancelled, or swept after :data:`MAX_AGE`)."""
+    path = _path(token)
+    try:
+        return (path.with_name(token + _CLAIMED) if claimed else path).read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def release_token(token: str) -> None:
+    """Put a claimed upload back (its import saved nothing), so it can be checked or confirmed again."""
+    path = _path(token)
+    try:
+        os.rename(path.with_name(token + _CLAIMED), path)
+    except FileNotFoundError:
+        pass
+
+
+def delete_token(token: str) -> None:
+    """Delete an upload's files (it has been imported)."""
+    if _TOKEN.fullmatch(token):
+        _delete_files(token)
 
 
 def _entries(session: SessionBase) -> dict[str, dict]:
@@ -154,6 +188,11 @@ def get(session: SessionBase, token: str, *, school_id: int) -> Pending | None:
     if pending.school_id != school_id or not pending.path.exists():
         return None
     return pending
+
+
+def known(session: SessionBase, token: str) -> bool:
+    """Whether this session made the upload ``token`` (whatever has happened to its file since)."""
+    return bool(_TOKEN.fullmatch(token)) and token in _entries(session)
 
 
 def discard(session: SessionBase, token: str) -> None:

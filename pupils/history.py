@@ -9,6 +9,9 @@ recorded by the signal as usual.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from types import SimpleNamespace
+
 from simple_history.models import HistoricalRecords
 
 #: Set on an instance whose "deleted" history row has been written already.
@@ -20,3 +23,24 @@ class AuditHistory(HistoricalRecords):
         if getattr(instance, HISTORY_WRITTEN, False):
             return
         super().post_delete(instance, using=using, **kwargs)
+
+
+@contextmanager
+def acting_as(user):
+    """Name ``user`` in the audit history of every change made inside, as a request's sign-in would.
+
+    For writes made off a request: an import job run by a worker, ``manage.py import_data --user``.
+    The history middleware does the same for a request (it sets the same context).
+    """
+    previous = getattr(HistoricalRecords.context, "request", None)
+    HistoricalRecords.context.request = SimpleNamespace(user=user)
+    try:
+        yield
+    finally:
+        if previous is None:
+            try:
+                del HistoricalRecords.context.request
+            except AttributeError:
+                pass
+        else:
+            HistoricalRecords.context.request = previous

@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from pupils import progress
 from pupils.models import (
     Membership,
     Need,
@@ -316,6 +317,8 @@ def pupils_upsert_many(*, school: School, rows: Sequence[Mapping[str, Any]]) -> 
     new: list[Pupil] = []
     changed: list[Pupil] = []
     for i, upn in upns.items():
+        if i % 500 == 0:
+            progress.report(progress.MATCHING, i, len(rows))  # an import job's progress bar
         if upn in first_row:
             errors[i] = field_error("upn", f"UPN {upn} is given twice (rows {first_row[upn] + 1} and {i + 1})")
             continue

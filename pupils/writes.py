@@ -15,11 +15,14 @@ from django.utils import timezone
 from simple_history.exceptions import NotHistoricalModelError
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history, get_history_manager_for_model
 
+from pupils import progress
 from pupils.history import HISTORY_WRITTEN
 from sencotrack import versions
 from sencotrack.parsing import ParseError, parse_date
 
 BULK_BATCH_SIZE = 500
+#: bulk_write reports progress after each slice of this many rows (a whole number of batches).
+_PROGRESS_SLICE = 10 * BULK_BATCH_SIZE
 
 
 class Outcome(enum.StrEnum):
@@ -120,13 +123,18 @@ def bulk_write(
     the history's change reason, shown on the pupil's audit page ("Archived as a leaver").
     """
     audited = has_history(model)
-    if new:
+    total, done = len(new) + len(changed), 0
+    # In slices of whole batches, so that an import job's progress bar moves while they are written.
+    for start in range(0, len(new), _PROGRESS_SLICE):
+        part = new[start : start + _PROGRESS_SLICE]
         if audited:
             bulk_create_with_history(
-                new, model, batch_size=BULK_BATCH_SIZE, default_user=user, default_change_reason=reason
+                part, model, batch_size=BULK_BATCH_SIZE, default_user=user, default_change_reason=reason
             )
         else:
-            model.objects.bulk_create(new, batch_size=BULK_BATCH_SIZE)
+            model.objects.bulk_create(part, batch_size=BULK_BATCH_SIZE)
+        done += len(part)
+        progress.report(progress.SAVING, done, total)
     if changed:
         fields = list(fields)
         if any(f.name == "updated_at" for f in model._meta.concrete_fields):
@@ -134,12 +142,16 @@ def bulk_write(
             for instance in changed:
                 instance.updated_at = now
             fields.append("updated_at")
+    for start in range(0, len(changed), _PROGRESS_SLICE):
+        part = changed[start : start + _PROGRESS_SLICE]
         if audited:
             bulk_update_with_history(
-                changed, model, fields, batch_size=BULK_BATCH_SIZE, default_user=user, default_change_reason=reason
+                part, model, fields, batch_size=BULK_BATCH_SIZE, default_user=user, default_change_reason=reason
             )
         else:
-            model.objects.bulk_update(changed, fields, batch_size=BULK_BATCH_SIZE)
+            model.objects.bulk_update(part, fields, batch_size=BULK_BATCH_SIZE)
+        done += len(part)
+        progress.report(progress.SAVING, done, total)
 
 
 def delete_with_history(model: type[models.Model], instances: Iterable[models.Model], *, user: Any = None) -> int:

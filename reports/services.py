@@ -32,7 +32,7 @@ from django.utils import timezone
 from assessments.terms import last_ended_term, term_dates
 from pupils.models import School
 from reports.models import ReportKind, ReportRun, ReportSchedule, RunStatus
-from sencotrack import versions
+from sencotrack import background, versions
 
 logger = logging.getLogger(__name__)
 
@@ -55,13 +55,14 @@ def _send(task, run_ids: list[int], runs: list[ReportRun], *args) -> None:
     """Hand ``task`` to the broker when the transaction commits.
 
     Every broker call gives up within about a second (settings: the Celery section), so a broker
-    that is down or hung cannot hold the request. Runs that could not be handed over lose their
+    that is down or hung cannot hold the request; in the embedded mode the run is built in a thread
+    of this process (``sencotrack.background``), so the request goes straight to the run's page. Runs that could not be handed over lose their
     ``sent_at`` and say they are waiting; the sweeper sends them once the broker answers.
     """
 
     def send() -> None:
         try:
-            task.apply_async(args=[*args])
+            background.send(task, *args)  # a worker, or in the embedded mode a thread: never this request
         except Exception as exc:  # broker down or hung: the runs stay queued and the sweeper sends them
             logger.warning("Could not queue report runs %s: %s", run_ids, exc)
             ReportRun.objects.filter(pk__in=run_ids, status=RunStatus.QUEUED).update(

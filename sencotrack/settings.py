@@ -114,6 +114,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check reads the form: NUL and other control characters never reach a view.
+    "sencotrack.middleware.strip_control_characters",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page (not static files, served above) is private and never stored by a browser or proxy.
@@ -164,6 +166,9 @@ def _database() -> dict:
         # the other (the second waits up to the timeout) instead of one failing with "database is
         # locked" when it upgrades a read to a write (sencotrack.conflicts).
         config["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+        # Write-ahead logging: pages keep reading while a long import or pack writes in a background
+        # thread (sencotrack.background); without it, readers wait, then fail, once the writer spills.
+        config["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL;"
     return config
 
 
@@ -215,6 +220,9 @@ MEDIA_URL = "media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# A running import job whose heartbeat (every 2 s, imports.jobs) is older than this has lost its
+# worker: its page marks it failed (nothing was saved: an import is all or nothing).
+IMPORT_JOB_STALE_SECONDS = env_int("IMPORT_JOB_STALE_SECONDS", 60, minimum=10)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -230,6 +238,9 @@ CELERY_RESULT_EXTENDED = True
 # Embedded mode: with no broker configured, tasks run in-process, with the same code.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# ...but a pack or a large import would then hold the request for a minute: with no broker they run
+# in a few threads of the web process instead, and the page shows their progress (sencotrack.background).
+BACKGROUND_THREADS = env_bool("BACKGROUND_THREADS", True)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "sencotrack")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

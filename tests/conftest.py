@@ -77,3 +77,10 @@ def personas(db) -> School:
     other_pupil = f.PupilFactory(school=school, surname="Jones", forename="Ben")
     group.pupils.add(pupil)
     return School(school, senco, teacher, ta, governor, data_manager, outsider, group, pupil, other_pupil)
+
+
+@pytest.fixture(autouse=True)
+def tasks_where_they_are_sent(settings):
+    """In the embedded mode tasks run in threads of the web process (sencotrack.background); tests
+    run them where they are sent, inside the test's transaction. Tests of the threads turn them on."""
+    settings.BACKGROUND_THREADS = False

@@ -139,3 +139,17 @@ class EnrolmentFactory(factory.django.DjangoModelFactory):
     intervention = factory.SubFactory(InterventionFactory)
     pupil = factory.SubFactory(PupilFactory, school=factory.SelfAttribute("..intervention.programme.school"))
     start_date = dt.date(2024, 9, 9)
+
+
+def importer_args(args) -> list[str]:
+    """``manage.py import_data`` arguments with ``--user`` naming a superuser (made if need be) unless
+    they name one already, or are a dry run: a real import must say who ran it."""
+    args = [str(a) for a in args]
+    if "--user" in args or "--dry-run" in args:
+        return args
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    if not User.objects.filter(username="importer").exists():
+        User.objects.create_superuser("importer", "importer@example.org", None)
+    return [*args, "--user", "importer"]

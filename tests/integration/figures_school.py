@@ -97,7 +97,7 @@ def _import(tmp: Path, kind: str, text: str, *extra: str) -> str:
     path.write_text(text, encoding="utf-8")
     out, err = io.StringIO(), io.StringIO()
     try:
-        call_command("import_data", kind, str(path), "--school", "birch", *extra, stdout=out, stderr=err)
+        call_command("import_data", *f.importer_args([kind, path, "--school", "birch", *extra]), stdout=out, stderr=err)
     except CommandError as exc:
         raise AssertionError(f"{exc}\n{err.getvalue()}") from None
     return out.getvalue()

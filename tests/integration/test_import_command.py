@@ -27,7 +27,7 @@ BROKEN_LINES = [
 
 def run(*args):
     out, err = StringIO(), StringIO()
-    call_command("import_data", *args, stdout=out, stderr=err)
+    call_command("import_data", *f.importer_args(args), stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
 
 
@@ -49,7 +49,7 @@ def test_a_broken_file_fails_with_every_bad_line_on_stderr_and_saves_nothing():
     err = StringIO()
 
     with pytest.raises(CommandError, match=r"^Nothing imported: 5 problems in 6 pupils \(.*pupils_broken.csv\)$"):
-        call_command("import_data", "pupils", BROKEN, stdout=StringIO(), stderr=err)
+        call_command("import_data", *f.importer_args(["pupils", BROKEN]), stdout=StringIO(), stderr=err)
 
     assert err.getvalue().splitlines() == BROKEN_LINES
     assert database_state() == before
@@ -130,14 +130,46 @@ def test_the_real_command_exits_zero_on_success_and_nonzero_with_errors_on_stder
 
     migrate = manage("migrate", "--noinput", "-v", "0")
     assert migrate.returncode == 0, migrate.stderr
+    nobody = manage("import_data", "pupils", MESSY)
+    assert nobody.returncode != 0 and "Say who is running the import with --user USERNAME" in nobody.stderr
+    env["DJANGO_SUPERUSER_PASSWORD"] = "a long enough password 123"
+    made = manage("createsuperuser", "--noinput", "--username", "ops", "--email", "ops@example.org")
+    assert made.returncode == 0, made.stderr
 
-    good = manage("import_data", "pupils", MESSY)
+    good = manage("import_data", "pupils", MESSY, "--user", "ops")
     assert (good.returncode, good.stdout) == (0, "Imported 5 pupils: 5 created, 0 updated, 0 unchanged\n")
 
-    again = manage("import_data", "pupils", MESSY)
+    again = manage("import_data", "pupils", MESSY, "--user", "ops")
     assert (again.returncode, again.stdout) == (0, "Imported 5 pupils: 0 created, 0 updated, 5 unchanged\n")
 
-    bad = manage("import_data", "pupils", BROKEN, "--school", "DEFAULT")
+    bad = manage("import_data", "pupils", BROKEN, "--school", "DEFAULT", "--user", "ops")
     assert bad.returncode == 1
     assert bad.stdout == ""
     assert bad.stderr.splitlines() == [*BROKEN_LINES, f"CommandError: Nothing imported: 5 problems in 6 pupils ({BROKEN})"]
+
+
+@pytest.mark.django_db
+def test_the_audit_history_names_the_person_given_with_user():
+    oak = oak_school()
+    senco = f.UserFactory(username="sam")
+    f.MembershipFactory(user=senco, school=School.objects.get(code="oak"), role="senco")
+
+    run("pupils", MESSY, "--user", "sam")
+
+    history = Pupil.history.filter(school__code="oak")
+    assert history.count() == 5 and {h.history_user for h in history} == {senco}
+    assert oak is not None
+
+
+@pytest.mark.django_db
+def test_a_real_import_without_user_or_with_someone_not_allowed_is_refused_and_saves_nothing():
+    oak_school()
+    with pytest.raises(CommandError, match=r"Say who is running the import with --user USERNAME"):
+        call_command("import_data", "pupils", MESSY, stdout=StringIO(), stderr=StringIO())
+    with pytest.raises(CommandError, match=r"No active account is called 'ghost'"):
+        run("pupils", MESSY, "--user", "ghost")
+    with pytest.raises(CommandError, match=r"tia may not import at oak: only the school's SENCo or data manager"):
+        run("pupils", MESSY, "--user", "tia")  # a TA there
+    assert not Pupil.objects.exists()
+    out, _ = run("pupils", MESSY, "--dry-run")  # a dry run saves nothing, so it needs no one
+    assert out.startswith("Checked 5 pupils (dry run")

@@ -34,6 +34,23 @@ H873300120006,Li,Mei,2012-09-01,Q,7
 
 
 @pytest.fixture(autouse=True)
+def jobs_sent_at_once(monkeypatch):
+    """A test's transaction never commits: import jobs are sent as soon as they are saved, and run
+    where they are sent (tests/conftest.py), as they would once the request commits."""
+    from imports import jobs
+
+    monkeypatch.setattr(jobs.transaction, "on_commit", lambda fn, *a, **k: fn())
+
+
+def confirm(client, token: str, **kwargs):
+    """Confirm an upload: the import job runs, and its page (the upload's) says what it did."""
+    response = client.post(reverse("imports:confirm", args=[token]))
+    if response.status_code == 302 and response.url == reverse("imports:preview", args=[token]):
+        return client.get(response.url, **kwargs)
+    return response
+
+
+@pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return tmp_path / "media" / "imports"
@@ -193,7 +210,7 @@ def test_a_good_file_is_previewed_without_saving_then_imported_exactly_on_confir
     assert "Confirm import" in page and "Download errors as CSV" not in page
     assert pupils_of(personas.school) == before  # the preview saved nothing
 
-    response = client.post(reverse("imports:confirm", args=[token]))
+    response = confirm(client, token)
     assert response.status_code == 302 and response.url == reverse("imports:upload") + "?kind=pupils"
     assert message_texts(response) == ["Imported 3 pupils: 2 created, 1 updated, 0 unchanged"]
     amy, ben = personas.pupil, personas.other_pupil
@@ -216,7 +233,7 @@ def test_the_senco_imports_register_entries_for_their_own_school(client, persona
     client.force_login(personas.senco)
     text = f"upn,provision,primary_need,start_date\n{personas.pupil.upn},K,SPLD,2024-09-04\n"
     token = token_of(upload(client, "register", text, "register.csv"))
-    response = client.post(reverse("imports:confirm", args=[token]))
+    response = confirm(client, token)
     assert message_texts(response) == ["Imported 1 register entry: 1 created, 0 updated, 0 unchanged"]
     assert list(RegisterEntry.objects.values_list("pupil__upn", "provision", "primary_need", "start_date")) == [
         (personas.pupil.upn, "K", "SPLD", dt.date(2024, 9, 4))
@@ -226,11 +243,11 @@ def test_the_senco_imports_register_entries_for_their_own_school(client, persona
 def test_confirming_twice_imports_once(client, personas):
     client.force_login(personas.data_manager)
     token = token_of(upload(client, "pupils", good_pupils(personas)))
-    first = client.post(reverse("imports:confirm", args=[token]), follow=True)
+    first = confirm(client, token, follow=True)
     assert "Imported 3 pupils" in first.content.decode()  # shown, so the message is used up
     count = Pupil.objects.count()
 
-    again = client.post(reverse("imports:confirm", args=[token]))
+    again = confirm(client, token)
     assert again.status_code == 302 and again.url == reverse("imports:upload")
     assert message_texts(again) == [pending_gone()]
     assert Pupil.objects.count() == count
@@ -255,7 +272,7 @@ def test_confirm_saves_nothing_when_the_data_changed_since_the_preview(client, p
     assert client.get(reverse("imports:preview", args=[token])).context["result"].ok
     personas.other_pupil.delete()
 
-    response = client.post(reverse("imports:confirm", args=[token]))
+    response = confirm(client, token)
     assert response.status_code == 200
     errors = response.context["result"].errors
     assert [(e.line, e.column) for e in errors] == [(3, "upn")]
@@ -300,7 +317,7 @@ def test_a_broken_file_shows_every_problem_offers_no_confirm_and_saves_nothing(c
     assert [row.outcome for row in response.context["table"].rows] == ["error", "error", "error"]
 
     # Posting the confirm anyway (a crafted request) imports nothing either.
-    forced = client.post(reverse("imports:confirm", args=[token]))
+    forced = confirm(client, token)
     assert forced.status_code == 200 and not forced.context["result"].ok
     assert pupils_of(personas.school) == before
 
@@ -321,16 +338,16 @@ def test_the_errors_csv_lists_every_problem_with_its_line_and_column(client, per
 
 
 def test_the_errors_csv_neutralises_messages_that_a_spreadsheet_would_run(client, personas, monkeypatch):
-    import imports.views as views
+    import imports.jobs as jobs
 
-    real = views.run_import
+    real = jobs.run_import
 
     def with_formula(**kwargs):
         result = real(**kwargs)
         result.errors.append(RowError(9, "=cmd", '=HYPERLINK("http://x","y")'))
         return result
 
-    monkeypatch.setattr(views, "run_import", with_formula)
+    monkeypatch.setattr(jobs, "run_import", with_formula)
     client.force_login(personas.data_manager)
     token = token_of(upload(client, "pupils", BROKEN_PUPILS))
     rows = list(csv.reader(io.StringIO(client.get(reverse("imports:errors_csv", args=[token])).content.decode("utf-8-sig"))))
@@ -355,7 +372,7 @@ def test_a_corrected_file_can_be_uploaded_from_the_preview_of_a_broken_one(clien
 
     fixed = token_of(upload(client, "pupils", good_pupils(personas)))
     assert fixed != broken
-    response = client.post(reverse("imports:confirm", args=[fixed]))
+    response = confirm(client, fixed)
     assert message_texts(response) == ["Imported 3 pupils: 2 created, 1 updated, 0 unchanged"]
 
 
@@ -381,7 +398,7 @@ def test_an_upload_older_than_an_hour_is_refused_and_deleted(client, personas, m
     session[pending.SESSION_KEY][token]["created"] = time.time() - pending.MAX_AGE - 1
     session.save()
 
-    response = client.post(reverse("imports:confirm", args=[token]))
+    response = confirm(client, token)
     assert response.url == reverse("imports:upload")
     assert message_texts(response) == [pending_gone()]
     assert Pupil.objects.filter(upn=PRIYA).count() == 0
@@ -395,7 +412,7 @@ def test_an_upload_is_found_only_by_the_session_that_made_it(client, personas):
     token = token_of(upload(client, "pupils", good_pupils(personas)))
     colleague = Client()
     colleague.force_login(personas.senco)  # same school, another session
-    response = colleague.post(reverse("imports:confirm", args=[token]))
+    response = confirm(colleague, token)
     assert response.status_code == 302 and response.url == reverse("imports:upload")
     assert Pupil.objects.filter(upn=PRIYA).count() == 0
 
@@ -486,7 +503,7 @@ def test_every_kind_of_messy_mis_export_imports_through_the_browser_and_again_ch
         result = client.get(reverse("imports:preview", args=[token])).context["result"]
         assert result.ok and result.rows > 0, (kind, [str(e) for e in result.errors])
         assert (result.created, result.updated, result.unchanged) == (result.rows, 0, 0), kind
-        response = client.post(reverse("imports:confirm", args=[token]))
+        response = confirm(client, token)
         noun = NOUNS[kind][0 if result.rows == 1 else 1]
         summary = f"Imported {result.rows} {noun}: {result.rows} created, 0 updated, 0 unchanged"
         if kind == "staff":  # new accounts: their set-password links are shown, not a redirect
@@ -501,7 +518,7 @@ def test_every_kind_of_messy_mis_export_imports_through_the_browser_and_again_ch
         token = token_of(upload(client, kind, read(f"{kind}_messy.csv"), f"{kind}_messy.csv"))
         result = client.get(reverse("imports:preview", args=[token])).context["result"]
         assert (result.created, result.updated, result.unchanged) == (0, 0, result.rows), kind
-        client.post(reverse("imports:confirm", args=[token]), follow=True)
+        confirm(client, token, follow=True)
     assert database_state() == before
 
 
@@ -513,7 +530,7 @@ def test_an_enrolments_preview_names_programmes_and_staff_as_the_school_knows_th
     senco = f.UserFactory(username="sally")
     f.MembershipFactory(user=senco, school=oak.school, role="senco")
     client.force_login(senco)
-    client.post(reverse("imports:confirm", args=[token_of(upload(client, "pupils", read("pupils_messy.csv")))]))
+    confirm(client, token_of(upload(client, "pupils", read("pupils_messy.csv"))))
 
     token = token_of(upload(client, "enrolments", read("enrolments_messy.csv"), "enrolments.csv"))
     response = client.get(reverse("imports:preview", args=[token]))
@@ -526,7 +543,7 @@ def test_an_enrolments_preview_names_programmes_and_staff_as_the_school_knows_th
     note = "New intervention group &#x27;Lego Therapy, Bob Baker (imported 2024/25)&#x27; for Lego Therapy"
     assert note in response.content.decode()
 
-    confirmed = client.post(reverse("imports:confirm", args=[token]), follow=True)
+    confirmed = confirm(client, token, follow=True)
     page = confirmed.content.decode()
     assert "Imported 4 enrolments: 4 created, 0 updated, 0 unchanged" in page and note in page
 

@@ -24,7 +24,7 @@ def shipped():
 def run(kind, path, *extra):
     out, err = io.StringIO(), io.StringIO()
     try:
-        call_command("import_data", kind, str(path), *extra, stdout=out, stderr=err)
+        call_command("import_data", *f.importer_args([kind, path, *extra]), stdout=out, stderr=err)
     except CommandError as exc:
         return False, out.getvalue(), err.getvalue() + str(exc)
     return True, out.getvalue(), err.getvalue()

@@ -123,7 +123,7 @@ def test_sencotrack_holds_configuration_and_a_small_foundation():
     assert foundation <= {
         "sencotrack.auth", "sencotrack.client_ip", "sencotrack.middleware",  # wired by settings
         "sencotrack.parsing", "sencotrack.csvsafe", "sencotrack.conflicts", "sencotrack.versions",
-        "sencotrack.fragments",
+        "sencotrack.fragments", "sencotrack.background",  # background: Celery or a thread, for every app's tasks
         "sencotrack.source",  # the AGPL source offer: a footer link and /source/, importing no app
     }
 

@@ -1,4 +1,9 @@
-"""python manage.py import_data KIND FILE [--school CODE] [--name NAME] [--dry-run]  (docs/imports.md).
+"""python manage.py import_data KIND FILE --user USERNAME [--school CODE] [--name NAME] [--dry-run]  (docs/imports.md).
+
+``--user`` names the person running the import: the audit history records them as having made
+every change, as it records the signed-in person of a browser import. It must be an active account
+that may import at the school (its SENCo or data manager) or a superuser. A dry run saves nothing,
+so it needs no user.
 
 Exit status 0 when the file was imported (or, with --dry-run, would be), with a summary on
 standard output; non-zero otherwise, with every problem on standard error as
@@ -19,11 +24,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from pupils.models import School
+from pupils.history import acting_as
+from pupils.models import Membership, Role, School
 from pupils.services import DEFAULT_SCHOOL_CODE, school_by_code, school_default
 from imports.accounts import send_set_password_links
 from imports.engine import KINDS, REFERENCE_KINDS, TEMPLATES, run_import
@@ -41,6 +48,20 @@ def _school(code: str | None) -> School:
         if exc.code == "several_schools":
             message = message.replace("so say which one", "so name one with --school CODE")
         raise CommandError(message) from None
+
+
+def _person(username: str, school: School):
+    """The active account named ``username``, if it may import at ``school``; otherwise a clear refusal."""
+    person = get_user_model().objects.filter(username=username).first()
+    if person is None or not person.is_active:
+        raise CommandError(f"No active account is called {username!r}: give --user the username someone signs in with.")
+    if not person.is_superuser and not Membership.objects.filter(
+        user=person, school=school, role__in=(Role.SENCO, Role.DATA_MANAGER)
+    ).exists():
+        raise CommandError(
+            f"{username} may not import at {school.code}: only the school's SENCo or data manager, or a superuser, may."
+        )
+    return person
 
 
 class Command(BaseCommand):
@@ -61,9 +82,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--site-url", help="the address people open sencotrack at, for set-password links (default: SITE_URL)"
         )
+        parser.add_argument(
+            "--user", metavar="USERNAME",
+            help="who is running the import (recorded in the audit history); required unless --dry-run",
+        )  # fmt: skip
 
     def handle(self, *args, kind: str, file: str, school: str | None, dry_run: bool, name: str | None = None,
-               site_url: str | None = None, **options):
+               site_url: str | None = None, user: str | None = None, **options):
         kind = kind.strip().lower()
         if kind not in KINDS:
             raise CommandError(f"Unknown import kind {kind!r}. Choose one of: {', '.join(KINDS)}.")
@@ -83,9 +108,17 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror}") from None
 
+        if not dry_run and not user:
+            raise CommandError(
+                "Say who is running the import with --user USERNAME: the audit history records that person as "
+                "having made every change. (No account yet? Create one with manage.py createsuperuser. "
+                "--dry-run checks a file without one.)"
+            )
         with transaction.atomic():
             target = _school(school)
-            result = run_import(kind=kind, data=data, school=target, dry_run=dry_run, name=name)
+            person = _person(user, target) if user else None
+            with acting_as(person):
+                result = run_import(kind=kind, data=data, school=target, dry_run=dry_run, name=name, user=person)
             if dry_run or not result.ok:
                 transaction.set_rollback(True)  # nor keep a DEFAULT school made for a failed import
 

@@ -22,7 +22,7 @@ def school_from_option(code: str | None) -> School:
         return school
     schools = list(School.objects.all()[:2])
     if not schools:
-        raise CommandError("There is no school yet: import pupils first (manage.py import_data pupils FILE).")
+        raise CommandError("There is no school yet: import pupils first (manage.py import_data pupils FILE --user USERNAME).")
     if len(schools) > 1:
         known = ", ".join(School.objects.values_list("code", flat=True))
         raise CommandError(f"There are several schools: say which with --school ({known}).")
