@@ -29,7 +29,7 @@ from pupils.models import AccessAction, Membership, Role, School
 from pupils.services_audit import access_record
 from sencotrack.access import require_membership
 from sencotrack.csvsafe import neutralise
-from sencotrack.imports import KINDS, ImportResult, column_help, run_import, template_csv
+from sencotrack.imports import KINDS, REFERENCE_KINDS, ImportResult, column_help, run_import, template_csv
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +91,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             waiting = pending.save(
                 request.session, kind=kind, school_id=membership.school_id,
                 filename=form.cleaned_data["file"].name, data=form.data_bytes,
+                set_name=form.cleaned_data.get("set_name", ""),
             )  # fmt: skip
             return redirect("imports:preview", token=waiting.token)
         kind = _kind_or_default(request.POST.get("kind"))
@@ -119,6 +120,11 @@ def template(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 # --- Preview, confirm, cancel ---------------------------------------------------------------------
+
+
+def _set_name(waiting: pending.Pending) -> str | None:
+    """The reference set a quartile or national table goes into; None names it for the day."""
+    return (waiting.set_name or None) if waiting.kind in REFERENCE_KINDS else None
 
 
 def _waiting(request: HttpRequest, membership: Membership, token: str) -> pending.Pending | None:
@@ -151,7 +157,8 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
     if data is None:
         messages.error(request, GONE)
         return redirect("imports:upload")
-    result = run_import(kind=waiting.kind, data=data, school=membership.school, dry_run=True, user=request.user)
+    result = run_import(kind=waiting.kind, data=data, school=membership.school, dry_run=True, user=request.user,
+                        name=_set_name(waiting))
     return _render_preview(request, membership, waiting, data, result)
 
 
@@ -165,7 +172,8 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         messages.error(request, GONE)
         return redirect("imports:upload")
     try:
-        result = run_import(kind=waiting.kind, data=data, school=membership.school, user=request.user)
+        result = run_import(kind=waiting.kind, data=data, school=membership.school, user=request.user,
+                            name=_set_name(waiting))
     except Exception:
         waiting.release()  # nothing was saved (the import is atomic); the upload can be tried again
         raise
@@ -200,7 +208,8 @@ def errors_csv(request: HttpRequest, token: str) -> HttpResponse:
     if data is None:
         messages.error(request, GONE)
         return redirect("imports:upload")
-    result = run_import(kind=waiting.kind, data=data, school=membership.school, dry_run=True, user=request.user)
+    result = run_import(kind=waiting.kind, data=data, school=membership.school, dry_run=True, user=request.user,
+                        name=_set_name(waiting))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["line", "column", "message"])
