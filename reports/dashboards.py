@@ -35,15 +35,16 @@ from assessments.expected import (
 from assessments.ladder import LadderError
 from assessments.semh import SemhError, sdq_band
 from pupils.models import Membership, Pupil, Role, School
-from reports import charts, datasets, figures_pupil, generators, metrics, selectors
+from reports import charts, datasets, figures_dashboard, figures_pupil, generators, metrics, selectors
 from reports.explain import NOTES, TITLES
 from sencotrack import fragments
 from sencotrack.access import visible_pupils
 from sencotrack.csvsafe import neutralise
 from sencotrack.parsing import TERM_ORDER, format_academic_year
 
-SENCO_KINDS = ["expected-progress", "starting-points", "value-added", "intervention-impact"]
-TEACHER_KINDS = ["expected-progress", "intervention-impact"]
+SENCO_KINDS = ["expected-progress", "starting-points", "value-added", "intervention-impact", "transition-matrix",
+               "standardised-progress", "no-gain-but-semh"]
+TEACHER_KINDS = ["expected-progress", "intervention-impact", "standardised-progress", "no-gain-but-semh"]
 GOVERNOR_KINDS = ["value-added", "starting-points", "register-summary"]
 GAP_TERMS = 6
 SUPPRESSED = "suppressed"
@@ -348,17 +349,7 @@ def senco_dashboard(
     dashboard.blocks.append(expected_progress_block())
     term_end = datasets.report_term(school, academic_year, term).end
     dashboard.progress = progress_rows(ep, names, selectors.provisions_on(school, term_end))
-    if teacher:
-        frame = pd.DataFrame(ep, columns=["subject", "baseline_result", "baseline_points", "status"])
-        own = metrics.round_for_output(metrics.starting_points(frame)) if ep else pd.DataFrame(
-            columns=metrics.STARTING_POINTS_COLUMNS)
-        dashboard.blocks.append(starting_points_block(_records(own)))
-    else:
-        dashboard.blocks.append(starting_points_block(rows["starting-points"]))
-        dashboard.blocks.append(value_added_block(rows["value-added"]))
-    dashboard.blocks.extend(ratio_gain_block(impact, names))
-    if not teacher:
-        dashboard.blocks.append(costs_block(costs_frame(school, academic_year=academic_year, term=term)))
+    figures_dashboard.add_blocks(dashboard, school, rows, ep=ep, impact=impact, names=names, teacher=teacher)
     return dashboard
 
 

@@ -56,8 +56,10 @@ def test_the_senco_dashboard_shows_every_chart_with_a_table_and_a_note(client, r
                 "intervention-impact", "costs"):
         assert f'data-testid="block-{key}"' in page, key
     charts = figures(page)
-    assert set(charts) == {"cohort-progress-data", "value-added-data", "ratio-gain-data", "costs-data"}
-    assert page.count("How this is calculated.") == 7
+    assert set(charts) == {"cohort-progress-data", "value-added-data", "ratio-gain-data", "costs-data",
+                           "quartile-expectations-data", "starting-points-data", "transition-0-data",
+                           "transition-1-data", "standardised-progress-data", "impact-measures-data"}
+    assert page.count("How this is calculated.") == 14
     assert "vendor/plotly/plotly-sencotrack.min.js" in page and "js/charts.js" in page
     assert "cdn" not in page.lower()
     # Names are links to each pupil's dashboard
