@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
 
+from assessments.ladder import LadderError, ladder_position
 from reports.charts import (
     BAR_TEXT,
     BLUE,
@@ -56,8 +57,8 @@ def transition_heatmap(cells: Sequence[Mapping], subject: str, *, title: str | N
     title = title or f"{subject}: from each starting point to this term's result"
     if not cells:
         return empty_figure(title, "No pupil has a baseline and a result in this subject this term.")
-    starts = list(dict.fromkeys(c["baseline_result"] for c in cells))
-    nows = list(dict.fromkeys(c["current_result"] for c in sorted(cells, key=lambda c: c.get("_order", 0))))
+    starts = sorted(dict.fromkeys(c["baseline_result"] for c in cells), key=_up_the_ladder)
+    nows = sorted(dict.fromkeys(c["current_result"] for c in cells), key=_up_the_ladder)
     found = {(c["baseline_result"], c["current_result"]): c for c in cells}
     z, text, hover = [], [], []
     for start in starts:
@@ -84,6 +85,13 @@ def transition_heatmap(cells: Sequence[Mapping], subject: str, *, title: str | N
     fig.update_xaxes(type="category", showgrid=False)
     fig.update_yaxes(type="category", showgrid=False)
     return to_dict(fig)
+
+
+def _up_the_ladder(code: str) -> tuple:
+    try:
+        return (0, ladder_position(code), code)
+    except (LadderError, ValueError, KeyError):
+        return (1, 0.0, code)
 
 
 def standardised_scores(tests: Sequence, *, title: str = "Standardised scores over time") -> dict:

@@ -138,8 +138,10 @@ def transition_blocks(rows: list[dict]) -> list:
                 for r in cells
             ],
         )
+        # A subject on the other ladders only (an engagement area) has its table alone.
+        figure = charts_figures.transition_heatmap(nc, subject) if nc else None
         blocks.append(d.Block(f"transition-{i}", f"{subject}: transition matrix", table,
-                              NOTES["transition-matrix"], charts_figures.transition_heatmap(nc, subject),
+                              NOTES["transition-matrix"], figure,
                               summary=f"Heat map of {subject} pupils by starting point (down) and this term's "
                                       "result (across)."))
     if not blocks:

@@ -42,7 +42,7 @@ def test_the_governor_dashboard_draws_its_charts_with_no_pupil_named(page, table
     screenshot(page, "governor-dashboard-desktop")
 
     login(tablet_page, live_server, "gwen")
-    expect(tablet_page.locator(".js-plotly-plot")).to_have_count(3)
+    expect(tablet_page.locator(".js-plotly-plot")).to_have_count(4)
     fits_the_width(tablet_page)
     screenshot(tablet_page, "governor-dashboard-tablet")
 
@@ -53,7 +53,7 @@ def test_the_senco_dashboard_draws_cohort_value_added_and_intervention_charts(
     login(page, live_server, "alice")
     page.goto(f"{live_server.url}/reports/dashboard/{TERM}")
     expect(page.get_by_role("heading", name="Progress dashboard")).to_be_visible()
-    expect(page.locator(".js-plotly-plot")).to_have_count(4)
+    expect(page.locator(".js-plotly-plot")).to_have_count(10)
     # Nine results; A (English) and M2 (maths), both 27 to 31 points, share one marker
     expect(page.get_by_test_id("chart-cohort-progress").locator(".scatterlayer .point")).to_have_count(8)
     fits_the_width(page)
@@ -61,7 +61,7 @@ def test_the_senco_dashboard_draws_cohort_value_added_and_intervention_charts(
 
     login(tablet_page, live_server, "alice")
     tablet_page.goto(f"{live_server.url}/reports/dashboard/{TERM}")
-    expect(tablet_page.locator(".js-plotly-plot")).to_have_count(4)
+    expect(tablet_page.locator(".js-plotly-plot")).to_have_count(10)
     fits_the_width(tablet_page)
     screenshot(tablet_page, "senco-dashboard-tablet")
 
@@ -79,14 +79,14 @@ def test_a_pupils_dashboard_draws_the_flight_path_reading_age_and_semh(page, tab
     login(page, live_server, "bob")  # A is in bob's group
     page.goto(f"{live_server.url}/reports/dashboard/pupils/{a.public_id}/")
     expect(page.get_by_role("heading", name="Test A")).to_be_visible()
-    expect(page.locator(".js-plotly-plot")).to_have_count(3)
+    expect(page.locator(".js-plotly-plot")).to_have_count(4)
     expect(page.get_by_test_id("case-study")).to_have_count(0)  # the case study is the SENCo's
     fits_the_width(page)
     screenshot(page, "pupil-dashboard-desktop")
 
     login(tablet_page, live_server, "bob")
     tablet_page.goto(f"{live_server.url}/reports/dashboard/pupils/{a.public_id}/")
-    expect(tablet_page.locator(".js-plotly-plot")).to_have_count(3)
+    expect(tablet_page.locator(".js-plotly-plot")).to_have_count(4)
     fits_the_width(tablet_page)
     screenshot(tablet_page, "pupil-dashboard-tablet")
 
