@@ -30,7 +30,15 @@ from assessments.expected import (
     quartile_setting_covers,
     transition_for,
 )
-from assessments.ladder import DEFAULT_SCHEME_NAME, SCHEMES, LadderError, PointsScheme, whole_level_code
+from assessments.ladder import (
+    DEFAULT_SCHEME_NAME,
+    SCHEMES,
+    LadderError,
+    PointsScheme,
+    place_points,
+    points_in_words,
+    whole_level_code,
+)
 from assessments.models import (
     Assessment,
     AssessmentKind,
@@ -410,10 +418,12 @@ class TargetRow:
     subject: Subject
     academic_year: int
     stored: Target | None = None
-    suggestion: Expected | None = None  # the challenge: the upper quartile, else expected progress plus one level
+    suggestion: Expected | None = None  # quartile rule: the median; levels rule: expected progress plus one level
+    challenge: Expected | None = None  # quartile rule only: the upper quartile, offered as a challenging target
     expected: Expected | None = None  # expected progress at the end of the year (summer term), for comparison
     expectation: str = EXPECTATION_LEVELS  # which rule made the suggestion: "quartile" or "levels" (DOMAIN 9.9)
     latest: Assessment | None = None  # the latest teacher assessment (NC) this academic year
+    scheme: PointsScheme | None = None
     baseline: BaselineResult | None = None
     baseline_points: float | None = None
     target_points: float | None = None
@@ -429,6 +439,15 @@ class TargetRow:
         return f"{self.pupil.pk}-{self.subject.pk}"
 
     @property
+    def challenge_code(self) -> str:
+        return (self.challenge.code or "") if self.challenge else ""
+
+    @property
+    def expected_words(self) -> str:
+        """The expected result as points with the codes either side ("3.2 points, between P5 and P6")."""
+        return points_in_words(self.expected.points, self.scheme) if self.expected and self.scheme else ""
+
+    @property
     def suggested_code(self) -> str:
         return (self.suggestion.code or "") if self.suggestion else ""
 
@@ -436,6 +455,12 @@ class TargetRow:
     def shown(self) -> str:
         """What the target box shows: the stored target, else the suggestion."""
         return self.stored.result if self.stored else self.suggested_code
+
+
+def code_at_or_above(points: float, scheme: PointsScheme) -> str | None:
+    """The lowest ladder code whose points reach ``points``: a target that, met, meets the figure."""
+    place = place_points(points, scheme)
+    return place.exact or place.above
 
 
 def target_term_index(academic_year: int) -> int:
@@ -449,16 +474,18 @@ def evaluate_target(
 ) -> None:  # fmt: skip
     """Fill in the suggestion and the on-track status of a row (pure arithmetic on loaded rows).
 
-    Suggested target, one that challenges: where the quartile rule covers the baseline (DOMAIN
-    9.9: the school's setting and a row of the table in force), the pro-rata upper quartile at the
-    summer term of the year, UQ_t = b + (UQ - b) x min(t, span) / span, beside the median there;
-    otherwise DOMAIN 9.4's expected progress plus one level (the line the reports call
-    exceeding), beside expected progress. Both as the ladder code at or below. On track: the latest
+    Suggested target: where the quartile rule covers the baseline (DOMAIN 9.9: the school's
+    setting and a row of the table in force), the pro-rata median at the summer term of the year,
+    Q_t = b + (Q - b) x min(t, span) / span, with the upper quartile there offered as a challenging
+    target; each as the lowest ladder code at or above its points, so reaching the code reaches
+    the figure. Otherwise DOMAIN 9.4's expected progress plus one level (the line the reports call
+    exceeding), as the ladder code at or below, beside expected progress. On track: the latest
     result's points are at least the pro-rata target in that result's term, baseline points +
     (target points - baseline points) x t / T, where t is terms from the baseline to the result and
     T terms from the baseline to the summer term.
     """
     end = target_term_index(row.academic_year)
+    row.scheme = scheme
     row.expected = expected_in_term(baselines, end, scheme, ks2_span)
     row.suggestion = expected_in_term(baselines, end, scheme, ks2_span, extra_levels=1)
     found = row.expected and quartiles and quartiles.points_for(row.expected.baseline, row.subject.name, ks2_span, scheme)
@@ -467,7 +494,8 @@ def evaluate_target(
         median_t = pro_rata_quartile(base, found.median, t, span.span_terms)
         upper_t = pro_rata_quartile(base, found.upper, t, span.span_terms)
         row.expected = Expected(row.expected.baseline, base, span, t, median_t, level_not_above(median_t, scheme))
-        row.suggestion = Expected(row.expected.baseline, base, span, t, upper_t, level_not_above(upper_t, scheme))
+        row.suggestion = Expected(row.expected.baseline, base, span, t, median_t, code_at_or_above(median_t, scheme))
+        row.challenge = Expected(row.expected.baseline, base, span, t, upper_t, code_at_or_above(upper_t, scheme))
         row.expectation = EXPECTATION_QUARTILE
     if row.suggestion is not None:
         row.baseline = row.suggestion.baseline
