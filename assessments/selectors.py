@@ -127,10 +127,17 @@ class Expected:
     terms_elapsed: int
     points: float
     code: str | None
+    scheme: PointsScheme | None = None  # for :attr:`words`
 
     @property
     def baseline_label(self) -> str:
         return f"{self.baseline.key_stage} {self.baseline.result}"
+
+    @property
+    def words(self) -> str:
+        """The points with the codes either side ("20.6 points, between 3c and 3b"): never a code that
+        reads as met by a pupil below it. Uses the default scheme's steps when none is attached."""
+        return points_in_words(self.points, self.scheme)
 
 
 def expected_in_term(
@@ -152,7 +159,7 @@ def expected_in_term(
     span = progress_span(chosen.key_stage, ks2_span)
     terms = term_idx - chosen.term_index
     value = expected_points(base, span, terms, extra_levels=extra_levels)
-    return Expected(chosen, base, span, terms, value, level_not_above(value, scheme))
+    return Expected(chosen, base, span, terms, value, level_not_above(value, scheme), scheme)
 
 
 # --- The quartile table for one pupil (DOMAIN.md 9.9) ------------------------------------------------
@@ -307,8 +314,16 @@ def grid(
     for baseline in Baseline.objects.filter(pupil__in=group_pupils(group).values("pk"), subject=subject):
         baselines[baseline.pupil_id].append(baseline)
     idx = term_index(academic_year, term)
+    quartiles = quartile_table(school) if baselines else None
     for pupil_id, found in baselines.items():
-        rows[pupil_id].expected = expected_in_term(found, idx, scheme, school.ks2_span)
+        expected = expected_in_term(found, idx, scheme, school.ks2_span)
+        covered = expected and quartiles.points_for(expected.baseline, subject.name, school.ks2_span, scheme)
+        if covered:  # the quartile rule (DOMAIN 9.9): the national median from the same starting point
+            median_t = pro_rata_quartile(expected.baseline_points, covered.median, expected.terms_elapsed,
+                                         expected.span.span_terms)
+            expected = Expected(expected.baseline, expected.baseline_points, expected.span, expected.terms_elapsed,
+                                median_t, level_not_above(median_t, scheme), scheme)
+        rows[pupil_id].expected = expected
     result.rows = [rows[p.pk] for p in pupils]
     return result
 
