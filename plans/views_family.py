@@ -152,7 +152,7 @@ def welcome(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     form = ParentPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.save()  # the password changes, so this link (and any older one) stops working
-        login(request, user, backend="sencotrack.auth.CachedUserBackend")
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Your password is set. This is your child's page; you can come back at any time.")
         return redirect(reverse("family:home"))
     return _private(render(request, "family/welcome.html", {"form": form, "invited": user}))

@@ -253,11 +253,16 @@ def pupil_data(pupil: Pupil, *, generated_by=None, now: dt.datetime | None = Non
     names = {table.model: table.name for table in tables} | {Pupil._meta.label: "pupil"}
     for model, history_model, rows in _history(pupil):
         name = names.get(model._meta.label, model._meta.label_lower.replace(".", "_"))
-        history[name] = [_row(obj, skip=(), joined={"history_user"}) for obj in rows]
+        if history_model is model.history.model:
+            history[name] = [_row(obj, skip=(), joined={"history_user"}) for obj in rows]
+            about_it = f"every earlier version of the rows in {name}.csv, with who changed them, when and why"
+        else:  # the many-to-many links of each earlier version (plan outcome -> its evidence)
+            field = history_model._meta.model_name.split("_", 1)[1]
+            name = f"{name}_{field}"
+            history[name] = [_row(obj, skip=(), joined=set()) for obj in rows]
+            about_it = f"the {field.replace('_', ' ')} linked to each earlier version in audit_history/{name}.csv"
         sources[f"audit_history/{name}"] = history_model._meta.label
-        about[f"audit_history/{name}"] = (
-            f"every earlier version of the rows in {name}.csv, with who changed them, when and why"
-        )
+        about[f"audit_history/{name}"] = about_it
     if history:
         data["audit_history"] = history
     return data
@@ -279,6 +284,10 @@ def _history(pupil: Pupil) -> list[tuple[type[models.Model], type[models.Model],
         rows = list(rows.select_related("history_user").order_by("history_date", "history_id"))
         ids_of[model] = {row.id for row in rows}
         found.append((model, history, rows))
+        for field in getattr(history, "_history_m2m_fields", ()):  # links as they were (plan outcome evidence)
+            m2m_history = getattr(history, field.name).model  # simple-history hangs it on the field name
+            links = m2m_history._default_manager.filter(history_id__in=[row.history_id for row in rows])
+            found.append((model, m2m_history, list(links.order_by("history_id", "m2m_history_id"))))
     return found
 
 

@@ -47,6 +47,7 @@ SUMMARY_NAMES = {
     "value-added": "value added",
     "starting-points": "progress from starting points",
     "register-summary": "SEN register summary",
+    "transition-matrix": "transition matrices",
 }
 REMOVED_WORD = "[removed]"
 ERROR_ONLY_PLANNED = "their UPNs would be taken out of what it stores (no rows name them)"

@@ -119,7 +119,8 @@ def test_the_pupil_page_on_a_tablet(tablet_page, live_server, amy):
 
 def test_a_teacher_finds_their_pupil_and_opens_the_page(page, live_server, amy):
     login(page, live_server, "bob")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="My groups").click()
+    with page.expect_navigation():  # typing before the list has loaded would be lost with the old page
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="My groups").click()
     page.get_by_label("Name or UPN").fill("smi")
     expect(page.get_by_test_id("pupil-results")).to_contain_text("1 pupil matching “smi”")
     page.get_by_role("link", name="Smith, Amy").click()

@@ -178,7 +178,7 @@ def test_the_run_page_the_pdf_and_the_zip_say_what_was_removed(school, client, d
         retention("--apply")
     today = timezone.localdate().isoformat()
     said = (f"2 pupils' rows were removed on {today} under the school's retention policy. The summary tables "
-            f"(SEN register summary, progress from starting points and value added) were worked out again that day "
+            f"(SEN register summary, progress from starting points, value added and transition matrices) were worked out again that day "
             f"from the records then held, so they no longer count them.")
     pack = ReportRun.objects.get(pk=runs["pack"].pk)
     assert [r["note"] for r in pack.result["redactions"]] == [said]
@@ -315,7 +315,7 @@ def test_summary_tables_that_cannot_be_worked_out_again_are_kept_and_the_note_sa
     pack = ReportRun.objects.get(pk=runs["pack"].pk)
     assert pack.result["reports"]["value-added"]["rows"] == before["rows"]  # as built: 5 pupils in maths
     assert pack.result["redactions"][0]["note"].endswith(
-        "The summary tables (SEN register summary, progress from starting points and value added) could not be "
+        "The summary tables (SEN register summary, progress from starting points, value added and transition matrices) could not be "
         "worked out again without them: they are as first built and still count them.")
     assert "the summary tables kept as built (they still count them)" in out
     assert pdf_contains(read(pack.pdf), "still count them")
