@@ -42,7 +42,7 @@ def test_the_governor_dashboard_draws_its_charts_with_no_pupil_named(page, table
     screenshot(page, "governor-dashboard-desktop")
 
     login(tablet_page, live_server, "gwen")
-    expect(tablet_page.locator(".js-plotly-plot")).to_have_count(4)
+    expect(tablet_page.locator(".js-plotly-plot")).to_have_count(3)
     fits_the_width(tablet_page)
     screenshot(tablet_page, "governor-dashboard-tablet")
 
@@ -115,7 +115,7 @@ def test_the_senco_filters_and_pages_the_expected_progress_table_in_place(
     # The filters go in the address too, so it can be shared; a new filter starts at the first page
     expect(summary).to_have_text("Rows 1 to 4 of 6 matching the filters (9 in all), sorted by pupil (surname).")
     expect(page).to_have_url(re.compile(r"status=below"))
-    expect(page.locator(".js-plotly-plot")).to_have_count(4)  # the charts stay drawn: no reload
+    expect(page.locator(".js-plotly-plot")).to_have_count(10)  # the charts stay drawn: no reload
     filters.get_by_label("SEN provision").select_option("K")
     expect(table.locator("tbody tr")).to_have_count(1)
     expect(table.locator("tbody tr")).to_contain_text("Test M3")
