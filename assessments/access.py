@@ -2,7 +2,7 @@
 
 - The SENCo records everything for any pupil of the school and sees every teaching group.
 - A teacher records for their own teaching groups (groups where they are one of the ``staff``)
-  and their own pupils (``sencotrack.access.visible_pupils``).
+  and their own pupils (``pupils.access.visible_pupils``).
 - TAs, governors and data managers have no access to these pages: 403.
 
 A group or pupil outside the person's school or scope is a 404, so ids leak nothing.
@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from pupils.models import Membership, Pupil, Role, TeachingGroup
-from sencotrack.access import pupil_for_user, require_membership
+from pupils.access import pupil_for_user, require_membership
 
 #: Roles that may open the assessment pages at all.
 RECORDER_ROLES = (Role.SENCO, Role.TEACHER)

@@ -6,6 +6,7 @@ is turned into months so that ratio gain (DOMAIN.md 9.7) is simple arithmetic.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 
@@ -62,6 +63,11 @@ def parse_age_equivalent(text: str) -> int:
     if total > MAX_MONTHS:
         raise _error(text, f"is older than {MAX_MONTHS // 12} years, which no test reports")
     return total
+
+
+def months_between(born: dt.date, day: dt.date) -> int:
+    """Whole months from ``born`` to ``day`` (a chronological age in months; negative before birth)."""
+    return (day.year - born.year) * 12 + day.month - born.month - (day.day < born.day)
 
 
 def format_age_equivalent(months: int) -> str:

@@ -33,7 +33,7 @@ from assessments.ladder import ENGAGEMENT_SCALE, LadderError, parse_result
 from assessments.models import Assessment, AssessmentKind, Framework
 from assessments.services import assessments_record_many
 from pupils.models import Pupil, Subject
-from pupils.services import Outcome, RowsInvalid, delete_with_history
+from pupils.writes import Outcome, RowsInvalid, delete_with_history
 from sencotrack.conflicts import Change, last_changes, lock, people, retry_lost_insert
 
 #: The order in which a cell's text is tried: NC ladder first, so "2" is level 2, not a rating.

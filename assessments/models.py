@@ -17,6 +17,7 @@ from django.utils import timezone
 from pupils.history import AuditHistory
 
 from pupils.models import Pupil, School, Subject
+from sencotrack.parsing import term_index
 from sencotrack.versions import TrackedModel, TrackedQuerySet
 
 
@@ -27,11 +28,6 @@ class TermName(models.TextChoices):
 
 
 TERM_POSITION = {"autumn": 0, "spring": 1, "summer": 2}
-
-
-def term_index(academic_year: int, term: str) -> int:
-    """Consecutive term number: the difference of two is the number of terms elapsed."""
-    return academic_year * 3 + TERM_POSITION[term]
 
 
 def academic_year_label(start_year: int) -> str:

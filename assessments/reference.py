@@ -4,7 +4,7 @@ A reference set is named and kept with its provenance (source note, who imported
 each kind a school uses the set it chose (``School.quartile_table`` / ``School.national_table``,
 by name) or else the newest set it imported, or else the newest shipped with sencotrack (no school).
 Rows are checked by the pure parsers of ``assessments.progression``; the import engine
-(``sencotrack.imports``) writes them through :func:`reference_rows_record_many`.
+(``imports.engine``) writes them through :func:`reference_rows_record_many`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.utils import timezone
 from assessments.models import NationalRow, QuartileRow, ReferenceKind, ReferenceSet
 from assessments.progression import DEFAULT_PATH, parse_table_code, parse_transition
 from pupils.models import School
-from pupils.services import Outcome, RowsInvalid
+from pupils.writes import Outcome, RowsInvalid
 
 SHIPPED_QUARTILES_NAME = "Progression 2012 quartiles"
 SHIPPED_QUARTILES_NOTE = (
@@ -133,7 +133,7 @@ def reference_rows_record_many(
     """Create or update the rows of the school's set ``name`` of ``kind``; the set is made if new.
 
     ``rows``: transition, subject, starting_point and the kind's values, already parsed and checked
-    (``sencotrack.imports``). Rows are matched on transition, subject (any case) and starting
+    (``imports.engine``). Rows are matched on transition, subject (any case) and starting
     point; rows of the set that the file does not mention are kept. The set's source note is the
     rows' notes (each different one once). Returns ``(row, Outcome)`` per row.
     """

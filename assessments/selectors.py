@@ -53,7 +53,6 @@ from assessments.models import (
     Target,
     TermName,
     academic_year_label,
-    term_index,
 )
 from assessments.models import PointsScheme as PointsSchemeRow
 from assessments.models import QuartileRow, ReferenceKind
@@ -61,7 +60,7 @@ from assessments.reference import set_in_force
 from assessments.semh import SemhError, sdq_band
 from assessments.terms import previous_term
 from pupils.models import Membership, Pupil, Role, School, Subject, TeachingGroup
-from sencotrack.parsing import term_for_date
+from sencotrack.parsing import term_for_date, term_index
 
 #: SDQ subscales in the order the form and pages show them; the first four make total difficulties.
 SDQ_SUBSCALES: tuple[tuple[str, str], ...] = (

@@ -34,10 +34,10 @@ from assessments.models import (
     TermName,
 )
 from pupils.models import Pupil, Subject
-from pupils.services import (
+from pupils.services import SubjectLookup
+from pupils.writes import (
     Outcome,
     RowsInvalid,
-    SubjectLookup,
     as_date,
     bulk_write,
     clean_light,

@@ -38,15 +38,7 @@ from assessments.models import (
 from assessments.semh import BOXALL_MAX_SECTION_TOTAL
 from assessments.services import _academic_year, _term  # one way to read a year and a term
 from pupils.models import Pupil, School, Subject
-from pupils.services import (
-    Outcome,
-    RowsInvalid,
-    bulk_write,
-    delete_with_history,
-    field_error,
-    merge_errors,
-    snapshot,
-)
+from pupils.writes import Outcome, RowsInvalid, bulk_write, delete_with_history, field_error, merge_errors, snapshot
 from sencotrack.conflicts import (
     Conflict,
     Conflicts,

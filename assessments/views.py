@@ -46,7 +46,7 @@ from assessments.services_measures import (
     targets_set_many,
 )
 from pupils.models import Pupil
-from pupils.services import Outcome, RowsInvalid
+from pupils.writes import Outcome, RowsInvalid
 from sencotrack.conflicts import Conflict, Conflicts, Loaded, people
 
 GET_POST = require_http_methods(["GET", "POST"])

@@ -16,7 +16,7 @@ from assessments.reference import sets_in_force
 from assessments.services_reference import reference_choice_set
 from pupils.models import Role, School
 from reports.explain import FIGURE_NOTES, NOTES
-from sencotrack.access import require_membership
+from pupils.access import require_membership
 
 NEWEST = ""
 NEWEST_LABEL = "The newest set (the last one imported, else the shipped one)"

@@ -12,6 +12,8 @@ import os
 import threading
 from pathlib import Path
 
+from bench.pg import pg_connect
+
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
@@ -121,9 +123,7 @@ class ServerCpu:
         self.database_url = database_url
 
     def _backend_pids(self) -> list[int]:
-        from bench.run import _pg_connect
-
-        connection = _pg_connect(self.database_url)
+        connection = pg_connect(self.database_url)
         try:
             with connection.cursor() as cursor:
                 cursor.execute(

@@ -38,6 +38,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from bench.pg import pg_connect
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 DATA = BENCH / "data"  # ignored by git: static files, logs, profiles
@@ -90,17 +92,6 @@ def database_url(scale: str) -> str:
     return os.environ.get("BENCH_DATABASE_URL", "").strip() or f"postgres://postgres@127.0.0.1:5432/sencotrack_bench_{scale}"
 
 
-def _pg_connect(url: str, dbname: str | None = None):
-    import psycopg2
-
-    parts = urllib.parse.urlsplit(url)
-    return psycopg2.connect(
-        host=parts.hostname or "127.0.0.1", port=parts.port or 5432, user=urllib.parse.unquote(parts.username or "postgres"),
-        password=urllib.parse.unquote(parts.password) if parts.password else None,
-        dbname=dbname or parts.path.lstrip("/"), connect_timeout=5,
-    )
-
-
 def check_postgres(url: str) -> str:
     """The server's version, or exit with a clear message: the benchmark needs PostgreSQL."""
     name = urllib.parse.urlsplit(url).path.lstrip("/")
@@ -109,7 +100,7 @@ def check_postgres(url: str) -> str:
     if "bench" not in name:
         sys.exit(f"bench: refusing to drop and recreate {name!r}: the benchmark database's name must contain 'bench'.")
     try:
-        connection = _pg_connect(url, "postgres")
+        connection = pg_connect(url, "postgres")
     except Exception as exc:  # noqa: BLE001 - any failure means the same thing here
         host = urllib.parse.urlsplit(url).netloc.split("@")[-1]
         sys.exit(
@@ -125,7 +116,7 @@ def check_postgres(url: str) -> str:
 
 def _marker(url: str) -> dict | None:
     name = urllib.parse.urlsplit(url).path.lstrip("/")
-    connection = _pg_connect(url, "postgres")
+    connection = pg_connect(url, "postgres")
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name])
@@ -142,7 +133,7 @@ def recreate_database(url: str) -> None:
     from psycopg2 import sql
 
     name = urllib.parse.urlsplit(url).path.lstrip("/")
-    connection = _pg_connect(url, "postgres")
+    connection = pg_connect(url, "postgres")
     connection.autocommit = True
     try:
         with connection.cursor() as cursor:
@@ -159,7 +150,7 @@ def drop_database(url: str) -> None:
     from django.db import connections
 
     connections.close_all()
-    connection = _pg_connect(url, "postgres")
+    connection = pg_connect(url, "postgres")
     connection.autocommit = True
     try:
         with connection.cursor() as cursor:
@@ -172,7 +163,7 @@ def mark_database(url: str, marker: dict) -> None:
     from psycopg2 import sql
 
     name = urllib.parse.urlsplit(url).path.lstrip("/")
-    connection = _pg_connect(url, "postgres")
+    connection = pg_connect(url, "postgres")
     connection.autocommit = True
     try:
         with connection.cursor() as cursor:
@@ -184,7 +175,7 @@ def mark_database(url: str, marker: dict) -> None:
 
 def vacuum_analyze(url: str) -> None:
     """What autovacuum would have done on a live system: statistics and visibility maps."""
-    connection = _pg_connect(url)
+    connection = pg_connect(url)
     connection.autocommit = True
     try:
         with connection.cursor() as cursor:
@@ -195,7 +186,7 @@ def vacuum_analyze(url: str) -> None:
 
 def set_proposed_indexes(url: str, wanted: bool) -> None:
     """Create (and analyse) or drop the proposed indexes, so a reused database is in the state asked for."""
-    connection = _pg_connect(url)
+    connection = pg_connect(url)
     connection.autocommit = True
     try:
         with connection.cursor() as cursor:

@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from sencotrack.imports import KINDS, REFERENCE_KINDS, FileProblem, decode
+from imports.engine import KINDS, REFERENCE_KINDS, FileProblem, read_file
 
 #: How the page names each kind of file.
 KIND_LABELS: dict[str, str] = {
@@ -20,6 +20,9 @@ KIND_LABELS: dict[str, str] = {
     "assessments": "Assessments",
     "reading": "Reading and spelling tests",
     "enrolments": "Intervention enrolments",
+    "staff": "Staff",
+    "groups": "Class lists (teaching groups)",
+    "programmes": "Intervention programmes",
     "quartiles": "Quartile table (reference set)",
     "national": "National comparison (reference set)",
 }
@@ -31,6 +34,9 @@ KIND_TEXT: dict[str, str] = {
     "assessments": "assessments",
     "reading": "reading and spelling tests",
     "enrolments": "intervention enrolments",
+    "staff": "staff",
+    "groups": "class list",
+    "programmes": "programmes",
     "quartiles": "quartile table",
     "national": "national comparison table",
 }
@@ -52,12 +58,13 @@ class UploadForm(forms.Form):
         error_messages={"required": "Choose what the file holds.", "invalid_choice": "Choose one of the kinds listed."},
     )
     file = forms.FileField(
-        label="CSV file",
-        help_text="A .csv or .txt file exported from your MIS or saved from a spreadsheet as “CSV UTF-8”.",
-        widget=forms.FileInput(attrs={"accept": ".csv,.txt,text/csv,text/plain"}),
+        label="CSV file or Excel workbook",
+        help_text="A .csv, .txt or .xlsx file exported from your MIS (an Excel file: its first sheet).",
+        widget=forms.FileInput(attrs={"accept": ".csv,.txt,.xlsx,text/csv,text/plain,"
+                                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
         error_messages={
-            "required": "Choose a CSV file to upload.",
-            "empty": "The file is empty: choose the exported CSV file.",
+            "required": "Choose a CSV or Excel file to upload.",
+            "empty": "The file is empty: choose the exported file.",
             "invalid": "No file arrived: choose the file again.",
         },
     )
@@ -91,7 +98,7 @@ class UploadForm(forms.Form):
             )
         data = upload.read(limit + 1)
         try:
-            decode(data, [])
+            read_file(data, [])
         except FileProblem as exc:
             raise ValidationError(f"{upload.name} cannot be imported: {exc}.") from None
         self.data_bytes = data

@@ -1,7 +1,7 @@
 """The first rows of an upload as the import reads them, for the preview page.
 
 Nothing is parsed here: rows are read and each cell parsed by the import engine
-(``sencotrack.imports``: its reader, header matching and column parsers), then only formatted for
+(``imports.engine``: its reader, header matching and column parsers), then only formatted for
 people: dates as 14/03/2013, years as 2024/25, flags as Yes/No, subjects and results as stored.
 """
 
@@ -17,13 +17,14 @@ from assessments.ages import format_age_equivalent
 from assessments.ladder import LadderError, parse_result
 from interventions.services import ProgrammeLookup
 from pupils.models import School
-from pupils.services import StaffLookup, SubjectLookup, staff_display_name
-from sencotrack import imports as engine
+from imports import engine
+from imports.kinds import StaffMatcher
+from pupils.services import SubjectLookup, staff_display_name
 from sencotrack.parsing import format_academic_year
 
 #: Rows shown on the preview page.
 PREVIEW_ROWS = 20
-#: What a blank cell is saved as where the import always fills it in (``sencotrack.imports._service_row``).
+#: What a blank cell is saved as where the import always fills it in (``imports.engine._service_row``).
 DEFAULTS = {("assessments", "kind"): "teacher", ("baselines", "term"): "Summer"}
 
 
@@ -50,6 +51,8 @@ def _show(name: str, value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if isinstance(value, tuple):  # a staff file's roles
+        return ", ".join(str(v) for v in value)
     if isinstance(value, dt.date):
         return value.strftime("%d/%m/%Y")
     if name == "academic_year" and isinstance(value, int):
@@ -61,6 +64,23 @@ def _show(name: str, value: Any) -> str:
     return str(value)
 
 
+class _Several:
+    """A class list's staff cell, "a; b": each name as the school knows them, or as written."""
+
+    def __init__(self, matcher: StaffMatcher):
+        self.matcher = matcher
+
+    def resolve(self, text: str) -> list[str]:
+        names = []
+        for part in [p.strip() for p in text.split(";") if p.strip()]:
+            try:
+                person = self.matcher.resolve(part)
+            except ValidationError:
+                person = None
+            names.append(staff_display_name(person) if person is not None else part)
+        return names
+
+
 def preview_table(
     kind: str, data: bytes, result: engine.ImportResult, *, school: School, limit: int = PREVIEW_ROWS
 ) -> PreviewTable:
@@ -70,8 +90,7 @@ def preview_table(
     the import uses; a name that does not resolve is shown as written (its row has an error).
     """
     try:
-        text = engine.decode(data, [])
-        header_line, header, raw_rows = engine.read_rows(text)
+        header_line, header, raw_rows = engine.read_file(data, [])
     except engine.FileProblem:
         return PreviewTable()
     scratch = engine.ImportResult(kind=kind)
@@ -85,7 +104,9 @@ def preview_table(
         lookups["subject"] = (SubjectLookup(), lambda subject: subject.name)
     if kind == "enrolments":
         lookups["programme"] = (ProgrammeLookup(school), lambda programme: programme.name)
-        lookups["staff"] = (StaffLookup(school), staff_display_name)
+        lookups["staff"] = (StaffMatcher(school), staff_display_name)
+    if kind == "groups":
+        lookups["staff"] = (_Several(StaffMatcher(school)), lambda people: "; ".join(people))
     table = PreviewTable(columns=names, total=len(raw_rows))
     for line, cells in raw_rows[:limit]:
         values = engine._parse_row(kind, line, cells, positions, len(header), scratch)
@@ -97,9 +118,11 @@ def preview_table(
         for name, (lookup, label) in lookups.items():
             if values.get(name):
                 try:
-                    shown[name] = label(lookup.resolve(values[name]))
+                    found = lookup.resolve(values[name])
                 except ValidationError:
-                    pass
+                    continue
+                if found is not None:  # nobody: shown as written (the import warns)
+                    shown[name] = label(found)
         if kind == "assessments" and values.get("result"):
             try:
                 shown["result"] = parse_result(engine._framework_for(values), values["result"]).code

@@ -2,7 +2,7 @@
 
 Thin views (STYLE.md): each starts with :func:`import_membership`, which admits the SENCo and the
 data manager of a school and refuses everyone else (403). The import itself is
-``sencotrack.imports.run_import``, the engine behind ``manage.py import_data``: the preview is its
+``imports.engine.run_import``, the engine behind ``manage.py import_data``: the preview is its
 dry run and the confirm runs it for real, all or nothing, on the same bytes.
 """
 
@@ -23,13 +23,14 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from imports import exports, pending
+from imports.accounts import send_set_password_links
 from imports.forms import KIND_LABELS, KIND_TEXT, UploadForm, size_text
 from imports.preview import preview_table
 from pupils.models import AccessAction, Membership, Role, School
 from pupils.services_audit import access_record
-from sencotrack.access import require_membership
+from pupils.access import require_membership
 from sencotrack.csvsafe import neutralise
-from sencotrack.imports import KINDS, REFERENCE_KINDS, ImportResult, column_help, run_import, template_csv
+from imports.engine import KINDS, REFERENCE_KINDS, ImportResult, column_help, run_import, template_csv
 
 logger = logging.getLogger(__name__)
 
@@ -135,13 +136,15 @@ def _render_preview(
     request: HttpRequest, membership: Membership, waiting: pending.Pending, data: bytes, result: ImportResult
 ) -> HttpResponse:
     table = preview_table(waiting.kind, data, result, school=membership.school)
+    groups = result.error_groups()
     context = {
         "pending": waiting,
         "kind_text": KIND_TEXT[waiting.kind],
         "result": result,
         "table": table,
-        "errors": result.errors[:ERRORS_SHOWN],
-        "errors_hidden": max(0, len(result.errors) - ERRORS_SHOWN),
+        "errors": groups[:ERRORS_SHOWN],
+        "errors_hidden": max(0, len(groups) - ERRORS_SHOWN),
+        "rows_with_errors": len({e.line for e in result.errors if e.line is not None}),
         "size": size_text(waiting.size),
         "form": UploadForm(initial={"kind": waiting.kind}, kinds=import_kinds(membership)),
     }
@@ -184,8 +187,14 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     logger.info(
         "Import of %s by user %s at %s: %s", waiting.kind, request.user.pk, membership.school.code, result.summary()
     )
+    if result.accounts:  # new staff: their links, shown once to the person who imported them
+        base = request.build_absolute_uri("/").rstrip("/")
+        sent = send_set_password_links(result.accounts, base, membership.school.name)
+        accounts = [{**a, "url": base + a["path"], "mailed": a["email"] in sent} for a in result.accounts]
+        context = {"result": result, "accounts": accounts, "kind_text": KIND_TEXT[waiting.kind]}
+        return _no_store(render(request, "imports/accounts.html", context))
     messages.success(request, result.summary())
-    for note in result.notes:
+    for note in [*result.notes, *result.access]:
         messages.info(request, note)
     return redirect(f"{reverse('imports:upload')}?kind={waiting.kind}")
 

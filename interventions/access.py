@@ -19,7 +19,7 @@ from django.http import Http404, HttpRequest
 
 from interventions.models import Enrolment, Intervention, Programme
 from pupils.models import Membership, Role
-from sencotrack.access import require_membership, visible_pupils
+from pupils.access import require_membership, visible_pupils
 
 #: Roles that may open intervention and comment pages at all.
 INTERVENTION_ROLES = (Role.SENCO, Role.TEACHER, Role.TA)

@@ -52,7 +52,8 @@ class Programme(TrackedModel):
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="programmes")
     name = models.CharField(max_length=120)
-    area_of_need = models.CharField(max_length=15, choices=AreaOfNeed.choices)
+    # Blank only for a programme an enrolments import created: the SENCo chooses its area later.
+    area_of_need = models.CharField(max_length=15, choices=AreaOfNeed.choices, blank=True)
     description = models.TextField(blank=True)
     cost_per_session = models.DecimalField(
         max_digits=8, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))]
@@ -80,6 +81,11 @@ class Intervention(TrackedModel):
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="interventions")
     name = models.CharField(max_length=120)
     staff = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="interventions")
+    # Who runs it as an import named them when no account matched (e.g. "Mrs T. Assistant"): kept
+    # as text so nothing is lost, and never an account, so it gives nobody access to pupils.
+    staff_names = models.CharField(
+        max_length=200, blank=True, help_text="Staff named by an import who have no account here; gives no access."
+    )
     schedule = models.CharField(max_length=200, blank=True, help_text="e.g. 'Mon and Thu, 9:00-9:20, library'.")
     sessions_per_week = models.PositiveSmallIntegerField(default=1)
     cost_per_session = models.DecimalField(

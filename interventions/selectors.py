@@ -34,7 +34,7 @@ from django.db.models.functions import Coalesce
 from interventions.access import INTERVENTION_ROLES, is_manager, loggable_interventions, visible_interventions
 from interventions.models import Attendance, Comment, Enrolment, Intervention, InterventionSession, Programme
 from pupils.models import Membership, Pupil, School, TeachingGroup
-from sencotrack.access import visible_pupils
+from pupils.access import visible_pupils
 
 User = get_user_model()
 

@@ -9,9 +9,11 @@ of staff and whose dates cover the start, else one made for the import, named
 "<programme> (imported 2024/25)" or "<programme>, <staff> (imported 2024/25)", spanning that
 academic year at the programme's cost per session. The SENCo can rename, re-date or merge it.
 
-An unknown programme is an error, not created on the fly: a programme needs an area of need and a
-cost that only the SENCo can give, and a misspelt name would otherwise quietly split one
-programme's impact figures into two.
+An unknown programme is an error here; the import (``imports.kinds``) creates the programmes a
+file names before it calls this, and lists them in its preview, so the SENCo sees a misspelt name
+before it splits one programme's figures into two. A member of staff the import could not match
+to an account comes as ``staff_text``: the group is chosen and named by that text and keeps it in
+``Intervention.staff_names``; it never gives anyone access.
 """
 
 from __future__ import annotations
@@ -26,10 +28,10 @@ from django.db import transaction
 
 from interventions.models import Enrolment, Intervention, Programme
 from pupils.models import Pupil, School
-from pupils.services import (
+from pupils.services import StaffLookup, staff_display_name
+from pupils.writes import (
     Outcome,
     RowsInvalid,
-    StaffLookup,
     as_date,
     bulk_write,
     clean_light,
@@ -39,7 +41,6 @@ from pupils.services import (
     save_planned,
     single,
     snapshot,
-    staff_display_name,
 )
 from sencotrack.parsing import format_academic_year, term_for_date
 
@@ -70,7 +71,7 @@ class ProgrammeLookup:
         known = ", ".join(p.name for p in self.programmes) or "none yet"
         raise field_error(
             "programme",
-            f"{text!r} is not a programme at {self.school.code}; the SENCo sets up programmes "
+            f"{text!r} is not a programme at {self.school.name}; the SENCo sets up programmes "
             f"(name, area of need, cost) before enrolments are imported. Known programmes: {known}",
         )
 
@@ -115,25 +116,30 @@ class _Groups:
         self.staff[id(group)] = staff_ids
         self.by_name[(group.programme_id, group.name)] = group
 
-    def choose(self, programme: Programme, start: dt.date, staff: Any, notes: list[str] | None) -> Intervention:
+    def choose(
+        self, programme: Programme, start: dt.date, staff: Any, notes: list[str] | None, staff_text: str = ""
+    ) -> Intervention:
         covering = [
             g
             for g in self.by_programme[programme.pk]
             if g.start_date <= start
             and (g.end_date is None or start <= g.end_date)
             and (staff is None or staff.pk in self.staff[id(g)])
+            and (not staff_text or _key(g.staff_names) == _key(staff_text))
         ]
         if covering:
             return max(covering, key=lambda g: (g.start_date, g.pk is None, g.pk or 0))
         year, _ = term_for_date(start)
         label = format_academic_year(year)
-        suffix = f", {staff_display_name(staff)} (imported {label})" if staff else f" (imported {label})"
+        who = staff_display_name(staff) if staff else staff_text
+        suffix = f", {who} (imported {label})" if who else f" (imported {label})"
         name = programme.name[: GROUP_NAME_MAX - len(suffix)] + suffix
         group = self.by_name.get((programme.pk, name))
         if group is None:
             group = Intervention(
                 programme=programme, name=name, cost_per_session=programme.cost_per_session,
                 measure=programme.default_measure, start_date=dt.date(year, 9, 1), end_date=dt.date(year + 1, 8, 31),
+                staff_names=staff_text[:200] if not staff else "",
             )  # fmt: skip
             clean_light(group, exclude=["programme"])
             self._add(group, set())
@@ -221,7 +227,9 @@ def enrolments_record_many(
             continue
         try:
             if enrolment is None:
-                group = groups[pupil.school_id].choose(programme, start, values.get("staff"), notes)
+                group = groups[pupil.school_id].choose(
+                    programme, start, values.get("staff"), notes, staff_text=" ".join((row.get("staff_text") or "").split())
+                )
                 enrolment = Enrolment(
                     intervention=group, pupil=pupil, start_date=start, end_date=end,
                     sessions_attended=values["sessions_attended"],

@@ -32,7 +32,7 @@ from interventions.models import (
     Programme,
 )
 from pupils.models import Pupil, School, Subject
-from pupils.services import bulk_write, delete_with_history
+from pupils.writes import bulk_write, delete_with_history
 from sencotrack.conflicts import ABSENT, Loaded, check, lock, retry_lost_insert, version_of
 
 LEVEL_CODES_TEXT = f"{VALID_CODES_TEXT}; or a pre-key-stage standard PK1-PK6"

@@ -27,7 +27,7 @@ from interventions.access import (
     programmes_for_user,
 )
 from pupils.models import Role
-from sencotrack.access import current_membership, require_membership
+from pupils.access import current_membership, require_membership
 from sencotrack.conflicts import Conflict, version_of
 
 GET_POST = require_http_methods(["GET", "POST"])

@@ -5,7 +5,7 @@
 - A teacher: views the plans of their own pupils and contributes (their views before a review,
   the termly check of a curricular target).
 - A TA: views the plans of their own pupils.
-- A parent or carer: only their own child, on the family pages (``sencotrack.access.child_for_parent``).
+- A parent or carer: only their own child, on the family pages (``pupils.access.child_for_parent``).
 - Governors and data managers: nothing named (403).
 
 Anything outside the person's school or scope is a 404, so ids leak nothing; a role that may
@@ -22,7 +22,7 @@ from django.http import Http404, HttpRequest
 from interventions.models import Comment
 from plans.models import CurricularTarget, Outcome, ParentLink, SupportPlan
 from pupils.models import Membership, Pupil, Role
-from sencotrack.access import pupil_for_user, require_membership, visible_pupils
+from pupils.access import pupil_for_user, require_membership, visible_pupils
 
 #: Roles that see plans at all, and those that may contribute to them.
 PLAN_ROLES = (Role.SENCO, Role.TEACHER, Role.TA)

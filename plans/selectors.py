@@ -17,7 +17,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 
 from assessments.expected import BaselineResult, choose_baseline, progress
 from assessments.ladder import LadderError, parse_pks, steps_between
-from assessments.models import Assessment, AssessmentKind, Baseline, ReadingTest, Target, term_index
+from assessments.models import Assessment, AssessmentKind, Baseline, ReadingTest, Target
 from assessments.selectors import TargetRow, evaluate_target, quartile_table, scheme_for
 from interventions.models import Attendance, Comment, Enrolment, InterventionSession
 from plans import cycle, plain
@@ -34,8 +34,8 @@ from plans.models import (
     TargetCheck,
 )
 from pupils.models import Membership, Provision, Pupil, PupilProfile, RegisterEntry, Role, School
-from sencotrack.access import visible_pupils
-from sencotrack.parsing import TERM_ORDER, term_for_date
+from pupils.access import visible_pupils
+from sencotrack.parsing import TERM_ORDER, term_for_date, term_index
 
 User = get_user_model()
 

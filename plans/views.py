@@ -41,7 +41,7 @@ from plans.models import ContributorRole, PlanStatus, SupportPlan
 from pupils.forms import apply_service_errors
 from pupils.models import AccessAction, Pupil, Role
 from pupils.services_audit import access_record
-from sencotrack.access import current_membership
+from pupils.access import current_membership
 
 GET_POST = require_http_methods(["GET", "POST"])
 

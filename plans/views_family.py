@@ -1,6 +1,6 @@
 """The family pages: a parent or carer sees their own child, in plain words, and adds their views.
 
-Every page starts with ``sencotrack.access.child_for_parent`` (a 404 for any child not theirs, a 403
+Every page starts with ``pupils.access.child_for_parent`` (a 404 for any child not theirs, a 403
 for anyone who is not a parent) and logs the view. Nothing here shows points, level codes, costs,
 staff notes or comments the SENCo has not shared. The welcome page turns an invitation link into
 a password (Django's token machinery: single use, expiring).
@@ -28,7 +28,7 @@ from plans.tokens import invitation_tokens, user_id_from
 from pupils.forms import apply_service_errors
 from pupils.models import AccessAction, Role
 from pupils.services_audit import access_record
-from sencotrack.access import child_for_parent, require_membership
+from pupils.access import child_for_parent, require_membership
 
 #: The child a parent last looked at, so "home" opens that child's page.
 CHILD_KEY = "family_child"

@@ -2,7 +2,7 @@
 
 ``history = AuditHistory()`` on a model is ``HistoricalRecords()`` (who, when, and the whole row
 before and after each change) with one addition: a delete whose "deleted" history rows were already
-written in bulk (``pupils.services.delete_with_history``) is not recorded again, one insert per row,
+written in bulk (``pupils.writes.delete_with_history``) is not recorded again, one insert per row,
 by the post_delete signal. Every other delete (the admin, a cascade, ``instance.delete()``) is
 recorded by the signal as usual.
 """

@@ -28,7 +28,7 @@ from django.db import models
 from django.utils import timezone
 
 from pupils.models import AccessEvent, Pupil
-from pupils.services import has_history
+from pupils.writes import has_history
 
 #: Newest changes shown on the page; older ones are counted, not drawn.
 CHANGES_SHOWN = 500

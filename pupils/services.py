@@ -16,21 +16,16 @@ Any bad row raises :class:`RowsInvalid` naming every bad row, and nothing is sav
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import models, router, transaction
-from django.db.models.deletion import Collector
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.utils import timezone
-from simple_history.exceptions import NotHistoricalModelError
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history, get_history_manager_for_model
 
-from pupils.history import HISTORY_WRITTEN
 from pupils.models import (
     Membership,
     Need,
@@ -41,199 +36,22 @@ from pupils.models import (
     Subject,
 )
 from pupils.upn import UpnError, validate_upn
-from sencotrack import versions
+from pupils.writes import (
+    Outcome,
+    RowsInvalid,
+    as_date,
+    bulk_write,
+    clean_light,
+    field_error,
+    fmt_date,
+    merge_errors,
+    save_planned,
+    single,
+    snapshot,
+)
 from sencotrack.conflicts import Loaded, check, lock, version_of
-from sencotrack.parsing import ParseError, parse_date
 
 DEFAULT_SCHOOL_CODE = "DEFAULT"
-BULK_BATCH_SIZE = 500
-
-
-class Outcome(enum.StrEnum):
-    """What a record service did with a row."""
-
-    CREATED = "created"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-
-
-class RowsInvalid(ValidationError):
-    """Some rows given to a ``*_many`` service are invalid; nothing was saved.
-
-    ``row_errors`` maps each bad row's index in the input to its ValidationError (field errors
-    where the problem belongs to one field).
-    """
-
-    def __init__(self, row_errors: Mapping[int, ValidationError]):
-        self.row_errors: dict[int, ValidationError] = dict(sorted(row_errors.items()))
-        super().__init__(
-            [f"row {i + 1}: {'; '.join(error.messages)}" for i, error in self.row_errors.items()]
-        )
-
-
-# --- Helpers shared by the services of every app -------------------------------------------------
-
-
-def field_error(field: str, message: str) -> ValidationError:
-    return ValidationError({field: [message]})
-
-
-def as_date(value: dt.date | str | None, field: str) -> dt.date | None:
-    """A date, or text written YYYY-MM-DD or DD/MM/YYYY (forms and tasks may hand over either)."""
-    if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, str):
-        if not value.strip():
-            return None
-        try:
-            return parse_date(value)
-        except ParseError as exc:
-            raise field_error(field, str(exc)) from None
-    raise field_error(field, f"{value!r} is not a date")
-
-
-def fmt_date(day: dt.date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else ""
-
-
-def snapshot(instance: models.Model, fields: Iterable[str]) -> tuple:
-    return tuple(getattr(instance, name) for name in fields)
-
-
-def clean_light(instance: models.Model, *, exclude: Iterable[str] = ()) -> None:
-    """Field validation without the per-row queries (unique, constraint and foreign-key checks).
-
-    Callers guarantee what is skipped: rows are matched on their natural keys, related objects
-    were fetched, and CHECK constraints were tested in Python with clearer messages.
-    """
-    instance.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
-
-
-def clean_full(instance: models.Model) -> None:
-    """The whole of ``full_clean()``, skipping only foreign keys to objects not yet saved."""
-    for field in instance._meta.concrete_fields:
-        # A related object saved after it was assigned: copy its new id as save() would.
-        if field.is_relation and field.name in instance._state.fields_cache and getattr(instance, field.attname) is None:
-            related = instance._state.fields_cache[field.name]
-            if related is not None and related.pk is not None:
-                setattr(instance, field.attname, related.pk)
-    unsaved = [
-        field.name
-        for field in instance._meta.concrete_fields
-        if field.is_relation
-        and field.name in instance._state.fields_cache
-        and getattr(instance, field.name) is not None
-        and getattr(instance, field.name).pk is None
-    ]
-    instance.full_clean(exclude=unsaved or None)
-
-
-def save_planned(instances: Sequence[models.Model], *, thorough: bool) -> None:
-    """Save instances in order; ``thorough`` runs the whole ``full_clean()`` just before each save."""
-    for instance in instances:
-        if thorough:
-            clean_full(instance)
-        instance.save()
-
-
-def bulk_write(
-    model: type[models.Model], *, new: list, changed: list, fields: Sequence[str], user: Any = None,
-    reason: str | None = None,
-) -> None:
-    """Insert and update in batches. ``updated_at`` is stamped by hand: bulk_update skips save().
-
-    Bulk writes send no signals, so for a model with an audit history (django-simple-history)
-    the history rows are written here too, in the same transaction (the model's manager moves
-    the school's data version on: ``sencotrack.versions``). They name ``user`` as the
-    person who made the change, else the signed-in person of the request being served (the
-    history middleware); a write from a command or task with neither names nobody. ``reason`` is
-    the history's change reason, shown on the pupil's audit page ("Archived as a leaver").
-    """
-    audited = has_history(model)
-    if new:
-        if audited:
-            bulk_create_with_history(
-                new, model, batch_size=BULK_BATCH_SIZE, default_user=user, default_change_reason=reason
-            )
-        else:
-            model.objects.bulk_create(new, batch_size=BULK_BATCH_SIZE)
-    if changed:
-        fields = list(fields)
-        if any(f.name == "updated_at" for f in model._meta.concrete_fields):
-            now = timezone.now()
-            for instance in changed:
-                instance.updated_at = now
-            fields.append("updated_at")
-        if audited:
-            bulk_update_with_history(
-                changed, model, fields, batch_size=BULK_BATCH_SIZE, default_user=user, default_change_reason=reason
-            )
-        else:
-            model.objects.bulk_update(changed, fields, batch_size=BULK_BATCH_SIZE)
-
-
-def delete_with_history(model: type[models.Model], instances: Iterable[models.Model], *, user: Any = None) -> int:
-    """Delete instances (and what cascades from them) with their audit history in a fixed number of queries.
-
-    ``QuerySet.delete()`` on a model with a history records each row with its own insert (the
-    post_delete signal) and can name only the signed-in person of a request. Here the "deleted"
-    history rows are written in one bulk insert naming ``user`` (else the request's person), then
-    the rows are deleted as ``delete()`` would, cascades included. Returns the number of
-    ``model`` rows deleted.
-    """
-    instances = list(instances)
-    if not instances:
-        return 0
-    if has_history(model):
-        history = get_history_manager_for_model(model).model
-        now = timezone.now()
-        rows = []
-        for instance in instances:
-            rows.append(
-                history(
-                    history_date=now,
-                    history_user=user if user is not None else history.get_default_history_user(instance),
-                    history_type="-",
-                    **{f.attname: getattr(instance, f.attname) for f in history.tracked_fields},
-                )
-            )
-            setattr(instance, HISTORY_WRITTEN, True)
-        history._default_manager.bulk_create(rows, batch_size=BULK_BATCH_SIZE)
-    collector = Collector(using=router.db_for_write(model))
-    collector.collect(instances)
-    with versions.deleting():  # the cascade's rows find their schools in one query per kind of row
-        _, deleted = collector.delete()
-    return deleted.get(model._meta.label, 0)
-
-
-def has_history(model: type[models.Model]) -> bool:
-    """Whether ``model`` keeps an audit history (``history = HistoricalRecords()``)."""
-    try:
-        get_history_manager_for_model(model)
-    except NotHistoricalModelError:
-        return False
-    return True
-
-
-def single(many: Callable[..., list], **kwargs: Any):
-    """Run a ``*_many`` service on one row and raise that row's own ValidationError."""
-    try:
-        return many(**kwargs)[0]
-    except RowsInvalid as exc:
-        raise next(iter(exc.row_errors.values())) from None
-
-
-def merge_errors(errors: Sequence[ValidationError]) -> ValidationError:
-    """One ValidationError holding every error of one row."""
-    merged: dict[str, list] = defaultdict(list)
-    for error in errors:
-        if hasattr(error, "error_dict"):
-            for field, items in error.error_dict.items():
-                merged[field].extend(items)
-        else:
-            merged[NON_FIELD_ERRORS].extend(error.error_list)
-    return ValidationError(dict(merged))
-
 
 # --- Schools ---------------------------------------------------------------------------------------
 
@@ -329,7 +147,7 @@ class StaffLookup:
     def resolve(self, text: str | models.Model) -> Any:
         if isinstance(text, get_user_model()):
             if text.pk not in self._users:
-                raise field_error("staff", f"{text.get_username()} is not a member of staff at {self.school.code}")
+                raise field_error("staff", f"{text.get_username()} is not a member of staff at {self.school.name}")
             return text
         pks = self._by_key.get(_subject_key(text or ""), set())
         if len(pks) == 1:
@@ -339,7 +157,7 @@ class StaffLookup:
             raise field_error("staff", f"{text!r} matches several members of staff ({names}): use the username")
         raise field_error(
             "staff",
-            f"{text!r} is not a member of staff at {self.school.code}; staff are matched by username, "
+            f"{text!r} is not a member of staff at {self.school.name}; staff are matched by username, "
             "'First Last' or email",
         )
 

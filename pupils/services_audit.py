@@ -15,7 +15,7 @@ from django.db import connection
 from django.http import HttpRequest
 
 from pupils.models import AccessEvent, Pupil
-from sencotrack.access import current_membership
+from pupils.access import current_membership
 
 PATH_MAX = AccessEvent._meta.get_field("path").max_length
 WHAT_MAX = AccessEvent._meta.get_field("what").max_length

@@ -19,7 +19,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from pupils.models import Concern, Provision, Pupil, PupilProfile, RegisterEntry
-from pupils.services import field_error, fmt_date, register_entry_record
+from pupils.services import register_entry_record
+from pupils.writes import field_error, fmt_date
 from sencotrack.conflicts import Loaded, check, lock, retry_lost_insert, version_of, version_of_all
 
 _ONE_DAY = dt.timedelta(days=1)

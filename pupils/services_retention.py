@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from pupils.hooks import CopyRemoved, PurgedPupil, run_retention_steps
 from pupils.models import Pupil, School
-from pupils.services import bulk_write
+from pupils.writes import bulk_write
 from sencotrack import versions
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """The SEN register, pupils of concern, the pupil list and the pupil page.
 
-Thin views (STYLE.md): every one starts with an access helper from ``sencotrack.access``, binds a
+Thin views (STYLE.md): every one starts with an access helper from ``pupils.access``, binds a
 form, calls a service, adds a message and redirects. Reads go through ``pupils.selectors``.
 """
 
@@ -14,15 +14,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from pupils import selectors
+from pupils.access import current_membership, pupil_for_user, require_membership
 from pupils.forms import (
     PROFILE_FIELDS,
     ConcernCloseForm,
@@ -35,9 +34,8 @@ from pupils.forms import (
     RegisterFilterForm,
     apply_service_errors,
 )
-from pupils.models import AccessAction, Pupil, Role
+from pupils.models import Pupil, Role
 from pupils.services import register_entry_close
-from pupils.services_audit import access_record
 from pupils.services_profile import (
     concern_close,
     concern_raise,
@@ -45,15 +43,11 @@ from pupils.services_profile import (
     register_entry_add,
     register_entry_change,
 )
-from sencotrack import fragments
-from sencotrack.access import current_membership, pupil_for_user, require_membership
 from sencotrack.conflicts import Conflict, version_of
 
 #: Roles that see named pupils: the SENCo all of the school, teachers and TAs their own pupils.
 PUPIL_ROLES = (Role.SENCO, Role.TEACHER, Role.TA)
 PUPILS_PER_PAGE = 50
-#: Timeline items shown before "Show all": the latest term or two of a busy pupil.
-TIMELINE_SHOWN = 30
 
 
 def _partial(request: HttpRequest) -> bool:
@@ -348,48 +342,6 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
         "can_edit": membership.role == Role.SENCO,
     }
     return _render(request, "pupils/pupil_list.html", context, partial="results")
-
-
-@login_required
-def pupil_detail(request: HttpRequest, public_id) -> HttpResponse:
-    pupil = pupil_for_user(request, public_id)
-    access_record(request=request, pupil=pupil, action=AccessAction.VIEWED, what="pupil page")
-    membership = current_membership(request)
-    today = timezone.localdate()
-    kind = request.GET.get("type", "")
-    if kind not in selectors.TIMELINE_KINDS:
-        kind = ""
-    show_all = request.GET.get("show") == "all"
-    partial = "timeline" if _partial(request) else ""
-    # The body shows the pupil's records (the school's data version), what the role may see, the
-    # timeline's filter and the day (ages, the current register entry): never the person.
-    key = fragments.key("pupil", membership.school_id, membership.school.data_version, pupil.pk, membership.role,
-                        kind, int(show_all), partial, today.isoformat())
-
-    def body() -> str:
-        page = selectors.pupil_page(pupil, membership, today=today)
-        timeline = page.timeline_of(kind)
-        context = {
-            "pupil": pupil,
-            "page": page,
-            "kind": kind,
-            "timeline": timeline if show_all else timeline[:TIMELINE_SHOWN],
-            "timeline_total": len(timeline),
-            "can_edit": membership.role == Role.SENCO,
-            "today": today,
-        }
-        template = "pupils/_pupil_body.html" + (f"#{partial}" if partial else "")
-        return render_to_string(template, context, request=request)
-
-    html = fragments.cached(key, body)
-    if partial:
-        response = HttpResponse(html)
-    else:
-        response = render(request, "pupils/pupil_detail.html", {
-            "pupil": pupil, "body": mark_safe(html),  # noqa: S308 - our own template's output
-        })
-    patch_vary_headers(response, ("HX-Request",))
-    return response
 
 
 @login_required

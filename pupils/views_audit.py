@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from pupils.models import AccessAction, Pupil, Role
 from pupils.selectors_audit import pupil_audit
 from pupils.services_audit import access_record
-from sencotrack.access import pupil_for_user, require_membership
+from pupils.access import pupil_for_user, require_membership
 
 
 def pupil_for_audit(request: HttpRequest, public_id) -> Pupil:

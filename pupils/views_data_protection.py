@@ -23,7 +23,7 @@ from pupils.models import AccessAction, Role
 from pupils.services_audit import access_record
 from pupils.services_retention import pupil_archive, pupil_unarchive
 from pupils.subject_access import subject_access_filename, subject_access_zip
-from sencotrack.access import pupil_for_user, require_membership
+from pupils.access import pupil_for_user, require_membership
 
 def _pupil_url(pupil) -> str:
     return reverse("pupils:detail", args=[pupil.public_id])

@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest
 
 from pupils.models import Membership, Pupil, Role
 from reports.models import ReportKind, ReportRun
-from sencotrack.access import pupil_for_user, require_membership
+from pupils.access import pupil_for_user, require_membership
 
 REPORT_ROLES = (Role.SENCO, Role.GOVERNOR)
 DASHBOARD_ROLES = (Role.SENCO, Role.TEACHER)

@@ -14,3 +14,5 @@ class ReportsConfig(AppConfig):
 
         hooks.register_retention_step("reports.ReportRun", report_runs_redact)
         hooks.register_subject_access_section("report_rows", subject_access_report_rows)
+        # The build tasks, which services enqueue by name (tasks import services, never the other way).
+        from reports import tasks  # noqa: F401

@@ -22,7 +22,7 @@ from django.utils import timezone
 from pupils.models import Pupil, PupilProfile
 from reports import datasets, metrics, selectors
 from reports import figures_pupil
-from reports.dashboards import FlightPath, PathPoint, semh_points
+from reports.pupil_dashboard import FlightPath, PathPoint, semh_points
 
 COMMENTS_SHOWN = 10
 

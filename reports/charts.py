@@ -155,6 +155,12 @@ def _whisker(high, low) -> float:
     return 0.0 if a is None or b is None else a - b
 
 
+def _whole(value) -> str:
+    """A number of pupils as a whole number: a column with a blank comes back as floats (28.0)."""
+    number = _number(value)
+    return str(value) if number is None else f"{number:.0f}"
+
+
 def _fmt(value, decimals: int = 2) -> str:
     number = _number(value)
     return "–" if number is None else f"{number:.{decimals}f}"
@@ -294,7 +300,7 @@ def value_added(rows, *, title: str = "Value added by group, with 95% confidence
         hover = [
             f"{label}<br>VA {_fmt(r['va'])} (index {_fmt(r.get('index'))})"
             f"<br>95% interval {_fmt(r.get('ci_low'))} to {_fmt(r.get('ci_high'))}"
-            f"<br>{significance}, n = {r['n']}"
+            f"<br>{significance}, n = {_whole(r['n'])}"
             for label, r in shown
         ]
         fig.add_trace(go.Scatter(
@@ -354,7 +360,7 @@ def ratio_gain_by_programme(rows, *, title: str = "Ratio gain by programme (mean
             x=part["mean_ratio_gain"].astype(float).tolist(), y=part["programme"].tolist(), orientation="h",
             name=f"{measure.capitalize()} age", marker={"color": SERIES[i % len(SERIES)]},
             hovertext=[
-                f"{r['programme']} ({measure}): mean ratio gain {_fmt(r['mean_ratio_gain'])}, {r['band']}, n = {r['n']}"
+                f"{r['programme']} ({measure}): mean ratio gain {_fmt(r['mean_ratio_gain'])}, {r['band']}, n = {_whole(r['n'])}"
                 for r in part.to_dict("records")
             ],
             hoverinfo="text", text=[f"{v:.2f} {b}" for v, b in zip(part["mean_ratio_gain"], part["band"])],
@@ -422,7 +428,7 @@ def sen_gap(rows, *, title: str = "Expected progress: SEN against non-SEN, by te
             line={"color": colour, "width": 2}, marker={"symbol": symbol, "size": 9, "color": colour},
             hovertext=[
                 f"{term}, {label}: {SUPPRESSED} (fewer than 5 pupils)" if v is None
-                else f"{term}, {label}: {v:.2f}% at least expected (n = {n})"
+                else f"{term}, {label}: {v:.2f}% at least expected (n = {_whole(n)})"
                 for term, v, n in zip(terms, values, df[count])
             ],
             hoverinfo="text",
@@ -475,7 +481,7 @@ def register_by_provision(rows, *, title: str = "SEN register by provision: this
 def flight_path(path, *, title: str | None = None) -> dict:
     """A pupil's flight path in one subject: actual results against the expected line.
 
-    ``path`` (``reports.dashboards.FlightPath``): actual points (date, points, result, term),
+    ``path`` (``reports.pupil_dashboard.FlightPath``): actual points (date, points, result, term),
     expected and exceeding lines from the baseline, intervention spans (shaded) and comments
     (markers). Dates are ISO strings on the x axis.
     """

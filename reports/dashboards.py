@@ -11,36 +11,32 @@ never name a pupil: no name or UPN reaches their page or its chart data.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import html
-import io
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
 
 import pandas as pd
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.expected import (
-    BaselineResult,
-    choose_baseline,
-    expected_gain,
-    level_not_above,
-    progress_span,
-    progress_status,
-)
-from assessments.ladder import LadderError
-from assessments.semh import SemhError, sdq_band
+from pupils.access import visible_pupils
 from pupils.models import Membership, Pupil, Role, School
-from reports import charts, datasets, figures_dashboard, figures_pupil, generators, metrics, selectors
+from reports import charts, datasets, generators, metrics, selectors
 from reports.explain import NOTES, TITLES
+from reports.forms import TermForm
+from reports.progress_table import (
+    PROVISION_CHOICES,
+    SORT_CHOICES,
+    STATUS_CHOICES,
+    SUBJECT,
+    ProgressFilters,
+    progress_page,
+    progress_rows,
+)
 from sencotrack import fragments
-from sencotrack.access import visible_pupils
-from sencotrack.csvsafe import neutralise
-from sencotrack.parsing import TERM_ORDER, format_academic_year
+from sencotrack.parsing import format_academic_year, split_term, term_index, term_label
 
 SENCO_KINDS = ["expected-progress", "starting-points", "value-added", "intervention-impact", "transition-matrix",
                "standardised-progress", "no-gain-but-semh"]
@@ -113,6 +109,8 @@ class Block:
     note: str
     figure: dict | None = None
     summary: str = ""
+    reading: str = ""  # one plain sentence beside the chart: what it says (the governor page)
+    html: str = ""  # a block that draws itself (the governor page's summary)
 
     @property
     def data_id(self) -> str:
@@ -349,230 +347,13 @@ def senco_dashboard(
     dashboard.blocks.append(expected_progress_block())
     term_end = datasets.report_term(school, academic_year, term).end
     dashboard.progress = progress_rows(ep, names, selectors.provisions_on(school, term_end))
+    from reports import figures_dashboard  # it builds on this module's blocks
+
     figures_dashboard.add_blocks(dashboard, school, rows, ep=ep, impact=impact, names=names, teacher=teacher)
     return dashboard
 
 
-# --- The expected-progress table: a page of rows, filtered and sorted on the server --------------------
-
-ROWS_PER_PAGE = 50
-# A row as cached: a plain tuple (the fastest to unpickle; a filtered page reads every row of the school).
-(NAME, PUBLIC_ID, UPN, SUBJECT, BASELINE_RESULT, BASELINE_POINTS, CURRENT_RESULT, CURRENT_POINTS, TERMS,
- LEVELS, EXPECTED_POINTS, STATUS, PROVISION) = range(13)
-STATUS_CHOICES = [("below", "Below expected"), ("expected", "Expected"), ("exceeding", "Exceeding")]
-PROVISION_CHOICES = [("sen", "SEN (K or E)"), ("K", "SEN support (K)"), ("E", "EHC plan (E)"), ("none", "No SEN")]
-SORT_CHOICES = [
-    ("name", "Pupil (surname)"),
-    ("subject", "Subject, then pupil"),
-    ("status", "Status, below expected first"),
-    ("progress", "Levels of progress, fewest first"),
-    ("-progress", "Levels of progress, most first"),
-]
-SORT_LABELS = dict(SORT_CHOICES)
-_STATUS_ORDER = {"below": 0, "expected": 1, "exceeding": 2}
-_SEN = ("K", "E")
-
-
-def progress_rows(ep: list[dict], names: dict, provisions: dict[str, str]) -> list[tuple]:
-    """Expected-progress rows for the table, by surname: name, public id, UPN, the report's figures, provision.
-
-    ``provisions``: UPN -> provision on the last day of the term. Values that repeat (subjects,
-    results, statuses) are shared, so a cached copy stores each once.
-    """
-    shared: dict = {}
-
-    def one(value):
-        return shared.setdefault((type(value), value), value)
-
-    out = []
-    for row in ep:
-        who = names.get(row["upn"])
-        out.append((
-            who.name if who else "", str(who.public_id) if who else "", row["upn"], one(row["subject"]),
-            one(row["baseline_result"]), one(row["baseline_points"]), one(row["current_result"]),
-            one(row["current_points"]), one(row["terms_elapsed"]), one(row["levels_of_progress"]),
-            one(row["expected_points"]), one(row["status"]), one(provisions.get(row["upn"], "")),
-        ))
-
-    def by_name(row: tuple) -> tuple:
-        if not row[NAME]:
-            return ("~", row[UPN], row[SUBJECT])
-        return (row[NAME].split(" ")[-1].lower(), row[NAME].lower(), row[SUBJECT])
-
-    out.sort(key=by_name)
-    return out
-
-
-@dataclass(frozen=True)
-class ProgressFilters:
-    """What the expected-progress table shows: filters, sort and page (from ``reports.forms.ProgressFilterForm``)."""
-
-    subject: str = ""
-    status: str = ""
-    provision: str = ""
-    q: str = ""
-    sort: str = "name"
-    page: int = 1
-
-    @property
-    def filtered(self) -> bool:
-        return bool(self.subject or self.status or self.provision or self.q)
-
-    def params(self, *, page: int | None = None) -> list[tuple[str, str]]:
-        """The non-default settings as query parameters, in a fixed order (links and cache keys)."""
-        out = [(k, getattr(self, k)) for k in ("subject", "status", "provision", "q") if getattr(self, k)]
-        if self.sort != "name":
-            out.append(("sort", self.sort))
-        page = self.page if page is None else page
-        if page > 1:
-            out.append(("page", str(page)))
-        return out
-
-
-def filter_progress(rows: list[tuple], filters: ProgressFilters) -> list[tuple]:
-    """The rows matching ``filters``, in its order (rows come sorted by name; other sorts keep that within)."""
-    if filters.subject:
-        rows = [r for r in rows if r[SUBJECT] == filters.subject]
-    if filters.status:
-        rows = [r for r in rows if r[STATUS] == filters.status]
-    if filters.provision == "sen":
-        rows = [r for r in rows if r[PROVISION] in _SEN]
-    elif filters.provision == "none":
-        rows = [r for r in rows if r[PROVISION] not in _SEN]
-    elif filters.provision:
-        rows = [r for r in rows if r[PROVISION] == filters.provision]
-    if filters.q:
-        needle = filters.q.casefold()
-        rows = [r for r in rows if needle in r[NAME].casefold() or needle in r[UPN].casefold()]
-    if filters.sort == "subject":
-        rows = sorted(rows, key=lambda r: r[SUBJECT])
-    elif filters.sort == "status":
-        rows = sorted(rows, key=lambda r: _STATUS_ORDER.get(r[STATUS], 3))
-    elif filters.sort in ("progress", "-progress"):
-        known = [r for r in rows if r[LEVELS] is not None]
-        known.sort(key=lambda r: r[LEVELS], reverse=filters.sort == "-progress")
-        rows = known + [r for r in rows if r[LEVELS] is None]
-    return rows
-
-
-@dataclass(frozen=True)
-class ProgressRow:
-    """One row as the table prints it."""
-
-    name: str
-    href: str
-    upn: str
-    subject: str
-    baseline: str
-    current: str
-    terms: str
-    levels: str
-    expected: str
-    status: str
-    provision: str
-
-
-def _two_places(value) -> str:
-    return "–" if value is None else f"{value:.2f}"
-
-
-def progress_row(row: tuple, pupil_url: str) -> ProgressRow:
-    """``pupil_url``: the pupil dashboard's URL with ``00000000-0000-0000-0000-000000000000`` for the id."""
-    return ProgressRow(
-        name=row[NAME] or row[UPN],
-        href=pupil_url.replace(_NO_ID, row[PUBLIC_ID]) if row[PUBLIC_ID] else "",
-        upn=row[UPN], subject=row[SUBJECT],
-        baseline=f"{row[BASELINE_RESULT]} ({_two_places(row[BASELINE_POINTS])})",
-        current=f"{row[CURRENT_RESULT]} ({_two_places(row[CURRENT_POINTS])})",
-        terms="–" if row[TERMS] is None else str(row[TERMS]), levels=_two_places(row[LEVELS]),
-        expected=_two_places(row[EXPECTED_POINTS]), status=row[STATUS], provision=row[PROVISION] or "–",
-    )
-
-
-_NO_ID = "00000000-0000-0000-0000-000000000000"
-
-
-@dataclass
-class ProgressPage:
-    """One page of the table: its rows as printed, where it sits among the matching rows, and the filters."""
-
-    filters: ProgressFilters
-    rows: list[ProgressRow]
-    total: int  # rows matching the filters
-    all_rows: int  # rows before filtering
-    number: int
-    num_pages: int
-    academic_year: int
-    term: str
-
-    @property
-    def first(self) -> int:
-        return (self.number - 1) * ROWS_PER_PAGE + 1 if self.total else 0
-
-    @property
-    def last(self) -> int:
-        return self.first + len(self.rows) - 1 if self.total else 0
-
-    @property
-    def sort_label(self) -> str:
-        return SORT_LABELS.get(self.filters.sort, SORT_LABELS["name"]).lower()
-
-    def query(self, page: int | None = None) -> str:
-        """The query string of this table for ``page`` (with the term, so a link stands on its own)."""
-        return urlencode([("academic_year", self.academic_year), ("term", self.term),
-                          *self.filters.params(page=page)])
-
-    @property
-    def previous_query(self) -> str:
-        return self.query(self.number - 1)
-
-    @property
-    def next_query(self) -> str:
-        return self.query(self.number + 1)
-
-    @property
-    def csv_query(self) -> str:
-        return self.query(1)
-
-
-def progress_page(rows: list[tuple], filters: ProgressFilters, *, academic_year: int, term: str) -> ProgressPage:
-    """The page of rows ``filters`` asks for (a page past the end shows the last one)."""
-    matching = filter_progress(rows, filters)
-    num_pages = max(1, -(-len(matching) // ROWS_PER_PAGE))
-    number = min(max(1, filters.page), num_pages)
-    shown = matching[(number - 1) * ROWS_PER_PAGE:number * ROWS_PER_PAGE]
-    pupil_url = reverse("reports:pupil_dashboard", args=[_NO_ID])
-    return ProgressPage(filters, [progress_row(r, pupil_url) for r in shown], len(matching), len(rows), number,
-                        num_pages, academic_year, term)
-
-
-PROGRESS_CSV_COLUMNS = ["pupil", "upn", "subject", "baseline_result", "baseline_points", "current_result",
-                        "current_points", "terms_elapsed", "levels_of_progress", "expected_points", "status",
-                        "provision_at_term_end"]
-
-
-def progress_csv(rows: list[tuple]) -> str:
-    """The rows as CSV (text cells neutralised against formula injection; CRLF rows, as the report CSVs)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(PROGRESS_CSV_COLUMNS)
-    for r in rows:
-        writer.writerow([
-            neutralise(r[NAME]), neutralise(r[UPN]), neutralise(r[SUBJECT]), neutralise(r[BASELINE_RESULT]),
-            _two_places(r[BASELINE_POINTS]).replace("–", ""), neutralise(r[CURRENT_RESULT]),
-            _two_places(r[CURRENT_POINTS]).replace("–", ""), "" if r[TERMS] is None else r[TERMS],
-            _two_places(r[LEVELS]).replace("–", ""), _two_places(r[EXPECTED_POINTS]).replace("–", ""), r[STATUS],
-            r[PROVISION],
-        ])
-    return buffer.getvalue()
-
-
 # --- Governors -------------------------------------------------------------------------------------------
-
-
-def _term_label(index: int) -> str:
-    year, position = divmod(index, 3)
-    return f"{TERM_ORDER[position].capitalize()} {format_academic_year(year)}"
 
 
 def sen_gap_series(school: School, *, academic_year: int, term: str, terms: int = GAP_TERMS) -> pd.DataFrame:
@@ -582,7 +363,7 @@ def sen_gap_series(school: School, *, academic_year: int, term: str, terms: int 
     term. Columns: term_label, sen_n, sen_pct, no_sen_n, no_sen_pct, gap, suppressed. Figures of a
     group under 5 pupils, and the gap, are None.
     """
-    last = academic_year * 3 + TERM_ORDER.index(term)
+    last = term_index(academic_year, term)
     indexes = list(range(last - terms + 1, last + 1))
     scheme = datasets.points_scheme(school)
     base = datasets.baselines(school, scheme)
@@ -592,8 +373,7 @@ def sen_gap_series(school: School, *, academic_year: int, term: str, terms: int 
     spans = metrics.progress_spans(school.ks2_span)
     out = []
     for index in indexes:
-        year, position = divmod(index, 3)
-        end = pd.Timestamp(selectors.term_bounds(own_dates, year, TERM_ORDER[position])[1])
+        end = pd.Timestamp(selectors.term_bounds(own_dates, *split_term(index))[1])
         open_then = register[
             (register["start_date"] <= end) & (register["end_date"].isna() | (register["end_date"] >= end))
         ]
@@ -602,7 +382,7 @@ def sen_gap_series(school: School, *, academic_year: int, term: str, terms: int 
         ep = None
         if not cur.empty:
             ep = metrics.expected_progress(metrics.select_baselines(base, index), cur, index, spans)
-        row = {"term_label": _term_label(index)}
+        row = {"term_label": term_label(index)}
         figures = {}
         for key, in_group in (("sen", True), ("no_sen", False)):
             if ep is None or ep.empty:
@@ -785,8 +565,6 @@ class CachedDashboard:
         return self._built
 
     def _render(self, filters: ProgressFilters) -> DashboardBody:
-        from reports.forms import TermForm  # the forms import this module's choices
-
         page = self.page()
         context = {
             "dashboard": page, "form": TermForm(today=self.today), "teacher": self.teacher, "school": self.school,
@@ -818,7 +596,9 @@ class CachedDashboard:
         )
         options = {"academic_year": academic_year, "term": term, "runs": runs}
         if self.governor:
-            dashboard = governor_dashboard(self.school, **options)
+            from reports import governor_page  # the plain-words page (issue 12)
+
+            dashboard = governor_page.governor_dashboard(self.school, **options)
         else:
             dashboard = senco_dashboard(self.membership, **options)
         page = DashboardPage(
@@ -826,7 +606,7 @@ class CachedDashboard:
             term=term,
             blocks=[
                 CachedBlock(b.key, b.title, b.note,
-                            "" if b.table is None else render_to_string("reports/_block.html", {"block": b}))
+                            b.html or ("" if b.table is None else render_to_string("reports/_block.html", {"block": b})))
                 for b in dashboard.blocks
             ],
             sources=dashboard.sources,
@@ -839,286 +619,3 @@ class CachedDashboard:
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:20]
-
-
-# --- One pupil ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PathPoint:
-    day: dt.date
-    points: float
-    label: str
-    result: str = ""
-    level: str | None = None
-    status: str = ""
-    band: str = ""  # quartile rule only: which quarter of national progress (DOMAIN 9.9)
-
-
-@dataclass(frozen=True)
-class Span:
-    start: dt.date
-    end: dt.date
-    label: str
-
-
-@dataclass(frozen=True)
-class CommentMark:
-    day: dt.date
-    points: float
-    hover: str
-
-
-@dataclass
-class FlightPath:
-    subject: str
-    actual: list[PathPoint] = field(default_factory=list)
-    baseline: PathPoint | None = None
-    key_stage: str = ""
-    expected: list[PathPoint] = field(default_factory=list)
-    exceeding: list[PathPoint] = field(default_factory=list)
-    spans: list[Span] = field(default_factory=list)
-    comments: list[CommentMark] = field(default_factory=list)
-    baseline_index: int | None = None
-    # The quartile rule (reports.figures_pupil.apply_quartile_rule): expected is then the median line,
-    # exceeding the upper quartile's, and lower the lower quartile's.
-    expectation: str = "levels"
-    lower: list[PathPoint] = field(default_factory=list)
-    quartile_codes: tuple[str, str, str] | None = None
-
-    @property
-    def latest(self) -> PathPoint | None:
-        return self.actual[-1] if self.actual else None
-
-    @property
-    def expected_now(self) -> PathPoint | None:
-        """The expected line at the latest assessment's term."""
-        if not self.actual or not self.expected:
-            return None
-        return next((p for p in self.expected if p.label == self.actual[-1].label), None)
-
-
-@dataclass(frozen=True)
-class ReadingPoint:
-    day: dt.date
-    measure: str
-    months: int
-    chronological_months: int
-    test_name: str
-
-
-@dataclass(frozen=True)
-class SemhPoint:
-    day: dt.date
-    measure: str
-    value: float
-    higher_is_better: bool
-    band: str = ""
-
-
-def months_between(born: dt.date, day: dt.date) -> int:
-    return (day.year - born.year) * 12 + day.month - born.month - (day.day < born.day)
-
-
-def _points(scheme, result: str) -> float | None:
-    try:
-        return scheme.points_for(result)
-    except LadderError:
-        return None
-
-
-def _index(academic_year: int, term: str) -> int:
-    return academic_year * 3 + TERM_ORDER.index(term)
-
-
-def flight_paths(series: selectors.PupilSeries, scheme, ks2_span: str, *, today: dt.date) -> list[FlightPath]:
-    """One flight path per subject the pupil has a baseline or teacher assessment in."""
-    own_dates = series.term_dates
-
-    def term_end(index: int) -> dt.date:
-        year, position = divmod(index, 3)
-        return selectors.term_bounds(own_dates, year, TERM_ORDER[position])[1]
-
-    subjects: dict[int, object] = {}
-    for item in [*series.assessments, *series.baselines]:
-        subjects.setdefault(item.subject_id, item.subject)
-    spans = [
-        Span(e.start_date, e.end_date or today, f"{e.intervention.programme.name}")
-        for e in series.enrolments
-    ]
-    paths = []
-    for subject in sorted(subjects.values(), key=lambda s: (s.position, s.name)):
-        path = FlightPath(subject=subject.name, spans=spans)
-        results = sorted(
-            ((_index(a.academic_year, a.term), a) for a in series.assessments if a.subject_id == subject.pk),
-            key=lambda pair: pair[0],
-        )
-        results = [(i, a, _points(scheme, a.result)) for i, a in results]
-        results = [(i, a, p) for i, a, p in results if p is not None]
-        stored = {
-            BaselineResult(b.key_stage, b.result, _index(b.academic_year, b.term)): b
-            for b in series.baselines if b.subject_id == subject.pk
-        }
-        latest_index = results[-1][0] if results else max((b.term_index for b in stored), default=0) + 1
-        chosen = choose_baseline(stored, latest_index, scheme)
-        span = None
-        if chosen is not None:
-            span = progress_span(chosen.key_stage, ks2_span)
-            base_points = _points(scheme, chosen.result)
-            path.key_stage = chosen.key_stage
-            path.baseline_index = chosen.term_index
-            path.baseline = PathPoint(term_end(chosen.term_index), base_points, _term_label(chosen.term_index),
-                                      chosen.result, chosen.result)
-            last = max(latest_index, chosen.term_index + 1)
-            for index in range(chosen.term_index, last + 1):
-                t = index - chosen.term_index
-                expected = base_points + expected_gain(span, t)
-                exceeding = base_points + expected_gain(span, t, extra_levels=1)
-                day = term_end(index)
-                level = level_not_above(expected, scheme)
-                path.expected.append(PathPoint(day, expected, _term_label(index), level=level))
-                path.exceeding.append(PathPoint(day, exceeding, _term_label(index)))
-        for index, assessment, points in results:
-            status = ""
-            if chosen is not None and index > chosen.term_index:
-                status = progress_status(points - path.baseline.points, span, index - chosen.term_index)
-            day = assessment.assessed_on or term_end(index)
-            path.actual.append(PathPoint(day, points, _term_label(index), assessment.result, assessment.result, status))
-        path.comments = _comment_marks(series.comments, subject, path, scheme)
-        paths.append(path)
-    return paths
-
-
-def _comment_marks(comments, subject, path: FlightPath, scheme) -> list[CommentMark]:
-    marks = []
-    for comment in comments:
-        if comment.subject_id not in (None, subject.pk):
-            continue
-        points = _points(scheme, comment.level) if comment.level else None
-        if points is None:
-            before = [p for p in path.actual if p.day <= comment.observed_on]
-            anchor = before[-1] if before else (path.baseline or (path.actual[0] if path.actual else None))
-            if anchor is None:
-                continue
-            points = anchor.points
-        text = f"{comment.observed_on:%d/%m/%Y}"
-        if comment.level:
-            text += f" (level {html.escape(comment.level)})"
-        text += f": {html.escape(comment.objective[:80])}<br>{html.escape(comment.outcome[:120])}"
-        marks.append(CommentMark(comment.observed_on, points, text))
-    return marks
-
-
-def reading_points(series: selectors.PupilSeries) -> list[ReadingPoint]:
-    born = series.pupil.date_of_birth
-    return [
-        ReadingPoint(t.tested_on, t.measure, t.age_equivalent_months, months_between(born, t.tested_on), t.test_name)
-        for t in series.reading_tests
-    ]
-
-
-def _boxall_section(scores: dict, section: str) -> float | None:
-    if scores.get(section) is not None:  # section totals, keyed as assessments.semh.BOXALL_SECTIONS
-        return float(scores[section])
-    clusters = "ABCDEFGHIJ" if section == "I" else "QRSTUVWXYZ"
-    values = [scores[c] for c in clusters if isinstance(scores.get(c), (int, float))]
-    return float(sum(values)) if values else None
-
-
-def semh_points(series: selectors.PupilSeries) -> list[SemhPoint]:
-    out = []
-    for checklist in series.semh:
-        if checklist.instrument == "sdq" and checklist.total is not None:
-            total = float(checklist.total)
-            band = ""
-            if total == int(total):
-                try:
-                    band = sdq_band("total", int(total))
-                except SemhError:
-                    band = ""
-            out.append(SemhPoint(checklist.completed_on, "SDQ total difficulties", total, False, band))
-        elif checklist.instrument == "boxall":
-            for section, better in (("I", True), ("II", False)):
-                value = _boxall_section(checklist.scores or {}, section)
-                if value is not None:
-                    out.append(SemhPoint(checklist.completed_on, f"Boxall section {section}", value, better))
-        elif checklist.total is not None:
-            name = checklist.instrument_name or "Other checklist"
-            out.append(SemhPoint(checklist.completed_on, name, float(checklist.total), checklist.higher_is_better))
-    return out
-
-
-@dataclass
-class PupilDashboard:
-    pupil: Pupil
-    provision: object | None
-    flight_paths: list[FlightPath]
-    blocks: list[Block]
-    enrolments: list
-    comments: list
-
-
-def flight_block(path: FlightPath, index: int) -> Block:
-    expected = {p.label: p for p in path.expected}
-    rows = []
-    if path.baseline is not None:
-        rows.append([Cell(f"{path.baseline.label} (baseline, {path.key_stage})"), Cell(path.baseline.result),
-                     fmt(path.baseline.points), Cell("–", muted=True), Cell("")])
-    for p in path.actual:
-        e = expected.get(p.label)
-        rows.append([Cell(p.label), Cell(p.result), fmt(p.points),
-                     Cell(f"{e.points:.2f} ({e.level or '–'})", numeric=True) if e else Cell("–", muted=True),
-                     Cell(p.status or "–")])
-    table = Table(caption=f"{path.subject}: results against expected progress",
-                  headers=["Term", "Result", "Points", "Expected points", "Status"], rows=rows,
-                  empty="No results in this subject.")
-    return Block(f"flight-{index}", f"{path.subject}: flight path", table, NOTE_FLIGHT, charts.flight_path(path),
-                 summary=f"Line chart of {path.subject} results against the expected-progress line.")
-
-
-def reading_block(points: list[ReadingPoint]) -> Block:
-    table = Table(
-        caption="Reading and spelling tests",
-        headers=["Date", "Test", "Measure", "Age equivalent", "Chronological age", "Difference (months)"],
-        rows=[
-            [Cell(f"{p.day:%d/%m/%Y}"), Cell(p.test_name), Cell(p.measure),
-             Cell(f"{p.months // 12}y {p.months % 12}m"),
-             Cell(f"{p.chronological_months // 12}y {p.chronological_months % 12}m"),
-             fmt(p.months - p.chronological_months)]
-            for p in points
-        ],
-        empty="No reading or spelling tests recorded.",
-    )
-    return Block("reading-age", "Reading age against chronological age", table, NOTE_READING,
-                 charts.reading_ages(points),
-                 summary="Line chart of reading and spelling ages against chronological age.")
-
-
-def semh_block(points: list[SemhPoint]) -> Block:
-    table = Table(
-        caption="SEMH checklists",
-        headers=["Date", "Measure", "Score", "Band"],
-        rows=[[Cell(f"{p.day:%d/%m/%Y}"), Cell(p.measure), Cell(f"{p.value:g}", numeric=True), Cell(p.band or "–")]
-              for p in points],
-        empty="No SDQ or Boxall checklists recorded.",
-    )
-    return Block("semh", "SEMH profile over time", table, NOTE_SEMH, charts.semh_profile(points),
-                 summary="Line chart of SDQ and Boxall totals over time.")
-
-
-def pupil_dashboard(pupil: Pupil, *, today: dt.date) -> PupilDashboard:
-    school = pupil.school
-    series = selectors.pupil_series(pupil)
-    scheme = datasets.points_scheme(school)
-    paths = figures_pupil.judged_paths(series, scheme, school, today=today)
-    blocks = [figures_pupil.flight_block(path, i, scheme) for i, path in enumerate(paths)]
-    finding = figures_pupil.no_gain_finding(pupil, series, scheme, datasets.core_subject_names())
-    if finding:
-        blocks.insert(0, figures_pupil.no_gain_block(finding))
-    blocks.append(figures_pupil.standardised_block(series, today=today))
-    blocks.append(reading_block(reading_points(series)))
-    blocks.append(semh_block(semh_points(series)))
-    provision = next(
-        (e for e in series.register if e.start_date <= today and (e.end_date is None or e.end_date >= today)), None
-    )
-    return PupilDashboard(pupil, provision, paths, blocks, series.enrolments, series.comments[:10])

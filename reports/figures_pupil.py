@@ -90,7 +90,7 @@ def apply_quartile_rule(path, quartiles, scheme: PointsScheme, ks2_span: str) ->
 def judged_paths(series, scheme: PointsScheme, school, *, today: dt.date) -> list:
     """The pupil's flight paths, each judged by the rule that covers it, expected points labelled in words."""
     from assessments.selectors import quartile_table
-    from reports.dashboards import flight_paths
+    from reports.pupil_dashboard import flight_paths
 
     paths = flight_paths(series, scheme, school.ks2_span, today=today)
     quartiles = quartile_table(school) if paths else None
@@ -212,9 +212,9 @@ def no_gain_finding(pupil, series, scheme: PointsScheme, core_subjects: list[str
     if found.empty:
         return None
     row = found.iloc[0]
-    from reports.dashboards import _term_label
+    from sencotrack.parsing import term_label
 
-    return {"term": _term_label(latest), "subjects": row["subjects_without_gain"], "measures": row["improved_measures"]}
+    return {"term": term_label(latest), "subjects": row["subjects_without_gain"], "measures": row["improved_measures"]}
 
 
 def no_gain_block(finding: dict):

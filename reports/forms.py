@@ -7,7 +7,7 @@ import datetime as dt
 from django import forms
 
 from pupils.models import Subject
-from reports.dashboards import PROVISION_CHOICES, SORT_CHOICES, STATUS_CHOICES, ProgressFilters
+from reports.progress_table import PROVISION_CHOICES, SORT_CHOICES, STATUS_CHOICES, ProgressFilters
 from reports.explain import TITLES
 from reports.generators import REGISTRY
 from reports.models import ReportKind

@@ -83,3 +83,26 @@ class ReportSchedule(models.Model):
 
     def __str__(self) -> str:
         return f"Termly pack for {self.school.code} ({'on' if self.enabled else 'off'})"
+
+
+class PackCaseStudy(models.Model):
+    """A pupil the SENCo picked for the termly pack's case studies (two or three at a time).
+
+    Named in the SENCo's edition, anonymised in the governors' ("Pupil A, Year 8, SEN support, SLCN").
+    Deleting the pupil (retention) deletes the pick.
+    """
+
+    MAX_PER_SCHOOL = 3
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="pack_case_studies")
+    pupil = models.ForeignKey("pupils.Pupil", on_delete=models.CASCADE, related_name="pack_case_studies")
+    chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    chosen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["chosen_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["school", "pupil"], name="pack_case_study_unique")]
+
+    def __str__(self) -> str:
+        return f"case study: {self.pupil_id} at {self.school_id}"

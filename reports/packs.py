@@ -9,9 +9,11 @@ import pandas as pd
 from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.text import slugify
 
 from pupils.models import School
-from reports import generators
+
+from reports import generators, pack_charts, pack_content
 from sencotrack.parsing import format_academic_year
 
 PACK_REPORTS = [
@@ -72,6 +74,7 @@ def build_pack(
     ``reports``: the pack's reports when they were computed already (with other schools' packs).
     """
     progress = progress or (lambda percent, note: None)
+    ctx = None
     if reports is None:
         ctx = generators.context_for(school=school, academic_year=academic_year, term=term, governor=governor)
         reports = compute_pack_reports(ctx, progress)
@@ -80,22 +83,42 @@ def build_pack(
     progress(85, "Writing the CSV files")
     zip_bytes = pack_zip(reports)
 
+    progress(87, "Writing the summary")
+    extras = pack_content.pack_extras(
+        ctx if ctx is not None
+        else generators.context_for(school=school, academic_year=academic_year, term=term, governor=governor),
+        reports,
+    )
     progress(90, "Writing the PDF")
-    pdf = render_pdf(school=school, academic_year=academic_year, term=term, reports=reports, governor=governor)
+    pdf = render_pdf(school=school, academic_year=academic_year, term=term, reports=reports, governor=governor,
+                     extras=extras)
     result = {
         "school": school.code,
         "academic_year": format_academic_year(academic_year),
         "term": term.capitalize(),
         "governor_copy": governor,
+        "edition": edition_of(governor),
+        "file_name": stem,
+        "pack": extras,
         "reports": {report.kind: report.to_dict() for report in reports},
     }
     files = {"zip_file": (f"{stem}.zip", ContentFile(zip_bytes)), "pdf": (f"{stem}.pdf", ContentFile(pdf))}
     return result, files
 
 
-def pack_stem(school: School, academic_year: int, term: str, governor: bool) -> str:
-    """The pack's file names without their extension: ``oak-2025-summer-pack``."""
-    return f"{school.code}-{academic_year}-{term}{'-governors' if governor else ''}-pack"
+def edition_of(governor: bool) -> str:
+    return "governors" if governor else "senco"
+
+
+def pack_stem(school: School, academic_year: int, term: str, governor: bool, edition: str | None = None) -> str:
+    """The pack's file name without its extension, the same for its PDF, ZIP and JSON:
+    school, year, term and edition, ``oak-2025-26-summer-governors-pack``."""
+    return file_stem(school.code, academic_year, term, edition or edition_of(governor))
+
+
+def file_stem(who: str, academic_year: int, term: str, edition: str) -> str:
+    year = format_academic_year(int(academic_year)).replace("/", "-")
+    return slugify(f"{who}-{year}-{term}-{edition}-pack")
 
 
 def pack_zip(reports: list[generators.Report], notes: list[str] | None = None) -> bytes:
@@ -126,22 +149,43 @@ def reports_from_result(result: dict) -> list[generators.Report]:
 
 
 def render_pdf(
-    *, school, academic_year, term, reports, governor, generated_at=None, notes: list[str] | None = None
+    *, school, academic_year, term, reports, governor, generated_at=None, notes: list[str] | None = None,
+    extras: dict | None = None,
 ) -> bytes:
     """The pack's PDF. ``generated_at``: when the figures were worked out (now, for a new pack);
-    ``notes``: what has changed since (rows removed under the retention policy), printed first."""
+    ``notes``: what has changed since (rows removed under the retention policy), printed first;
+    ``extras``: :func:`reports.pack_content.pack_extras` (the stored result's ``pack``)."""
+    extras = extras or {}
+    parts = pack_content.sections(reports, extras, governor=governor)
+    edition = edition_of(governor)
+    context = {
+        "title": f"{school.name}: SEN termly pack, {term.capitalize()} {format_academic_year(academic_year)}",
+        "heading": f"{school.name}: SEN termly pack",
+        "footer": f"{school.name} · {term.capitalize()} {format_academic_year(academic_year)} · {edition} edition",
+        "edition_title": pack_content.EDITION_TITLES[edition],
+        "summary": extras.get("summary") or {},
+        "sections": parts,
+        "appendices": [] if governor else pack_content.appendices(school, reports),
+        "case_studies": pack_content.case_studies(school, extras, governor=governor),
+        "method": pack_content.method_notes(reports, governor=governor),
+    }
+    return write_pdf(context, academic_year=academic_year, term=term, governor=governor,
+                     generated_at=generated_at, notes=notes)
+
+
+def write_pdf(context: dict, *, academic_year, term, governor, generated_at=None, notes=None) -> bytes:
     from weasyprint import HTML  # imported here: only workers building packs need Pango
 
-    html = render_to_string(
-        "reports/pack_pdf.html",
-        {
-            "school": school,
-            "academic_year": format_academic_year(academic_year),
-            "term": term.capitalize(),
-            "reports": reports,
-            "governor": governor,
-            "generated_at": timezone.localtime(generated_at) if generated_at else timezone.localtime(),
-            "notes": notes or [],
-        },
-    )
+    sections = context.get("sections", [])
+    html = render_to_string("reports/pack_pdf.html", {
+        **context,
+        "academic_year": format_academic_year(academic_year),
+        "term": term.capitalize(),
+        "governor": governor,
+        "generated_at": timezone.localtime(generated_at) if generated_at else timezone.localtime(),
+        "notes": notes or [],
+        "charts_drawn": any(s.image for s in sections) or not any(s.figure for s in sections),
+        "no_charts_note": pack_charts.NOTE_NO_CHARTS,
+        "sketch_note": "" if pack_charts.available() or not any(s.image for s in sections) else pack_charts.NOTE_SKETCHED,
+    })
     return HTML(string=html).write_pdf()

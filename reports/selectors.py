@@ -25,7 +25,7 @@ from interventions.models import Comment, Enrolment
 from pupils.models import Membership, Pupil, RegisterEntry, Role, School
 from reports.access import runs_visible_to
 from reports.models import ReportKind, ReportRun, RunStatus
-from sencotrack.access import visible_pupils
+from pupils.access import visible_pupils
 from sencotrack.parsing import TERM_ORDER, default_term_dates
 
 RUNS_PER_PAGE = 50

@@ -22,6 +22,7 @@ import threading
 import traceback
 from datetime import date, timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connections, transaction
@@ -72,10 +73,13 @@ def _send(task, run_ids: list[int], runs: list[ReportRun], *args) -> None:
     transaction.on_commit(send)
 
 
-def _enqueue(run: ReportRun) -> None:
-    from reports.tasks import build_report_run  # tasks import services: keep the edge one way at import time
+def _task(name: str):
+    """A build task by name: tasks import this module, so it never imports them (reports.apps registers them)."""
+    return current_app.tasks[f"reports.tasks.{name}"]
 
-    _send(build_report_run, [run.pk], [run], run.pk)
+
+def _enqueue(run: ReportRun) -> None:
+    _send(_task("build_report_run"), [run.pk], [run], run.pk)
 
 
 def _enqueue_together(runs: list[ReportRun]) -> None:
@@ -83,10 +87,8 @@ def _enqueue_together(runs: list[ReportRun]) -> None:
     if len(runs) == 1:
         _enqueue(runs[0])
         return
-    from reports.tasks import build_report_runs_together
-
     ids = [run.pk for run in runs]
-    _send(build_report_runs_together, ids, runs, ids)
+    _send(_task("build_report_runs_together"), ids, runs, ids)
 
 
 def report_run_request(
@@ -334,8 +336,7 @@ def report_runs_requeue_stale(*, now=None) -> int:
     Rows are locked while they are decided (``skip_locked``: a second sweeper leaves them alone),
     and a run that is sent twice is built once: only one delivery can claim it.
     """
-    from reports.tasks import build_report_run
-
+    build_report_run = _task("build_report_run")
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.REPORT_RUN_STALE_SECONDS)
     limit = settings.REPORT_RUN_MAX_ATTEMPTS

@@ -214,6 +214,7 @@ def _rewrite_files(run: ReportRun, result: dict, entry: dict, note: dict, writte
             pdf = packs.render_pdf(
                 school=run.school, academic_year=int(params["academic_year"]), term=params["term"], reports=reports,
                 governor=bool(params.get("governor")), generated_at=run.finished_at, notes=[*earlier, entry["note"]],
+                extras=result.get("pack"),
             )
         except Exception:  # noqa: BLE001 - no Pango, a broken font: the PDF goes, and the note says so
             logger.warning("Could not rebuild the PDF of run %s: deleting it", run.pk, exc_info=True)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reports import views
+from reports import case_study_views, trust_views, views
 
 app_name = "reports"
 
@@ -15,4 +15,7 @@ urlpatterns = [
     path("dashboard/pupils/<uuid:public_id>/", views.pupil_dashboard, name="pupil_dashboard"),
     path("governors/", views.governor, name="governor"),
     path("pupils/<uuid:public_id>/case-study/", views.case_study, name="case_study"),
+    path("pupils/<uuid:public_id>/pack-case-study/", case_study_views.pack_case_study, name="pack_case_study"),
+    path("trust/", trust_views.trust_dashboard, name="trust"),
+    path("trust/pack.pdf", trust_views.trust_pack, name="trust_pack"),
 ]

@@ -24,7 +24,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from pupils.models import AccessAction, Role
 from pupils.services_audit import access_record
-from reports import casestudy, dashboards, selectors
+from reports import casestudy, dashboards, packs, progress_table, selectors
+from reports.pupil_dashboard import pupil_dashboard as pupil_dashboard_data
 from reports.access import (
     case_study_pupil,
     dashboard_membership,
@@ -36,7 +37,7 @@ from reports.access import (
 )
 from reports.explain import NOTES, TITLES
 from reports.forms import GOVERNOR_PACK, PACK, ProgressFilterForm, ReportRequestForm, TermForm, kind_label
-from reports.models import ReportKind, ReportRun, RunStatus
+from reports.models import PackCaseStudy, ReportKind, ReportRun, RunStatus
 from reports.packs import report_order
 from reports.services import WAITING_NOTE, report_run_request
 from reports.services_redaction import redaction_notes
@@ -211,6 +212,9 @@ def run_download(request: HttpRequest, public_id, fmt: str) -> HttpResponse:
         slugify(params.get("subject") or ""), "governors" if is_governor_pack(run) else "",
     )
     stem = "-".join(str(p) for p in parts if p)
+    if run.kind == ReportKind.TERMLY_PACK and params.get("academic_year"):
+        # The pack's JSON, PDF and ZIP share one name: school, year, term and edition.
+        stem = packs.pack_stem(run.school, int(params["academic_year"]), params["term"], is_governor_pack(run))
     if fmt == "json":
         response = HttpResponse(json.dumps(run.result, indent=2), content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="{stem}.json"'
@@ -244,10 +248,10 @@ def _cached_dashboard(request: HttpRequest, membership, *, governor: bool = Fals
     return dashboards.CachedDashboard(membership, term=_asked_term(request, today), today=today, governor=governor)
 
 
-def _progress_filters(request: HttpRequest) -> dashboards.ProgressFilters:
+def _progress_filters(request: HttpRequest) -> progress_table.ProgressFilters:
     """The expected-progress table's filters from the query string (the defaults, without building a form, if none)."""
     if not any(name in request.GET for name in ProgressFilterForm.base_fields):
-        return dashboards.ProgressFilters()
+        return progress_table.ProgressFilters()
     return ProgressFilterForm(request.GET).filters()
 
 
@@ -278,9 +282,9 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
     if membership.role != Role.SENCO:
         raise PermissionDenied("Only the SENCo downloads reports.")
     cached = _cached_dashboard(request, membership)
-    rows = dashboards.filter_progress(cached.rows(), _progress_filters(request))
+    rows = progress_table.filter_progress(cached.rows(), _progress_filters(request))
     access_record(request=request, action=AccessAction.DOWNLOADED, what="expected-progress csv (dashboard)")
-    response = HttpResponse(dashboards.progress_csv(rows), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(progress_table.progress_csv(rows), content_type="text/csv; charset=utf-8")
     page = cached.page()
     name = f"{membership.school.code}-expected-progress-{page.academic_year}-{page.term}"
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
@@ -292,8 +296,10 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
 def pupil_dashboard(request: HttpRequest, public_id) -> HttpResponse:
     membership, pupil = dashboard_pupil(request, public_id)
     access_record(request=request, pupil=pupil, action=AccessAction.VIEWED, what="pupil dashboard")
-    data = dashboards.pupil_dashboard(pupil, today=timezone.localdate())
-    context = {"data": data, "pupil": pupil, "can_case_study": membership.role == Role.SENCO}
+    data = pupil_dashboard_data(pupil, today=timezone.localdate())
+    can_case_study = membership.role == Role.SENCO
+    context = {"data": data, "pupil": pupil, "can_case_study": can_case_study,
+               "in_pack": can_case_study and PackCaseStudy.objects.filter(pupil=pupil).exists()}
     return _private(render(request, "reports/pupil_dashboard.html", context))
 
 

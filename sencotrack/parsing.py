@@ -43,16 +43,24 @@ def normalise_header(header: str) -> str:
 
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
 _UK = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
+# The time Excel and MIS exports add to a date cell: midnight only, so no day is shifted.
+_MIDNIGHT = re.compile(r"(?:[ T]00:00(?::00(?:\.0+)?)?)$", re.ASCII)
+_TIME = re.compile(r"[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$", re.ASCII)
 MIN_YEAR, MAX_YEAR = 1900, 2100
 
 
 def parse_date(text: str) -> date:
-    """A date written YYYY-MM-DD or DD/MM/YYYY (also D/M/YYYY).
+    """A date written YYYY-MM-DD or DD/MM/YYYY (also D/M/YYYY), optionally with a midnight time
+    (``2013-10-01 00:00:00``, as Excel and MIS exports write a date); any other time is refused.
 
     Two-digit years and US month-first dates are refused rather than guessed: a wrong date of
     birth or test date silently corrupts every age and ratio-gain figure.
     """
     s = _text(text, "a date")
+    if _MIDNIGHT.search(s):
+        s = _MIDNIGHT.sub("", s)
+    elif _TIME.search(s):
+        raise ParseError(f"{_shown(text)} has a time of day; write the date alone, YYYY-MM-DD or DD/MM/YYYY")
     if m := _ISO.fullmatch(s):
         year, month, day = int(m[1]), int(m[2]), int(m[3])
     elif m := _UK.fullmatch(s):
@@ -137,6 +145,7 @@ def format_academic_year(start_year: int) -> str:
 #: The three terms of an academic year, in order.
 TERM_ORDER: tuple[str, ...] = ("autumn", "spring", "summer")
 _TERM_PREFIXES = {"aut": "autumn", "spr": "spring", "sum": "summer"}
+_TERM_POSITION = {"autumn": 0, "spring": 1, "summer": 2}
 _TERM = re.compile(r"(autumn|aut|spring|spr|summer|sum)(?:term)?[12]?", re.ASCII)
 
 
@@ -158,7 +167,20 @@ def term_index(academic_year: int, term: str) -> int:
     academic_year * 3 + position (autumn 0, spring 1, summer 2), so summer 2021/22 to autumn
     2022/23 is 1 term (DOMAIN.md 9.2).
     """
-    return academic_year * 3 + TERM_ORDER.index(parse_term(term))
+    position = _TERM_POSITION.get(term)  # the stored spelling, without the regex (hot in reports)
+    return academic_year * 3 + (TERM_ORDER.index(parse_term(term)) if position is None else position)
+
+
+def split_term(index: int) -> tuple[int, str]:
+    """The inverse of :func:`term_index`: (academic start year, term)."""
+    year, position = divmod(index, 3)
+    return year, TERM_ORDER[position]
+
+
+def term_label(index: int) -> str:
+    """A term index as people write it: "Autumn 2024/25"."""
+    year, term = split_term(index)
+    return f"{term.capitalize()} {format_academic_year(year)}"
 
 
 def default_term_dates(academic_year: int, term: str) -> tuple[date, date]:

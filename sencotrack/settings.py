@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "plans",
     "reports",
     "imports",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -138,7 +139,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "sencotrack.context_processors.membership",
+                "pupils.context_processors.membership",
             ],
         },
     },
@@ -208,7 +209,7 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "media/"
 
 # Uploads (CSV imports) are small; anything larger is refused before it is read
-# (sencotrack.imports reads at most IMPORT_MAX_BYTES + 1 bytes of an upload and refuses more).
+# (imports.engine reads at most IMPORT_MAX_BYTES + 1 bytes of an upload and refuses more).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
@@ -401,6 +402,9 @@ elif DEBUG:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 else:
     EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+# The address people open sencotrack at: the start of links sent from the command line (set-password
+# links from `import_data staff`); pages use the address they were opened at.
+SITE_URL = os.environ.get("SITE_URL", "").strip() or "http://127.0.0.1:8000"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "").strip() or "sencotrack <noreply@localhost>"
 # How long an invitation link to a parent or carer works (it stops working once used).
 PARENT_INVITATION_DAYS = env_int("PARENT_INVITATION_DAYS", 14, minimum=1)

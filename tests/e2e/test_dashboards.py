@@ -94,9 +94,9 @@ def test_a_pupils_dashboard_draws_the_flight_path_reading_age_and_semh(page, tab
 def test_the_senco_filters_and_pages_the_expected_progress_table_in_place(
     page, live_server, report_school, monkeypatch
 ):
-    from reports import dashboards
+    from reports import progress_table
 
-    monkeypatch.setattr(dashboards, "ROWS_PER_PAGE", 4)  # the live server runs in this process
+    monkeypatch.setattr(progress_table, "ROWS_PER_PAGE", 4)  # the live server runs in this process
     login(page, live_server, "alice")
     page.goto(f"{live_server.url}/reports/dashboard/{TERM}")
     table = page.get_by_test_id("progress-table")

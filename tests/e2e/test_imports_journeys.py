@@ -54,7 +54,7 @@ def test_the_data_manager_fixes_a_broken_file_and_imports_it(page, live_server, 
     page.get_by_label("CSV file").set_input_files(_file("pupils.csv", BROKEN))
     page.get_by_role("button", name="Preview").click()
     expect(page.get_by_role("heading", name="Check before importing: pupils")).to_be_visible()
-    expect(page.get_by_test_id("import-problems")).to_contain_text("2 problems found in 2 rows")
+    expect(page.get_by_test_id("import-problems")).to_contain_text("2 problems found on 2 of 2 rows")
     errors = page.get_by_test_id("errors-table")
     expect(errors.locator("tbody tr")).to_have_count(2)
     expect(errors.locator("tbody tr").nth(0)).to_contain_text("date_of_birth")
@@ -163,3 +163,77 @@ def test_teachers_tas_and_governors_are_refused_the_import_page(page, live_serve
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Import")).to_have_count(0)
     response = page.goto(f"{live_server.url}/imports/")
     assert response.status == 403
+
+
+def test_the_senco_sees_who_a_class_list_gives_access_before_confirming_it(page, live_server, personas):
+    """An Excel class list attaching a new teacher: the preview says whom it lets see which pupils."""
+    import openpyxl
+    from django.contrib.auth import get_user_model
+
+    from pupils.models import Membership, TeachingGroup
+
+    jo = get_user_model().objects.create(username="jo", first_name="Jo", last_name="Morgan", email="jo@oak.example")
+    Membership.objects.create(user=jo, school=personas.school, role="teacher")
+    book = openpyxl.Workbook()
+    book.active.append(["Class", "Subject", "UPN", "Teacher", "Room"])
+    for pupil in (personas.pupil, personas.other_pupil):
+        book.active.append(["8X1", "Science", pupil.upn, "Ms J Morgan", "S4"])
+    out = io.BytesIO()
+    book.save(out)
+
+    login(page, live_server, "alice")
+    page.goto(f"{live_server.url}/imports/?kind=groups")
+    page.get_by_label("What the file holds").select_option("groups")
+    page.get_by_label("CSV file").set_input_files(
+        {"name": "classes.xlsx", "buffer": out.getvalue(),
+         "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+    )  # fmt: skip
+    page.get_by_role("button", name="Preview").click()
+
+    access = page.get_by_test_id("import-access")
+    expect(access.get_by_role("heading", name="Access to pupils this file gives")).to_be_visible()
+    expect(access).to_contain_text("Gives Jo Morgan access to 2 more pupils (lines 2-3)")
+    expect(page.get_by_test_id("import-warnings")).to_contain_text("Ignored column not used by a groups import: Room")
+    assert TeachingGroup.objects.filter(name="8X1").count() == 0  # the preview saved nothing
+    _no_sideways_scroll(page)
+    screenshot(page, "imports-preview-access-desktop")
+
+    page.get_by_role("button", name="Confirm import").click()
+    expect(page.get_by_text("Imported 2 class list rows: 2 created, 0 updated, 0 unchanged")).to_be_visible()
+    expect(page.get_by_text("Gives Jo Morgan access to 2 more pupils (lines 2-3)")).to_be_visible()
+    group = TeachingGroup.objects.get(name="8X1")
+    assert list(group.staff.values_list("username", flat=True)) == ["jo"]
+    assert group.pupils.count() == 2
+
+
+def test_a_new_teacher_from_a_staff_file_sets_a_password_from_the_link_and_signs_in(page, live_server, personas, browser):
+    login(page, live_server, "alice")
+    page.goto(f"{live_server.url}/imports/?kind=staff")
+    page.get_by_label("What the file holds").select_option("staff")
+    page.get_by_label("CSV file").set_input_files(
+        _file("staff.csv", "Email,First Name,Surname,Role\nkim.ng@oak.example,Kim,Ng,Teacher\n")
+    )
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_test_id("import-ready")).to_contain_text("No problems found in 1 row")
+    page.get_by_role("button", name="Confirm import").click()
+
+    links = page.get_by_test_id("account-links")
+    expect(links).to_contain_text("Kim Ng")
+    expect(links).to_contain_text("Yes, to kim.ng@oak.example")
+    _no_sideways_scroll(page)
+    screenshot(page, "imports-staff-links-desktop")
+    url = links.locator("code", has_text="/set-password/").inner_text()
+
+    context = browser.new_context()
+    newcomer = context.new_page()
+    newcomer.goto(url)
+    expect(newcomer.get_by_test_id("set-password-username")).to_have_text("kim.ng@oak.example")
+    newcomer.locator("#id_new_password1").fill("kims own long passphrase")
+    newcomer.locator("#id_new_password2").fill("kims own long passphrase")
+    newcomer.get_by_role("button", name="Set my password").click()
+    expect(newcomer.get_by_text("Your password is set.")).to_be_visible()
+    newcomer.get_by_label("Username").fill("kim.ng@oak.example")
+    newcomer.get_by_label("Password").fill("kims own long passphrase")
+    newcomer.get_by_role("button", name="Sign in").click()
+    expect(newcomer.get_by_text("Kim Ng")).to_be_visible()
+    context.close()

@@ -10,8 +10,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from pupils.models import Provision, Role
-from sencotrack import demo
-from sencotrack.navigation import url_or_none
+from demo import seed as demo
+from pupils.navigation import url_or_none
 from tests import factories as f
 from tests.e2e.conftest import login, screenshot
 

@@ -16,9 +16,10 @@ from assessments.services_measures import targets_set_many
 from interventions.models import Attendance, Enrolment, InterventionSession
 from pupils.models import Pupil, RegisterEntry
 from pupils.selectors_audit import pupil_audit, tracked_models
-from pupils.services import bulk_write, delete_with_history, pupils_upsert_many
+from pupils.services import pupils_upsert_many
+from pupils.writes import bulk_write, delete_with_history
 from pupils.upn import make_upn
-from sencotrack.imports import run_import
+from imports.engine import run_import
 from sencotrack import versions
 from tests import factories as f
 

@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from sencotrack.tasks import ping
+from pupils.tasks import ping
 from tests import factories as f
 from tests.worker import celery_worker, worker_available
 

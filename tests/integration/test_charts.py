@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from interventions.models import InterventionSession
-from reports import charts, dashboards, generators, selectors
+from reports import charts, dashboards, generators, pupil_dashboard, selectors
 from reports.datasets import points_scheme
 from tests.integration.report_school import build_report_school
 
@@ -204,7 +204,7 @@ def test_the_cost_chart_divides_the_cost_to_date_by_the_months_gained():
 def test_the_flight_path_follows_the_expected_line_from_the_baseline():
     school, pupils = build_report_school()
     series = selectors.pupil_series(pupils["A"])
-    [english] = dashboards.flight_paths(series, points_scheme(school), school.ks2_span, today=dt.date(2026, 11, 23))
+    [english] = pupil_dashboard.flight_paths(series, points_scheme(school), school.ks2_span, today=dt.date(2026, 11, 23))
     figure = charts.flight_path(english)
     assert_accessible(figure)
     traces = {t["name"]: t for t in figure["data"]}
@@ -231,7 +231,7 @@ def test_comments_are_markers_at_their_level_and_escaped():
                            activity="Guided reading",
                            outcome="Did it", level="5b", subject=english)
     series = selectors.pupil_series(a)
-    [path] = dashboards.flight_paths(series, points_scheme(school), school.ks2_span, today=dt.date(2026, 11, 23))
+    [path] = pupil_dashboard.flight_paths(series, points_scheme(school), school.ks2_span, today=dt.date(2026, 11, 23))
     figure = charts.flight_path(path)
     comment = next(t for t in figure["data"] if t["name"] == "Comment")
     assert comment["y"] == [33.0]  # 5b

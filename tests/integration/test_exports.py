@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from assessments.models import Assessment
 from interventions.models import Attendance, InterventionSession
-from sencotrack.imports import run_import
+from imports.engine import run_import
 from tests import factories as f
 from tests.queries import session_queries
 from tests.data.imports.school import database_state

@@ -300,7 +300,7 @@ class DroppingProxy:
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_whose_redis_connection_hangs_for_good_reconnects_and_takes_tasks_again(private_redis):
-    from sencotrack.tasks import ping
+    from pupils.tasks import ping
 
     proxy = DroppingProxy(private_redis.port)
     try:

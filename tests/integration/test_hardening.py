@@ -312,7 +312,7 @@ class CountingFile(io.BytesIO):
 @pytest.mark.django_db
 def test_an_upload_over_the_import_limit_is_refused_with_a_clear_message_without_reading_it_all(personas, settings):
     from pupils.models import Pupil
-    from sencotrack.imports import run_import
+    from imports.engine import run_import
 
     settings.IMPORT_MAX_BYTES = 64 * 1024
     header = b"upn,surname,forename,date_of_birth,gender,year_group\n"

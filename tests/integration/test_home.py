@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from interventions.models import InterventionSession
 from pupils.models import Provision, Role
-from sencotrack.navigation import ROLE_LINKS, url_or_none
+from pupils.navigation import ROLE_LINKS, url_or_none
 from sencotrack.urls import urlpatterns as site_urlpatterns
 from tests import factories as f
 
@@ -82,7 +82,7 @@ def test_person_with_no_school_role_sees_a_friendly_page_and_no_data(client, per
 
 def test_sign_in_page_lists_the_seeded_demo_logins_only_in_debug(client, db, settings):
     from pupils.models import Membership, Role, School
-    from sencotrack import demo
+    from demo import seed as demo
     from tests import factories as f
 
     settings.DEBUG = True

@@ -107,8 +107,8 @@ def test_an_unknown_kind_or_a_missing_file_is_a_clear_error_and_changes_nothing(
     with pytest.raises(CommandError) as kind:
         run("grades", MESSY)
     assert str(kind.value) == (
-        "Unknown import kind 'grades'. Choose one of: pupils, register, baselines, assessments, reading, enrolments, "
-        "quartiles, national."
+        "Unknown import kind 'grades'. Choose one of: pupils, staff, groups, register, baselines, assessments, reading, "
+        "programmes, enrolments, quartiles, national."
     )
 
     with pytest.raises(CommandError) as missing:

@@ -6,7 +6,7 @@ import io
 import pytest
 
 from pupils.models import Pupil
-from sencotrack.imports import COLUMNS, KINDS, TEMPLATES, column_help, run_import, template_csv
+from imports.engine import COLUMNS, KINDS, TEMPLATES, column_help, run_import, template_csv
 from tests.data.imports.school import UPNS, database_state, oak_school
 
 pytestmark = pytest.mark.django_db
@@ -30,16 +30,22 @@ def messages(result):
 
 
 def test_the_templates_hold_the_contract_columns_in_order():
-    assert KINDS == ("pupils", "register", "baselines", "assessments", "reading", "enrolments", "quartiles", "national")
+    assert KINDS == (
+        "pupils", "staff", "groups", "register", "baselines", "assessments", "reading", "programmes", "enrolments",
+        "quartiles", "national",
+    )  # fmt: skip
     assert TEMPLATES["pupils"] == [
         "upn", "surname", "forename", "date_of_birth", "gender", "year_group",
-        "pupil_premium", "eal", "looked_after", "admission_date",
+        "pupil_premium", "eal", "looked_after", "admission_date", "reg_group",
     ]  # fmt: skip
     assert TEMPLATES["register"][:6] == ["upn", "provision", "primary_need", "secondary_need", "start_date", "end_date"]
     assert TEMPLATES["baselines"] == ["upn", "subject", "key_stage", "result", "academic_year", "term"]
     assert TEMPLATES["assessments"][:7] == ["upn", "subject", "academic_year", "term", "result", "assessed_on", "kind"]
     assert TEMPLATES["reading"] == ["upn", "measure", "test_name", "tested_on", "age_equivalent", "standardised_score"]
     assert TEMPLATES["enrolments"] == ["upn", "programme", "start_date", "end_date", "staff", "sessions_attended"]
+    assert TEMPLATES["staff"] == ["email", "first_name", "surname", "role", "username"]
+    assert TEMPLATES["groups"][:4] == ["group", "subject", "upn", "staff"]
+    assert TEMPLATES["programmes"] == ["name", "area_of_need", "cost_per_session", "default_measure", "description"]
     assert TEMPLATES["quartiles"] == [
         "transition", "subject", "starting_point", "lower_quartile", "median", "upper_quartile", "source_note",
     ]  # fmt: skip
@@ -67,8 +73,9 @@ def test_missing_required_columns_are_one_error_naming_them_and_the_accepted_hea
     assert messages(result) == [
         "line 1: missing required columns: date_of_birth, year_group. A pupils file has the columns upn, surname, "
         "forename, date_of_birth, gender, year_group, and optionally pupil_premium, eal, looked_after, "
-        "admission_date (case, spaces and underscores do not matter; date_of_birth may be headed dob, birth date, "
-        "birthdate; year_group may be headed year, nc year, national curriculum year, curriculum year)"
+        "admission_date, reg_group (case, spaces and underscores do not matter; date_of_birth may be headed dob, birth date, "
+        "birthdate; year_group may be headed year, nc year, national curriculum year, curriculum year, nc year actual, "
+            "year group)"
     ]
     assert result.rows == 1 and Pupil.objects.count() == 0
 
@@ -80,9 +87,9 @@ def test_two_headers_for_one_column_are_refused(oak):
 
 
 def test_unknown_columns_are_ignored_with_a_warning(oak):
-    result = pupils(f"{HEADER},Form,Ethnicity\n{AMY},7B,WBRI\n", oak.school)
+    result = pupils(f"{HEADER},Religion,Ethnicity\n{AMY},None,WBRI\n", oak.school)
 
-    assert result.ok and result.warnings == ["Ignored columns not used by a pupils import: Form, Ethnicity"]
+    assert result.ok and result.warnings == ["Ignored columns not used by a pupils import: Religion, Ethnicity"]
 
 
 def test_blank_lines_are_skipped_and_line_numbers_count_physical_lines(oak):
@@ -157,8 +164,8 @@ def test_utf16_text_from_excel_is_read(oak):
     [
         (b"", "the file is empty"),
         (b"\n \n", "the file is empty"),
-        (b"PK\x03\x04\x14\x00\x06\x00", "this is not a CSV file but a zip file (an Excel .xlsx workbook is one): "
-                                        "save the sheet as CSV and import that"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "this is not a CSV file but a zip file that holds no Excel workbook: "
+                                        "import the .xlsx or .csv file itself"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "this is not a CSV file but an Excel .xls workbook: save the sheet as CSV "
                                               "and import that"),
         (f"{HEADER}\n{AMY}\x00\n".encode(), "the file holds binary data (NUL bytes), so it is not a CSV file: save it as CSV"),

@@ -1,6 +1,6 @@
 """Bad input to the CSV import, property-based (issue 5, part 6).
 
-Whatever the bytes, ``sencotrack.imports.run_import`` returns an ImportResult: either imported, or
+Whatever the bytes, ``imports.engine.run_import`` returns an ImportResult: either imported, or
 errors that say what is wrong, with nothing saved. It never raises. A valid file reads the same in
 UTF-8, UTF-8 with a byte-order mark and Windows-1252; a file over the size limit is refused without
 being read whole; cells that look like spreadsheet formulas are stored as typed, and exports
@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from pupils.models import Pupil
 from pupils.upn import make_upn
-from sencotrack.imports import KINDS, TEMPLATES, run_import
+from imports.engine import KINDS, TEMPLATES, run_import
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 
 from pupils.models import Pupil
 from pupils.upn import make_upn
-from sencotrack.imports import run_import
+from imports.engine import run_import
 from tests.data.imports.school import UPNS, database_state, errors_by_line, import_file, import_ok, oak_school, read
 
 pytestmark = pytest.mark.django_db

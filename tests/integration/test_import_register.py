@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from pupils.models import RegisterEntry
-from sencotrack.imports import run_import
+from imports.engine import run_import
 from tests.data.imports.school import UPNS, database_state, errors_by_line, import_file, import_ok, oak_school
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +86,7 @@ def test_a_broken_register_file_is_rejected_whole_with_every_bad_line(oak):
         "line 2: start_date: the pupil already has an open entry that starts later (E entry from 01/09/2024 "
         "(still open)): give this entry an end date (on or before 31/08/2024), or close that one first"
     )
-    assert messages[5] == "line 7: upn: no pupil with UPN H873300120006 at oak: import the pupils file first"
+    assert messages[5] == "line 7: upn: no pupil with UPN H873300120006 at Oak Academy: import the pupils file first"
     assert database_state() == before
 
 

@@ -173,9 +173,15 @@ def test_a_pack_reads_the_assessments_once_for_the_three_reports_built_on_expect
     real = datasets.baselines_of
     monkeypatch.setattr(datasets, "baselines_of", lambda *a, **k: calls.append(1) or real(*a, **k))
     monkeypatch.setattr(packs, "render_pdf", lambda **kwargs: b"%PDF-test")
+    real_extras = packs.pack_content.pack_extras
+    extras_calls = []
+    monkeypatch.setattr(packs.pack_content, "pack_extras",
+                        lambda ctx, reports: extras_calls.append(len(calls)) or real_extras(ctx, reports))
     packs.build_pack(school=school, academic_year=2025, term="summer")
     # expected-progress, starting-points and value-added share one read of the baselines
-    assert len(calls) == 1
+    assert extras_calls == [1]
+    # the summary's year-earlier figures reuse it; only the SEN gap over six terms reads them again
+    assert len(calls) == 2
 
 
 # --- Claims, heartbeats and the sweeper -------------------------------------------------------------

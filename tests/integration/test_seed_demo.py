@@ -17,7 +17,7 @@ from assessments.models import Assessment, Baseline, ReadingTest, SemhChecklist,
 from interventions.models import Enrolment, Intervention
 from pupils.models import Pupil, RegisterEntry, School
 from pupils.upn import is_valid_upn
-from sencotrack import demo
+from demo import seed as demo
 
 TODAY = dt.date(2026, 11, 23)  # academic year 2026/27; the last completed term is summer 2025/26
 # Hashing the demo password with the production hasher costs most of a second each time.

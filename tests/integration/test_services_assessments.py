@@ -12,7 +12,7 @@ from assessments.services import (
     baseline_record,
     reading_test_record,
 )
-from pupils.services import Outcome, RowsInvalid
+from pupils.writes import Outcome, RowsInvalid
 from tests import factories as f
 from tests.data.imports.school import staff_user
 

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from interventions.models import Enrolment, Intervention
 from interventions.services import enrolment_record
-from pupils.services import Outcome
+from pupils.writes import Outcome
 from tests import factories as f
 from tests.data.imports.school import oak_school, staff_user
 
@@ -52,7 +52,7 @@ def test_an_unknown_programme_is_an_error_pointing_to_the_senco(oak):
 
     assert field_errors(excinfo) == {
         "programme": [
-            "'Precision Teaching' is not a programme at oak; the SENCo sets up programmes (name, area of need, "
+            "'Precision Teaching' is not a programme at Oak Academy; the SENCo sets up programmes (name, area of need, "
             "cost) before enrolments are imported. Known programmes: Lego Therapy, Toe by Toe"
         ]
     }
@@ -71,7 +71,7 @@ def test_staff_of_another_school_and_ambiguous_names_are_refused(oak):
         enrolment_record(pupil=oak.pupil, programme="Toe by Toe", start_date=dt.date(2024, 9, 9), staff="Tia Thomas")
 
     assert field_errors(unknown) == {
-        "staff": ["'charlie' is not a member of staff at oak; staff are matched by username, 'First Last' or email"]
+        "staff": ["'charlie' is not a member of staff at Oak Academy; staff are matched by username, 'First Last' or email"]
     }
     assert field_errors(ambiguous) == {
         "staff": ["'Tia Thomas' matches several members of staff (tia, tia2): use the username"]

@@ -7,14 +7,13 @@ from django.core.exceptions import ValidationError
 
 from pupils.models import Pupil, RegisterEntry, School
 from pupils.services import (
-    Outcome,
-    RowsInvalid,
     pupil_upsert,
     pupils_upsert_many,
     register_entry_close,
     register_entry_record,
     school_default,
 )
+from pupils.writes import Outcome, RowsInvalid
 from tests import factories as f
 from tests.data.imports.school import UPNS
 

@@ -2,7 +2,7 @@
 
 The models come from the app registry (``versions.tracked_models()``), so a model added later is
 walked by these tests without anyone listing it: the walk fails, naming it, until the demo school
-(``sencotrack.demo.seed``) or ``rich_trust`` below holds a row of it.
+(``demo.seed.seed``) or ``rich_trust`` below holds a row of it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from assessments.models import Assessment, PointsScheme
 from pupils.models import AccessAction, AccessEvent, Membership, Pupil, School
-from pupils.services import bulk_write, delete_with_history
+from pupils.writes import bulk_write, delete_with_history
 from pupils.services_retention import pupils_archive_leavers, retention_purge
 from sencotrack import versions
 from tests import factories as f
@@ -78,7 +78,7 @@ def clear_protection(rows: models.QuerySet) -> None:
 @pytest.fixture
 def rich_trust(db):
     """The demo trust (two schools with a row of every kind), plus what the demo does not make."""
-    from sencotrack import demo
+    from demo import seed as demo
 
     demo.seed(pupils=30, today=dt.date(2025, 3, 12))
     PointsScheme.objects.create(name="Local", points={"1c": 7})

@@ -72,7 +72,7 @@ def test_a_month_first_date_is_refused_with_a_hint_that_dates_are_day_first():
 
 @pytest.mark.parametrize(
     "text",
-    ["", "2025/02/28", "28-02-2025", "28/02/25", "28.02.2025", "2025-02-28T00:00", "28 Feb 2025", "20250228",
+    ["", "2025/02/28", "28-02-2025", "28/02/25", "28.02.2025", "2025-02-28T09:30", "28 Feb 2025", "20250228",
      "٢٠٢٥-٠٢-٢٨", "1/1/1899", "2101-01-01", "0000-01-01"],
 )  # fmt: skip
 def test_other_date_forms_are_refused(text):
@@ -241,3 +241,17 @@ def test_term_for_date_finds_the_default_term_containing_the_date(day):
 
 def test_parse_error_is_a_value_error():
     assert issubclass(ParseError, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("2013-10-01 00:00:00", date(2013, 10, 1)), ("2013-10-01T00:00:00", date(2013, 10, 1)),
+     ("01/10/2013 00:00", date(2013, 10, 1)), ("2013-10-01 00:00:00.000", date(2013, 10, 1))],
+)  # fmt: skip
+def test_a_date_with_a_midnight_time_is_the_date_as_excel_writes_it(text, expected):
+    assert parse_date(text) == expected
+
+
+def test_a_date_with_another_time_is_refused_rather_than_rounded():
+    with pytest.raises(ParseError, match="has a time of day"):
+        parse_date("2013-10-01 09:30:00")

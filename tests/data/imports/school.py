@@ -67,7 +67,7 @@ def read(name: str) -> bytes:
 
 
 def import_file(kind: str, name: str, school, **options):
-    from sencotrack.imports import run_import
+    from imports.engine import run_import
 
     return run_import(kind=kind, data=read(name), school=school, **options)
 

@@ -1,6 +1,6 @@
 """Plans, reviews, annual reviews and parents for the demo schools (``manage.py seed_demo``).
 
-Demo tooling, like ``sencotrack.demo`` which calls it once a school is built: bulk inserts, one
+Demo tooling, like ``demo.seed`` which calls it once a school is built: bulk inserts, one
 seeded random generator per school, dates anchored to "today", so two seeds on the same day write
 the same rows. It gives the school:
 
@@ -38,6 +38,7 @@ from plans.models import (
     SupportPlan,
     TargetCheck,
 )
+from demo.accounts import DEMO_EMAIL_DOMAIN
 from pupils.models import Membership, Provision, Pupil, RegisterEntry, Role, School, Subject
 from sencotrack.parsing import term_for_date
 
@@ -233,8 +234,6 @@ class PlansBuilder:
     # Parents ----------------------------------------------------------------------------------------
 
     def make_parents(self, chosen: list[Pupil]) -> None:
-        from sencotrack.demo import DEMO_EMAIL_DOMAIN
-
         User = get_user_model()
         # The first parent's child: a pupil with a plan, comments to share and the most to read about.
         counts = {

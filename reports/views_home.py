@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -8,25 +6,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from plans.selectors import annual_reviews_due
+from pupils.access import current_membership
 from pupils.models import Role
-from sencotrack import home as selectors
-from sencotrack.access import current_membership
-from sencotrack.navigation import url_or_none
-
-
-class SignInView(auth_views.LoginView):
-    """Django's login view; in development (DEBUG) it also lists the seeded demo accounts."""
-
-    redirect_authenticated_user = True
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        if settings.DEBUG:
-            from sencotrack import demo  # development only: production never reads the demo accounts
-
-            context["demo_logins"] = demo.sign_in_hints()
-            context["demo_password"] = demo.DEMO_PASSWORD if context["demo_logins"] else ""
-        return context
+from pupils.navigation import url_or_none
+from reports import home as selectors
 
 
 @login_required
@@ -34,6 +17,12 @@ def home(request: HttpRequest) -> HttpResponse:
     """Each role's starting page: what needs doing today."""
     membership = current_membership(request)
     if membership is None:
+        # A trust leader has no school role: their home is the trust's side-by-side dashboard; an
+        # administrator's is the admin.
+        if request.user.trust_memberships.exists():
+            return redirect("reports:trust")
+        if request.user.is_staff:
+            return redirect("admin:index")
         return render(request, "home/no_role.html")
     today = timezone.localdate()
     context = {"today": today}

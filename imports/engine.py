@@ -68,7 +68,6 @@ from assessments.services import (
 from interventions.services import enrolments_record_many
 from pupils.models import Need, Pupil, School
 from pupils.services import (
-    RowsInvalid,
     SubjectLookup,
     gender_code,
     need_code,
@@ -77,12 +76,21 @@ from pupils.services import (
     register_entries_record_many,
     year_group_number,
 )
+from imports import kinds
+from imports.grants import AccessWatch
+from imports.mis import reading_codes
+from imports.rows import RowError, line_ranges, lines_text
+from imports.workbook import WorkbookProblem, is_workbook, sheet_rows
+from pupils.writes import RowsInvalid
 from pupils.upn import validate_upn
 from sencotrack.parsing import normalise_header, parse_academic_year, parse_bool, parse_date, parse_term
 
 KINDS: tuple[str, ...] = (
-    "pupils", "register", "baselines", "assessments", "reading", "enrolments", "quartiles", "national",
+    "pupils", "staff", "groups", "register", "baselines", "assessments", "reading", "programmes", "enrolments",
+    "quartiles", "national",
 )
+#: Kinds about the school's people and library rather than pupils' records (``imports.kinds``).
+SCHOOL_KINDS: tuple[str, ...] = ("staff", "groups", "programmes")
 #: Kinds that are named reference sets (``name``), not rows about pupils.
 REFERENCE_KINDS: tuple[str, ...] = ("quartiles", "national")
 
@@ -94,6 +102,9 @@ NOUNS: Mapping[str, tuple[str, str]] = {
     "assessments": ("assessment", "assessments"),
     "reading": ("reading test", "reading tests"),
     "enrolments": ("enrolment", "enrolments"),
+    "staff": ("member of staff", "members of staff"),
+    "groups": ("class list row", "class list rows"),
+    "programmes": ("programme", "programmes"),
     "quartiles": ("quartile row", "quartile rows"),
     "national": ("national row", "national rows"),
 }
@@ -103,19 +114,27 @@ NOUNS: Mapping[str, tuple[str, str]] = {
 
 
 @dataclass(frozen=True)
-class RowError:
-    """A problem in a file: its line (1 is the header; None for the file as a whole), the
-    column it is in (the contract's name; None for the row or file as a whole) and why."""
+class ErrorGroup:
+    """One message about one column, with every line it is on: the same problem on 50 rows is
+    told once ("lines 2-51: programme: ..."), not 50 times."""
 
-    line: int | None
+    lines: tuple[int, ...]
     column: str | None
     message: str
 
+    @property
+    def line_text(self) -> str:
+        """The lines alone, "2-51, 60" (a table's Line column)."""
+        return line_ranges(self.lines)
+
+    @property
+    def where(self) -> str:
+        if not self.lines:
+            return ""
+        return lines_text(self.lines)
+
     def __str__(self) -> str:
-        where = [f"line {self.line}"] if self.line is not None else []
-        if self.column:
-            where.append(self.column)
-        return ": ".join([*where, self.message])
+        return ": ".join(part for part in (self.where, self.column, self.message) if part)
 
 
 @dataclass
@@ -133,6 +152,24 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
     #: What happened to each data line: "created", "updated" or "unchanged" (empty on errors).
     outcomes: dict[int, str] = field(default_factory=dict)
+    #: People the file gives access to pupils they could not see before, e.g. "Jo Morgan: 12 more
+    #: pupils (teaching groups)"; shown in the preview (``imports.grants``).
+    access: list[str] = field(default_factory=list)
+    #: New accounts and the path of each one's set-password page (staff files, not on a dry run).
+    accounts: list[dict[str, str]] = field(default_factory=list)
+
+    def error_groups(self) -> list[ErrorGroup]:
+        """The errors with the same column and message merged, in order of their first line."""
+        groups: dict[tuple, list[int]] = {}
+        whole: list[ErrorGroup] = []
+        for error in self.errors:
+            if error.line is None:
+                whole.append(ErrorGroup((), error.column, error.message))
+            else:
+                groups.setdefault((error.column, error.message), []).append(error.line)
+        merged = [ErrorGroup(tuple(sorted(lines)), column, message) for (column, message), lines in groups.items()]
+        merged.sort(key=lambda g: g.lines[0])
+        return whole + merged
 
     @property
     def ok(self) -> bool:
@@ -233,6 +270,9 @@ class Column:
     aliases: tuple[str, ...] = ()
     #: Stored as written: never unwrapped or interpreted.
     free_text: bool = False
+    #: Headers read only when no other header in the file gives this column (e.g. "Preferred
+    #: Forename" beside "Legal Forename"); when another does, this one is ignored with a note.
+    fallbacks: tuple[str, ...] = ()
 
 
 _UPN = Column("upn", True, UPN_HELP, validate_upn, ("unique pupil number", "pupil upn"))
@@ -242,25 +282,41 @@ _UPN = Column("upn", True, UPN_HELP, validate_upn, ("unique pupil number", "pupi
 COLUMNS: Mapping[str, tuple[Column, ...]] = {
     "pupils": (
         _UPN,
-        Column("surname", True, "the legal surname", aliases=("legal surname", "last name", "family name"), free_text=True),
-        Column("forename", True, "the forename", aliases=("legal forename", "first name", "given name", "forenames"), free_text=True),
+        Column("surname", True, "the legal surname", aliases=("legal surname", "last name", "family name"), free_text=True,
+               fallbacks=("preferred surname",)),
+        Column("forename", True, "the forename", aliases=("legal forename", "first name", "given name", "forenames"), free_text=True,
+               fallbacks=("preferred forename", "preferred first name")),
         Column("date_of_birth", True, DATES, parse_date, ("dob", "birth date", "birthdate")),
-        Column("gender", True, "M, F or X (also Male, Female, Other; Unknown is X)", _validation_message(gender_code), ("sex",)),
+        Column("gender", True, "M, F or X (also Male, Female, Other; Unknown is X)",
+               reading_codes(_validation_message(gender_code)), ("sex",)),
         Column("year_group", True, "national curriculum year 0-14, R for Reception, N for Nursery; Y7 and Year 7 also work",
-               _validation_message(year_group_number), ("year", "nc year", "national curriculum year", "curriculum year")),
-        Column("pupil_premium", False, BOOLEANS, parse_bool, ("pp", "pupil premium indicator")),
+               _validation_message(year_group_number),
+               ("year", "nc year", "national curriculum year", "curriculum year", "nc year actual", "year group"),
+               fallbacks=("nc year taught", "year taught")),
+        Column("pupil_premium", False, BOOLEANS, parse_bool,
+               ("pp", "pupil premium indicator", "pupil premium eligibility", "pupil premium", "pp eligible"),
+               fallbacks=("fsm eligible", "fsm", "fsm ever 6", "ever 6 fsm")),
         Column("eal", False, BOOLEANS, parse_bool, ("english as an additional language",)),
-        Column("looked_after", False, BOOLEANS, parse_bool, ("in care", "lac", "cla", "looked after child", "child looked after")),
+        Column("looked_after", False, BOOLEANS, parse_bool,
+               ("in care", "lac", "cla", "looked after child", "child looked after", "in la care", "looked after")),
         Column("admission_date", False, DATES, parse_date, ("date of admission", "admission", "entry date", "date of entry")),
+        Column("reg_group", False, "(extension) the registration group, e.g. 7A: the pupil is put in that group "
+               "(made if new, no subject)", aliases=("reg", "registration group", "reg group", "form", "tutor group"),
+               free_text=True),
     ),
     "register": (
         _UPN,
-        Column("provision", True, "N, K or E; before 2014 A, P or S (names such as 'SEN support' and 'EHC plan' work too)",
-               _validation_message(provision_code), ("sen provision", "sen status", "sen stage")),
-        Column("primary_need", False, f"a need code: {', '.join(Need.values)}", _validation_message(need_code),
-               ("primary need type", "sen need", "need")),
-        Column("secondary_need", False, "a need code, different from the primary need", _validation_message(need_code),
-               ("secondary need type",)),
+        Column("provision", True, "N, K or E; before 2014 A, P or S (names such as 'SEN support' and 'EHC plan' work too, "
+               "as does 'K - SEN Support')",
+               reading_codes(_validation_message(provision_code)), ("sen provision", "sen stage"),
+               fallbacks=("sen status",)),
+        Column("primary_need", False, f"a need code: {', '.join(Need.values)} (also 'SPLD - Specific Learning Difficulty')",
+               reading_codes(_validation_message(need_code)),
+               ("primary need type", "primary need", "sen need type rank 1", "sen primary need"),
+               fallbacks=("sen need", "need", "sen need type")),
+        Column("secondary_need", False, "a need code, different from the primary need",
+               reading_codes(_validation_message(need_code)),
+               ("secondary need type", "secondary need", "sen need type rank 2", "sen secondary need")),
         Column("start_date", True, DATES, parse_date, ("sen start date", "start")),
         Column("end_date", False, f"{DATES}; blank for the current entry (an existing entry keeps its end date)",
                parse_date, ("sen end date", "end")),
@@ -300,14 +356,54 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
     ),
     "enrolments": (
         _UPN,
-        Column("programme", True, "the name of a programme the SENCo has set up (any case)", aliases=("intervention", "program")),
+        Column("programme", True, "the programme's name (any case, spaces or punctuation); a new name makes a new "
+               "programme, listed in the preview", aliases=("intervention", "program", "programme name", "intervention name"),
+               free_text=True),
         Column("start_date", True, DATES, parse_date, ("start", "date started")),
         Column("end_date", False, f"{DATES}; blank while it runs (an existing enrolment keeps its end date)",
                parse_date, ("end", "date ended")),
-        Column("staff", False, "the member of staff running it: username, First Last, or email",
-               aliases=("staff member", "run by", "led by"), free_text=True),
+        Column("staff", False, "the member of staff running it: username, First Last, Mrs A Smith, or email; a name "
+               "that matches nobody is kept as text (a warning, and no access)",
+               aliases=("staff member", "run by", "led by", "teacher", "delivered by", "staff name"), free_text=True),
         Column("sessions_attended", False, "a whole number, 0 or more", _whole_number(0, 32767, "a number of sessions"),
                ("sessions",)),
+    ),
+    "staff": (
+        Column("email", True, "the person's email address (how a row finds them again)", kinds.parse_email,
+               ("e-mail", "email address", "work email", "school email")),
+        Column("first_name", True, "the first name", aliases=("forename", "first name", "given name", "legal forename"),
+               free_text=True, fallbacks=("preferred forename",)),
+        Column("surname", True, "the surname", aliases=("last name", "legal surname", "family name"), free_text=True,
+               fallbacks=("preferred surname",)),
+        Column("role", True, kinds.ROLES_HELP, kinds.parse_roles, ("roles", "staff role", "role(s)")),
+        Column("username", False, "the sign-in name; blank: the email address", aliases=("user name", "login"),
+               free_text=True),
+    ),
+    "groups": (
+        Column("group", True, "the class, set or registration group (e.g. 7E1); made if new",
+               aliases=("class", "class code", "class name", "teaching group", "set", "group name"), free_text=True,
+               fallbacks=("reg", "registration group", "reg group", "form", "tutor group")),
+        Column("subject", False, "a subject's code or name (made if new); blank for a registration group",
+               aliases=("subject name", "course"), free_text=True),
+        Column("upn", False, f"{UPN_HELP}; when blank, the pupil is found by surname, forename and date of birth",
+               validate_upn, ("unique pupil number", "pupil upn")),
+        Column("staff", False, "the teachers and TAs of the class: email, username or name (Mrs A Smith), "
+               "';' between several", aliases=("teacher", "teachers", "class teacher", "tutor", "staff member",
+                                                "teacher(s)", "main teacher"), free_text=True),
+        Column("surname", False, "(extension) the pupil's surname, with forename and date_of_birth when there is no UPN",
+               aliases=("legal surname", "pupil surname"), free_text=True),
+        Column("forename", False, "(extension) the pupil's forename", aliases=("legal forename", "pupil forename"),
+               free_text=True, fallbacks=("preferred forename",)),
+        Column("date_of_birth", False, f"(extension) {DATES}", parse_date, ("dob", "birth date", "birthdate")),
+    ),
+    "programmes": (
+        Column("name", True, "the programme's name, e.g. Toe by Toe", aliases=("programme", "intervention", "programme name"),
+               free_text=True),
+        Column("area_of_need", True, kinds.AREA_HELP, kinds.parse_area, ("area of need", "area", "type")),
+        Column("cost_per_session", False, "staff time and materials for one session, e.g. 12.50; blank keeps it (0 for a new one)",
+               kinds.parse_cost, ("cost", "session cost", "cost per session")),
+        Column("default_measure", False, kinds.MEASURE_HELP, kinds.parse_measure, ("measure", "measured by")),
+        Column("description", False, "what it is and who it is for", aliases=("notes",), free_text=True),
     ),
     "quartiles": (
         Column("transition", True, TRANSITIONS_TEXT, parse_transition, ("key stages", "stage")),
@@ -350,6 +446,9 @@ NATURAL_KEYS: Mapping[str, tuple[str, ...]] = {
     "assessments": ("upn", "subject", "academic_year", "term", "kind"),
     "reading": ("upn", "measure", "tested_on"),
     "enrolments": ("upn", "programme", "start_date"),
+    "staff": ("email",),
+    "groups": ("group", "upn"),
+    "programmes": ("name",),
     "quartiles": ("transition", "subject", "starting_point"),
     "national": ("transition", "subject", "starting_point"),
 }
@@ -358,7 +457,8 @@ NATURAL_KEYS: Mapping[str, tuple[str, ...]] = {
 def column_help(kind: str) -> list[dict[str, Any]]:
     """For a template page: each column's name, whether it is required, accepted forms and aliases."""
     return [
-        {"name": c.name, "required": c.required, "help": c.help, "aliases": list(c.aliases)} for c in COLUMNS[kind]
+        {"name": c.name, "required": c.required, "help": c.help, "aliases": [*c.aliases, *c.fallbacks]}
+        for c in COLUMNS[kind]
     ]
 
 
@@ -372,7 +472,7 @@ def template_csv(kind: str) -> str:
 # --- Reading the file -----------------------------------------------------------------------------
 
 _BINARY_SIGNATURES = (
-    (b"PK\x03\x04", "a zip file (an Excel .xlsx workbook is one): save the sheet as CSV and import that"),
+    (b"PK\x03\x04", "a zip file that holds no Excel workbook: import the .xlsx or .csv file itself"),
     (b"\xd0\xcf\x11\xe0", "an Excel .xls workbook: save the sheet as CSV and import that"),
     (b"%PDF", "a PDF: export the data as CSV from the MIS"),
 )
@@ -463,6 +563,24 @@ def _delimiter(text: str) -> tuple[str, bool]:
     return ",", False
 
 
+def read_file(raw: bytes | str, warnings: list[str]) -> tuple[int, list[str], list[tuple[int, list[str]]]]:
+    """(header line, header cells, [(line, cells)]) of a CSV file or of an .xlsx workbook's first
+    sheet (``imports.workbook``), or FileProblem saying why it cannot be read."""
+    if isinstance(raw, (bytes, bytearray)) and is_workbook(bytes(raw)):
+        limit = settings.IMPORT_MAX_BYTES
+        if len(raw) > limit:
+            raise FileProblem(f"the file is larger than the import limit of {_mb(limit)}; split it into smaller files")
+        try:
+            rows = sheet_rows(bytes(raw))
+        except WorkbookProblem as exc:
+            raise FileProblem(str(exc)) from None
+        if not rows:
+            raise FileProblem("the first sheet of the workbook is empty")
+        (header_line, header), *data = rows
+        return header_line, header, data
+    return read_rows(decode(raw, warnings))
+
+
 def read_rows(text: str) -> tuple[int, list[str], list[tuple[int, list[str]]]]:
     """(header line, header cells, [(line, cells)]) with blank lines skipped.
 
@@ -498,13 +616,20 @@ def read_rows(text: str) -> tuple[int, list[str], list[tuple[int, list[str]]]]:
 
 def _map_headers(kind: str, header: list[str], header_line: int, result: ImportResult) -> dict[str, int]:
     by_alias: dict[str, Column] = {}
+    by_fallback: dict[str, Column] = {}
     for column in COLUMNS[kind]:
         for name in (column.name, *column.aliases):
             by_alias[normalise_header(name)] = column
+        for name in column.fallbacks:
+            by_fallback[normalise_header(name)] = column
     positions: dict[str, int] = {}
     ignored: list[str] = []
+    fallback_at: dict[str, int] = {}
     for index, cell in enumerate(header):
         if not cell.strip():
+            continue
+        if (column := by_fallback.get(normalise_header(cell))) is not None:
+            fallback_at.setdefault(column.name, index)
             continue
         column = by_alias.get(normalise_header(cell))
         if column is None:
@@ -517,6 +642,14 @@ def _map_headers(kind: str, header: list[str], header_line: int, result: ImportR
             )
             continue
         positions[column.name] = index
+    for name, index in fallback_at.items():
+        if name in positions:
+            result.warnings.append(
+                f"Column {header[index].strip()!r} was not used: {header[positions[name]].strip()!r} gives {name}"
+            )
+        else:
+            positions[name] = index
+            result.warnings.append(f"Column {header[index].strip()!r} was read as {name}")
     missing = [c for c in COLUMNS[kind] if c.required and c.name not in positions]
     if missing:
         required = ", ".join(c.name for c in COLUMNS[kind] if c.required)
@@ -587,8 +720,7 @@ def run_import(
         raise ValueError(f"a name is only for reference sets ({', '.join(REFERENCE_KINDS)}), not a {kind} file")
     result = ImportResult(kind=kind, dry_run=dry_run)
     try:
-        text = decode(_read_source(data, settings.IMPORT_MAX_BYTES), result.warnings)
-        header_line, header, raw_rows = read_rows(text)
+        header_line, header, raw_rows = read_file(_read_source(data, settings.IMPORT_MAX_BYTES), result.warnings)
     except FileProblem as exc:
         result.errors.append(RowError(exc.line, None, str(exc)))
         return result
@@ -604,12 +736,21 @@ def run_import(
         values = _parse_row(kind, line, cells, positions, len(header), result)
         if values is not None:
             parsed.append((line, values))
+    watch = AccessWatch(school)
     try:
         with transaction.atomic():
             if kind in REFERENCE_KINDS:
                 _apply_reference(kind, parsed, school, user, result, name or default_set_name(kind))
+            elif kind == "staff":
+                kinds.apply_staff(parsed, school, user, result, watch, dry_run=dry_run)
+            elif kind == "groups":
+                kinds.apply_groups(parsed, school, result, watch)
+            elif kind == "programmes":
+                kinds.apply_programmes(parsed, school, result)
             else:
-                _apply(kind, parsed, school, user, result)
+                _apply(kind, parsed, school, user, result, watch)
+            if not result.errors:
+                result.access = watch.grants()  # read inside the transaction: what the rows would do
             if result.errors or dry_run:
                 transaction.set_rollback(True)
     except DatabaseError as exc:
@@ -620,6 +761,8 @@ def run_import(
     if result.errors:
         result.created = result.updated = result.unchanged = 0
         result.outcomes.clear()
+        result.access.clear()
+        result.accounts.clear()
     return result
 
 
@@ -649,7 +792,10 @@ def _framework_for(values: dict[str, Any]) -> str:
     return values.get("framework") or _framework_of(values.get("result") or "") or "nc"
 
 
-def _apply(kind: str, parsed: list[tuple[int, dict[str, Any]]], school: School, user: Any, result: ImportResult) -> None:
+def _apply(
+    kind: str, parsed: list[tuple[int, dict[str, Any]]], school: School, user: Any, result: ImportResult,
+    watch: AccessWatch | None = None,
+) -> None:
     """Resolve references, catch repeated natural keys, and write through the services."""
     pupils: dict[str, Pupil] = {}
     if kind != "pupils":
@@ -668,7 +814,7 @@ def _apply(kind: str, parsed: list[tuple[int, dict[str, Any]]], school: School, 
             pupil = pupils.get(values["upn"])
             if pupil is None:
                 problems.append(
-                    RowError(line, "upn", f"no pupil with UPN {values['upn']} at {school.code}: import the pupils file first")
+                    RowError(line, "upn", f"no pupil with UPN {values['upn']} at {school.name}: import the pupils file first")
                 )
             values["pupil"] = pupil
         if subjects is not None:
@@ -689,6 +835,11 @@ def _apply(kind: str, parsed: list[tuple[int, dict[str, Any]]], school: School, 
         rows.append(_service_row(kind, values))
     if not rows:
         return
+    if kind == "enrolments":
+        known = len(result.errors)
+        kinds.prepare_enrolments(lines, rows, school, result, watch or AccessWatch(school))
+        if len(result.errors) > known:
+            return
     try:
         if kind == "pupils":
             outcomes = pupils_upsert_many(school=school, rows=rows)
@@ -709,6 +860,11 @@ def _apply(kind: str, parsed: list[tuple[int, dict[str, Any]]], school: School, 
     for line, (_, outcome) in zip(lines, outcomes, strict=True):
         result.outcomes[line] = str(outcome)
         setattr(result, str(outcome), getattr(result, str(outcome)) + 1)
+    if kind == "pupils":
+        groups = {line: values.get("reg_group") for line, values in parsed}
+        kinds.place_in_registration_groups(
+            [(line, pupil, groups.get(line)) for line, (pupil, _) in zip(lines, outcomes, strict=True)], school, result
+        )
 
 
 def _apply_reference(
@@ -768,7 +924,7 @@ def _natural_key(kind: str, values: dict[str, Any]) -> tuple:
 def _service_row(kind: str, values: dict[str, Any]) -> dict[str, Any]:
     """The keyword arguments of the kind's record service for one parsed row."""
     if kind == "pupils":
-        names = TEMPLATES["pupils"]
+        names = [name for name in TEMPLATES["pupils"] if name != "reg_group"]
         return {name: values[name] for name in names}
     pupil = values["pupil"]
     if kind == "register":
@@ -796,5 +952,6 @@ def _service_row(kind: str, values: dict[str, Any]) -> dict[str, Any]:
         }  # fmt: skip
     return {
         "pupil": pupil, "programme": values["programme"], "start_date": values["start_date"],
-        "end_date": values["end_date"], "staff": values["staff"], "sessions_attended": values["sessions_attended"],
+        "end_date": values["end_date"], "staff": values["staff"], "staff_text": "",
+        "sessions_attended": values["sessions_attended"],
     }  # fmt: skip

@@ -7,6 +7,11 @@ On a database with no school it first creates one (code DEFAULT); with several, 
 required. The new school is kept only if the import succeeds. A reference set (``quartiles``,
 ``national``) goes into the set ``--name`` names (made if new, updated if not); without it, the set
 is named after the file.
+
+The same problem on many rows is printed once with its lines ("lines 2-51: programme: ...").
+Anyone the file gives access to pupils they could not see is listed ("Gives Jo Morgan access to
+12 more pupils"). A staff file prints each new person's set-password link (``--site-url``, default
+``settings.SITE_URL``) and e-mails it to them (the console in the embedded mode).
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ from django.db import transaction
 
 from pupils.models import School
 from pupils.services import DEFAULT_SCHOOL_CODE, school_by_code, school_default
-from sencotrack.imports import KINDS, REFERENCE_KINDS, TEMPLATES, run_import
+from imports.accounts import send_set_password_links
+from imports.engine import KINDS, REFERENCE_KINDS, TEMPLATES, run_import
 
 
 def _school(code: str | None) -> School:
@@ -52,9 +58,12 @@ class Command(BaseCommand):
             "--name", help=f"the reference set to import into ({', '.join(REFERENCE_KINDS)} only); default: the file's name"
         )
         parser.add_argument("--dry-run", action="store_true", help="check the file and report, saving nothing")
+        parser.add_argument(
+            "--site-url", help="the address people open sencotrack at, for set-password links (default: SITE_URL)"
+        )
 
     def handle(self, *args, kind: str, file: str, school: str | None, dry_run: bool, name: str | None = None,
-               **options):
+               site_url: str | None = None, **options):
         kind = kind.strip().lower()
         if kind not in KINDS:
             raise CommandError(f"Unknown import kind {kind!r}. Choose one of: {', '.join(KINDS)}.")
@@ -83,9 +92,19 @@ class Command(BaseCommand):
         for warning in result.warnings:
             self.stderr.write(f"warning: {warning}")
         if not result.ok:
-            for error in result.errors:
-                self.stderr.write(str(error))
+            for group in result.error_groups():
+                self.stderr.write(str(group))
             raise CommandError(f"{result.summary()} ({file})")
         for note in result.notes:
             self.stdout.write(note)
+        for grant in result.access:
+            self.stdout.write(grant)
+        if result.accounts:
+            base = (site_url or settings.SITE_URL).rstrip("/")
+            sent = send_set_password_links(result.accounts, base, target.name)
+            for account in result.accounts:
+                mailed = " (e-mailed)" if account["email"] in sent else ""
+                self.stdout.write(
+                    f"Set-password link for {account['name']} ({account['username']}){mailed}: {base}{account['path']}"
+                )
         self.stdout.write(result.summary())

@@ -30,13 +30,14 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from assessments import models as am
-from assessments.ages import format_age_equivalent
+from assessments.ages import format_age_equivalent, months_between
 from assessments.ladder import level_for_step, parse_level
+from demo import plans as plans_demo
+from demo.accounts import DEMO_EMAIL_DOMAIN  # also read from here by tests and commands
 from interventions import models as im
 from pupils import models as pm
-from plans import demo as plans_demo
 from pupils.upn import make_upn
-from sencotrack.parsing import default_term_dates, term_for_date
+from sencotrack.parsing import default_term_dates, split_term, term_for_date, term_index
 
 # --- Public constants -----------------------------------------------------------------------------
 
@@ -45,9 +46,6 @@ DEMO_SCHOOL_CODE = "demo"
 DEMO_SCHOOL_2_CODE = "demo-2"
 DEMO_SCHOOL_CODES = (DEMO_SCHOOL_CODE, DEMO_SCHOOL_2_CODE)
 DEMO_TRUST_NAME = "Riverside Learning Trust"
-#: Every demo account has an e-mail address at this reserved (RFC 2606) domain: ``--reset`` deletes
-#: only accounts that carry it, so a real account called ``admin`` or ``teacher`` is never touched.
-DEMO_EMAIL_DOMAIN = "demo.sencotrack.invalid"
 ADMIN_USERNAME = "admin"
 TRUST_USERNAME = "trust"
 DEFAULT_PUPILS = 600
@@ -84,15 +82,6 @@ SUBJECTS = (  # code, name, core, position
 def academic_year_of(day: dt.date) -> int:
     """Start year of the academic year (1 September to 31 August) containing ``day``."""
     return day.year if day.month >= 9 else day.year - 1
-
-
-def term_index(academic_year: int, term: str) -> int:
-    return am.term_index(academic_year, term)
-
-
-def split_term(index: int) -> tuple[int, str]:
-    year, position = divmod(index, 3)
-    return year, TERMS[position]
 
 
 def term_span(index: int) -> tuple[dt.date, dt.date]:
@@ -138,8 +127,7 @@ def previous_school_day(day: dt.date) -> dt.date:
 
 
 def chronological_age_months(born: dt.date, on: dt.date) -> int:
-    months = (on.year - born.year) * 12 + (on.month - born.month)
-    return months - (1 if on.day < born.day else 0)
+    return months_between(born, on)
 
 
 def clamp(value, low, high):

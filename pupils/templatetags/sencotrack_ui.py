@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from sencotrack.navigation import links_for, url_or_none
+from pupils.navigation import links_for, url_or_none
 
 register = template.Library()
 

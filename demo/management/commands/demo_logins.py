@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from pupils.management.commands.seed_demo import print_logins
+from demo.management.commands.seed_demo import print_logins
 
 
 class Command(BaseCommand):

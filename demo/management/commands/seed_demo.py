@@ -49,7 +49,7 @@ class Command(BaseCommand):
         )  # fmt: skip
 
     def handle(self, *args, **options) -> None:
-        from sencotrack import demo
+        from demo import seed as demo
 
         pupils: int = options["pupils"]
         if not 25 <= pupils <= 5000:
@@ -100,7 +100,7 @@ def _listed(codes: list[str]) -> str:
 
 
 def print_logins(command: BaseCommand) -> None:
-    from sencotrack import demo
+    from demo import seed as demo
 
     logins = demo.demo_logins()
     if not logins:

@@ -1,0 +1,56 @@
+"""The pack's charts: the dashboards' own Plotly figures, exported as SVG by kaleido when it is installed.
+
+kaleido (1.x) drives a Chromium through choreographer; without it, or when the export fails (no
+browser, a timeout), the pack draws the same figure with ``reports.pack_svg`` and says so once;
+a chart neither can draw is left out (its table holds every figure). Pin to add to requirements.in: ``kaleido==1.5.0`` (it uses the
+system Chromium at /usr/bin/chromium; set BROWSER_PATH if it lives elsewhere).
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import logging
+
+logger = logging.getLogger(__name__)
+
+WIDTH = 640
+NOTE_NO_CHARTS = (
+    "Charts are not drawn in this copy: the server cannot export chart images (the kaleido package is not "
+    "installed). Every figure a chart would show is in the table beside it."
+)
+NOTE_SKETCHED = (
+    "The charts are sencotrack's plain drawing of the dashboards' figures (the server has no kaleido to export "
+    "Plotly's own); the numbers are the same, and every one is in the table beside its chart."
+)
+
+
+def available() -> bool:
+    return importlib.util.find_spec("kaleido") is not None
+
+
+def image(figure: dict | None, *, width: int = WIDTH) -> str | None:
+    """The figure as an SVG data URI for an <img>: Plotly's own export when kaleido works, else the
+    plain sketch of the same figure (``reports.pack_svg``); None when neither can draw it."""
+    if not figure:
+        return None
+    exported = _kaleido(figure, width=width) if available() else None
+    if exported is not None:
+        return exported
+    from reports import pack_svg
+
+    drawn = pack_svg.svg(figure)
+    return None if drawn is None else "data:image/svg+xml;base64," + base64.b64encode(drawn.encode()).decode()
+
+
+def _kaleido(figure: dict, *, width: int) -> str | None:
+    try:
+        import plotly.io as pio
+
+        layout = figure.get("layout", {})
+        height = int(layout.get("height") or 380)
+        svg = pio.to_image(figure, format="svg", width=width, height=height)
+    except Exception:  # noqa: BLE001 - no browser, a timeout: the table stands in for the chart
+        logger.warning("Could not export a chart for the pack", exc_info=True)
+        return None
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
