@@ -3,9 +3,10 @@ FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# WeasyPrint (PDF report packs) needs Pango; fonts so the PDFs render text.
+# WeasyPrint (PDF report packs) needs Pango; fonts so the PDFs render text; Chromium draws the
+# pack's charts through kaleido (without it the pack falls back on a plain drawing).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core chromium \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -4,8 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed-$(shell $(PYTHON) -c "import hashlib,sys;print(hashlib.sha1(open('requirements.txt','rb').read()).hexdigest()[:12])")
 
-# Development defaults; production sets these itself (see README.md).
+# Development defaults; production sets these itself (see README.md). `make run PORT=8001` serves elsewhere.
 export DEBUG ?= true
+PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE = 1
 
 .PHONY: install run test worker beat bench clean
@@ -21,10 +22,10 @@ install: $(INSTALLED)
 
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py seed_demo --if-empty --no-logins
 	$(PY) manage.py setup_schedules
 	@$(PY) manage.py demo_logins
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

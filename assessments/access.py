@@ -1,4 +1,4 @@
-"""Who may record assessments and other measures (DESIGN.md: "assessments and baselines").
+"""Who may record assessments and other measures (docs/roles.md: "assessments and baselines").
 
 - The SENCo records everything for any pupil of the school and sees every teaching group.
 - A teacher records for their own teaching groups (groups where they are one of the ``staff``)

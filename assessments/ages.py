@@ -1,7 +1,7 @@
 """Reading and spelling age-equivalents, held as whole months.
 
 Pure Python (no Django). Test publishers and MIS exports write ages in several ways; every one
-is turned into months so that ratio gain (DOMAIN.md 9.7) is simple arithmetic.
+is turned into months so that ratio gain (docs/figures.md 9.7) is simple arithmetic.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Expected progress for one pupil and subject (shared/DOMAIN.md 9.1-9.4), without pandas or Django.
+"""Expected progress for one pupil and subject (docs/figures.md 9.1-9.4), without pandas or Django.
 
 The pupil page shows, beside each current level, the baseline it is measured from and the level
 the pupil is expected to have reached by now. ``reports/metrics.py`` computes the same figures for

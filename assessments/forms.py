@@ -123,6 +123,8 @@ class GridPickForm(TermFields):
                 css_class="row",
             )
         )  # fmt: skip
+        # A GET form: crispy would add the CSRF token, which would land in the address bar and history.
+        self.helper.disable_csrf = True
 
     def clean_subject(self) -> Subject | None:
         code = self.cleaned_data.get("subject")

@@ -1,7 +1,7 @@
 """The attainment ladders: P-scales, NC levels, pre-key-stage standards, the engagement model.
 
 Pure Python (no Django) so reports and imports share one definition of every code, step and
-point value. Definitions: shared/DOMAIN.md sections 3 and 4.
+point value. Definitions: docs/figures.md sections 3 and 4.
 
 - The NC ladder is one ordinal scale with two families: P-scales (steps 1-11) and national
   curriculum sub-levels 1c-8a plus EP (steps 12-36). Whole levels ("4"), ``W`` and the key-stage
@@ -75,7 +75,7 @@ class Level:
         return self.code
 
 
-# --- The NC ladder (P-scales and NC sub-levels), steps 1..36 as DOMAIN.md section 3 -----------
+# --- The NC ladder (P-scales and NC sub-levels), steps 1..36 as docs/figures.md section 3 -----------
 
 _P_CODES = ("P1i", "P1ii", "P2i", "P2ii", "P3i", "P3ii", "P4", "P5", "P6", "P7", "P8")
 _NC_SUBLEVEL_CODES = tuple(f"{lvl}{sub}" for lvl in range(1, 9) for sub in ("c", "b", "a"))
@@ -87,7 +87,7 @@ LADDER: tuple[Level, ...] = tuple(
     + [Level("EP", 36, FAMILY_NC)]
 )
 _BY_CODE: dict[str, Level] = {lvl.code: lvl for lvl in LADDER}
-# Whole levels share the step of their "b" sub-level (DOMAIN.md 3: "4" scores as "4b").
+# Whole levels share the step of their "b" sub-level (docs/figures.md 3: "4" scores as "4b").
 for _lvl in range(1, 9):
     _BY_CODE[str(_lvl)] = Level(str(_lvl), _BY_CODE[f"{_lvl}b"].step, FAMILY_NC)
 _BY_CODE["W"] = Level("W", None, FAMILY_NC)
@@ -173,14 +173,14 @@ def steps_between(start: Level | str, end: Level | str) -> int:
     return b.step - a.step
 
 
-# --- Points schemes (DOMAIN.md section 4) ------------------------------------------------------
+# --- Points schemes (docs/figures.md section 4) ------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class PointsScheme:
     """A named, versioned table of points per canonical code.
 
-    Versioned because sources disagree (DOMAIN.md 4): a report names the scheme it used.
+    Versioned because sources disagree (docs/figures.md 4): a report names the scheme it used.
     """
 
     name: str
@@ -378,7 +378,7 @@ def parse_result(framework_key: str, text: str) -> Level:
     return framework.parse(text)
 
 
-# --- Reference tables and words for points (DOMAIN.md 9.9) -------------------------------------
+# --- Reference tables and words for points (docs/figures.md 9.9) -------------------------------------
 
 #: What a quartile table may hold in a code cell, for messages.
 REFERENCE_CODES_TEXT = "a level such as P4, W, 1c-8a, EP, or a bare digit 0-8 (0 is below level 1, scored as W)"

@@ -74,7 +74,7 @@ class Term(TrackedModel):
 
 
 class PointsScheme(TrackedModel):
-    """A named, versioned table of points per ladder code (DOMAIN.md section 4).
+    """A named, versioned table of points per ladder code (docs/figures.md section 4).
 
     The built-in schemes live in ``assessments.ladder.SCHEMES``; a school may load another here.
     """
@@ -327,7 +327,7 @@ class SelfAssessment(TermStamped):
         return f"{self.pupil.upn} self-assessment {self.recorded_on:%d/%m/%Y}: {self.rating}"
 
 
-# --- Reference sets: national quartile and comparison tables (DOMAIN.md 9.9, 9.10) --------------
+# --- Reference sets: national quartile and comparison tables (docs/figures.md 9.9, 9.10) --------------
 
 
 class ReferenceKind(models.TextChoices):

@@ -1,4 +1,4 @@
-"""Reference tables of national progress by starting point (DOMAIN.md section 5).
+"""Reference tables of national progress by starting point (docs/figures.md section 5).
 
 Pure Python (no Django): the loader reads a CSV in the columns of the shipped
 ``data/progression_2012_quartiles.csv`` so a school can swap in the official tables.
@@ -65,7 +65,7 @@ def load_progression_quartiles(path: str | Path | None = None) -> list[dict]:
     return rows
 
 
-# --- One row of a reference set, as a school's file gives it (DOMAIN.md 9.9, 9.10) -----------
+# --- One row of a reference set, as a school's file gives it (docs/figures.md 9.9, 9.10) -----------
 
 TRANSITIONS = ("KS1-KS2", "KS2-KS3", "KS2-KS4", "KS3-KS4")
 TRANSITIONS_TEXT = "KS1-KS2, KS2-KS3, KS2-KS4 or KS3-KS4"

@@ -1,8 +1,8 @@
 """Reads for the assessment pages: the entry grid, a pupil's measures and targets.
 
 Each function owns its ``select_related`` / ``prefetch_related`` and runs a fixed number of
-queries, whatever the number of pupils in a group or records of a pupil (STYLE.md: queries).
-The figures come from the pure helpers: ``assessments.expected`` (DOMAIN.md 9.1-9.4) and the
+queries, whatever the number of pupils in a group or records of a pupil (docs/contributing.md: queries).
+The figures come from the pure helpers: ``assessments.expected`` (docs/figures.md 9.1-9.4) and the
 school's points scheme from ``assessments.ladder``.
 """
 
@@ -113,7 +113,7 @@ def points_or_none(code: str | None, scheme: PointsScheme) -> float | None:
         return None
 
 
-# --- Expected results (DOMAIN.md 9.1, 9.2 and 9.4) -------------------------------------------------
+# --- Expected results (docs/figures.md 9.1, 9.2 and 9.4) -------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ def expected_in_term(
     return Expected(chosen, base, span, terms, value, level_not_above(value, scheme), scheme)
 
 
-# --- The quartile table for one pupil (DOMAIN.md 9.9) ------------------------------------------------
+# --- The quartile table for one pupil (docs/figures.md 9.9) ------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -418,7 +418,7 @@ def pupil_measures(pupil: Pupil) -> PupilMeasures:
     )
 
 
-# --- Targets (DOMAIN.md 9.4 at the end of the academic year) ---------------------------------------
+# --- Targets (docs/figures.md 9.4 at the end of the academic year) ---------------------------------------
 
 ON_TRACK = "on track"
 NOT_ON_TRACK = "not on track"

@@ -1,7 +1,7 @@
 """SEMH measures: SDQ teacher-version bands and the Boxall Profile.
 
-Pure Python (no Django). Definitions: shared/DOMAIN.md section 8. These let a report show
-progress for a pupil who gained no sub-level in a term (DOMAIN.md 8, last point).
+Pure Python (no Django). Definitions: docs/figures.md section 8. These let a report show
+progress for a pupil who gained no sub-level in a term (docs/figures.md 8, last point).
 """
 
 from __future__ import annotations

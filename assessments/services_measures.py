@@ -2,7 +2,7 @@
 
 House rules as ``assessments.services``: keyword-only, typed, values checked with messages a
 SENCo can act on, ``full_clean()`` then ``save()``, atomic; record services match their natural
-key and return ``(instance, Outcome)``. Definitions: shared/DOMAIN.md section 8 (SDQ, Boxall,
+key and return ``(instance, Outcome)``. Definitions: docs/figures.md section 8 (SDQ, Boxall,
 behaviour, qualitative ratings, pupil voice) and 9.4 (targets from expected progress plus one level).
 
 The record services take ``loaded``, what the page was drawn from (``sencotrack.conflicts``):
@@ -157,7 +157,7 @@ def sdq_record(
     """An SDQ (teacher version) on a day: the five subscale scores, each 0-10.
 
     Total difficulties = emotional + conduct + hyperactivity + peer (0-40); prosocial is kept but
-    not added in (DOMAIN.md 8). The term comes from the date. Matched on (pupil, SDQ, date).
+    not added in (docs/figures.md 8). The term comes from the date. Matched on (pupil, SDQ, date).
     """
     given = dict(emotional=emotional, conduct=conduct, hyperactivity=hyperactivity, peer=peer, prosocial=prosocial)
     checks: list[tuple[str, Any]] = [("completed_on", lambda: _past_date(completed_on, "completed_on"))]
@@ -323,7 +323,7 @@ def _statement(text: str) -> str:
     return statement
 
 
-# --- Targets (DOMAIN.md 9.4) ----------------------------------------------------------------------------
+# --- Targets (docs/figures.md 9.4) ----------------------------------------------------------------------------
 
 
 def target_code(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Term dates: the school's own where it has set them, else the defaults of DESIGN.md."""
+"""Term dates: the school's own where it has set them, else the defaults of docs/operations.md ("Term dates")."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Recording assessments: the entry grid, one pupil's measures, and targets.
 
-Thin views (STYLE.md): each starts with an access helper from ``assessments.access`` (SENCo: any
+Thin views (docs/contributing.md): each starts with an access helper from ``assessments.access`` (SENCo: any
 pupil or group of the school; teacher: their own groups and pupils; anyone else 403), binds a
 form, calls a service, adds a message and redirects. Reads go through ``assessments.selectors``.
 """

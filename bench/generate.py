@@ -449,7 +449,7 @@ def _school(w: Writer, ids: Ids, rng: random.Random, index: int, n_pupils: int, 
     first_index = report_index - TERMS_OF_HISTORY + 1
     history = list(range(first_index, report_index + 1))
 
-    # The school, its years and terms (the default dates of DESIGN.md)
+    # The school, its years and terms (the default dates of docs/operations.md)
     school_id = ids.take(pm.School)
     # Public ids come from their own stream, keyed by the school's id: a second trust in the same
     # database gets new ones, and every other value still follows the seed alone.

@@ -956,7 +956,7 @@ class SchoolBuilder:
         self.counts["attendance marks"] = len(attendances)
 
     def make_reading_tests(self) -> None:
-        """Reading or spelling ages before and after the literacy interventions (DOMAIN.md 9.7)."""
+        """Reading or spelling ages before and after the literacy interventions (docs/figures.md 9.7)."""
         rng = self.rng
         tests: dict[tuple[int, str, dt.date], am.ReadingTest] = {}
         state: dict[tuple[int, str], tuple[int, dt.date]] = {}
@@ -1351,7 +1351,7 @@ class SchoolBuilder:
                 else:
                     elapsed = summer - term_index(plan.cohort_y7 - 1, "summer")
                     # Expected progress plus one level: 4 levels (12 sub-levels) in 15 terms, pro rata
-                    # (DOMAIN.md 9.4's exceeding line), at least one step on.
+                    # (docs/figures.md 9.4's exceeding line), at least one step on.
                     target = max(base + round(12 * elapsed / ks2_span), latest + 1)
                 targets.append(am.Target(
                     pupil=plan.pupil, subject=self.subjects[subject], academic_year=self.year,

@@ -1,6 +1,6 @@
 """CSV import: read what a school's MIS exports, check every row, save all of it or nothing.
 
-The contract is shared/DESIGN.md "CSV import"; this module keeps it exactly and extends it only
+The contract is docs/imports.md; this module keeps it exactly and extends it only
 with optional columns and header aliases (listed in :data:`COLUMNS`, shown to people by
 :func:`column_help`). Used by ``manage.py import_data`` and by the browser's preview and confirm.
 
@@ -277,7 +277,7 @@ class Column:
 
 _UPN = Column("upn", True, UPN_HELP, validate_upn, ("unique pupil number", "pupil upn"))
 
-#: The columns of each kind, in the contract's order (shared/DESIGN.md), with accepted forms and
+#: The columns of each kind, in the contract's order (docs/imports.md), with accepted forms and
 #: the other headers each may go by. Columns marked "(extension)" are not in the contract.
 COLUMNS: Mapping[str, tuple[Column, ...]] = {
     "pupils": (
@@ -438,7 +438,7 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
 #: The header row of a blank template for each kind.
 TEMPLATES: Mapping[str, list[str]] = {kind: [c.name for c in columns] for kind, columns in COLUMNS.items()}
 
-#: Natural keys (shared/DESIGN.md): a row matching a stored row on these updates it.
+#: Natural keys (docs/imports.md): a row matching a stored row on these updates it.
 NATURAL_KEYS: Mapping[str, tuple[str, ...]] = {
     "pupils": ("upn",),
     "register": ("upn", "start_date"),

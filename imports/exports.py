@@ -6,7 +6,7 @@ through openpyxl's write-only workbook. Every text cell goes through
 ``sencotrack.csvsafe.neutralise``, so a name such as ``=HYPERLINK(...)`` arrives as plain text, not
 a formula. Numbers and dates stay numbers and dates.
 
-The assessments export has the assessments import's columns (shared/DESIGN.md, plus the
+The assessments export has the assessments import's columns (docs/imports.md, plus the
 ``framework`` extension), so exporting and importing it again changes nothing. The register
 export is the register page's default view: entries not yet ended, of pupils on roll, without N.
 """

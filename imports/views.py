@@ -1,6 +1,6 @@
 """Import a CSV file in the browser (upload, preview, confirm) and export data as CSV or XLSX.
 
-Thin views (STYLE.md): each starts with :func:`import_membership`, which admits the SENCo and the
+Thin views (docs/contributing.md): each starts with :func:`import_membership`, which admits the SENCo and the
 data manager of a school and refuses everyone else (403). The import itself is
 ``imports.engine.run_import``, the engine behind ``manage.py import_data``: the preview is its
 dry run and the confirm runs it for real, all or nothing, on the same bytes.
@@ -34,9 +34,9 @@ from imports.engine import KINDS, REFERENCE_KINDS, ImportResult, column_help, ru
 
 logger = logging.getLogger(__name__)
 
-#: Who may import files and export named data (shared/DESIGN.md; the brief for the import page).
+#: Who may import files and export named data (docs/roles.md).
 IMPORT_ROLES = (Role.SENCO, Role.DATA_MANAGER)
-#: DESIGN.md gives a data manager imports of the register and assessments but no view of named
+#: docs/roles.md gives a data manager imports of the register and assessments but no view of named
 #: SEN data and no access to interventions: enrolments in, and every export out, are the SENCo's.
 SENCO_ONLY_IMPORTS = frozenset({"enrolments"})
 SENCO_ONLY_EXPORTS = frozenset(exports.KINDS)

@@ -1,4 +1,4 @@
-"""Who may see, run and manage interventions, and read or add anecdotal comments (DESIGN.md table).
+"""Who may see, run and manage interventions, and read or add anecdotal comments (docs/roles.md).
 
 - The SENCo manages and costs every intervention of the school and reads every comment.
 - Teachers and TAs see the interventions they staff or that one of their own pupils attends, log
@@ -100,11 +100,16 @@ def enrolment_for_user(
     return enrolment
 
 
+#: Who keeps the programme library: the SENCo, and the data manager who sets the school up
+#: (programmes are a reference table; they name no pupil and cost nothing until a group runs one).
+PROGRAMME_MANAGERS = (Role.SENCO, Role.DATA_MANAGER)
+
+
 def programmes_for_user(request: HttpRequest, *, manage: bool = False) -> QuerySet[Programme]:
-    """The programme library of the person's school; with ``manage``, refused unless they are the SENCo."""
-    membership = require_membership(request, *INTERVENTION_ROLES)
-    if manage and not is_manager(membership):
-        raise PermissionDenied("Only the SENCo can change the programme library.")
+    """The programme library of the person's school; with ``manage``, refused unless they keep it."""
+    membership = require_membership(request, *INTERVENTION_ROLES, Role.DATA_MANAGER)
+    if manage and membership.role not in PROGRAMME_MANAGERS:
+        raise PermissionDenied("Only the SENCo or the data manager can change the programme library.")
     return Programme.objects.filter(school=membership.school)
 
 

@@ -1,6 +1,6 @@
 """Reads for the intervention and comment pages. Every select_related, prefetch and annotate lives here.
 
-Figures (DOMAIN.md has no cost definition, so the project's is stated here and on the page):
+Figures (docs/figures.md has no cost definition, so the project's is stated here and on the page):
 - sessions delivered: logged sessions of the group marked as delivered;
 - cost to date = sessions delivered x the group's cost per session;
 - enrolled: enrolments open today (no end date, or one today or later).
@@ -33,6 +33,7 @@ from django.db.models.functions import Coalesce
 
 from interventions.access import INTERVENTION_ROLES, is_manager, loggable_interventions, visible_interventions
 from interventions.models import Attendance, Comment, Enrolment, Intervention, InterventionSession, Programme
+from interventions.schedule import meets_on
 from pupils.models import Membership, Pupil, School, TeachingGroup
 from pupils.access import visible_pupils
 
@@ -172,15 +173,17 @@ def school_staff(school: School) -> QuerySet:
 # --- Session log ----------------------------------------------------------------------------------
 
 
-def sessions_for_day(membership: Membership, day: dt.date) -> QuerySet[Intervention]:
+def sessions_for_day(membership: Membership, day: dt.date) -> list[Intervention]:
     """Groups running on ``day`` whose sessions this person may log, with the day's session if logged.
+
+    A group whose schedule names its days is listed only on those days (interventions.schedule).
 
     Annotates ``logged`` (a session exists for the day), ``delivered`` (its flag, or None) and
     ``enrolled`` (enrolments open on the day). One query plus one for the staff.
     """
     session = InterventionSession.objects.filter(intervention=OuterRef("pk"), date=day)
     enrolments = Enrolment.objects.filter(Q(intervention=OuterRef("pk")) & _enrolled_on(day))
-    return (
+    groups = (
         loggable_interventions(membership)
         .filter(_open_on(day))
         .select_related("programme")
@@ -192,6 +195,8 @@ def sessions_for_day(membership: Membership, day: dt.date) -> QuerySet[Intervent
         )
         .order_by("programme__name", "name")
     )
+    # A session logged on another day than the schedule's (a catch-up) stays listed.
+    return [group for group in groups if group.logged or meets_on(group.schedule, day.weekday())]
 
 
 @dataclass

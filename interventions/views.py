@@ -19,6 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from interventions import forms, selectors, services_ui
 from interventions.access import (
     INTERVENTION_ROLES,
+    MANAGER_ROLE,
+    PROGRAMME_MANAGERS,
     comment_access,
     enrolment_for_user,
     intervention_for_user,
@@ -88,7 +90,8 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "interventions/programme_list.html",
-        {"programmes": programmes, "can_manage": is_manager(membership)},
+        {"programmes": programmes, "can_manage": membership.role in PROGRAMME_MANAGERS,
+         "sees_groups": membership.role in INTERVENTION_ROLES},
     )
 
 
@@ -106,13 +109,15 @@ def programme_add(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Added {programme.name} to the programme library.")
             return redirect("interventions:programmes")
-    return render(request, "interventions/programme_form.html", {"form": form, "programme": None})
+    return render(request, "interventions/programme_form.html", {"form": form, "programme": None,
+                                                                "sees_groups": is_manager(membership)})
 
 
 @login_required
 @GET_POST
 def programme_edit(request: HttpRequest, name: str) -> HttpResponse:
     programme = programme_for_user(request, name, manage=True)
+    membership = current_membership(request)
     initial = {
         field: getattr(programme, field)
         for field in ("name", "area_of_need", "cost_per_session", "default_measure", "description", "active")
@@ -130,7 +135,8 @@ def programme_edit(request: HttpRequest, name: str) -> HttpResponse:
         else:
             messages.success(request, f"Saved {programme.name}.")
             return redirect("interventions:programmes")
-    return render(request, "interventions/programme_form.html", {"form": form, "programme": programme})
+    return render(request, "interventions/programme_form.html", {"form": form, "programme": programme,
+                                                                "sees_groups": is_manager(membership)})
 
 
 # --- Intervention groups ------------------------------------------------------------------------
@@ -168,6 +174,7 @@ def _group_form_data(form) -> dict:
 @login_required
 @GET_POST
 def intervention_create(request: HttpRequest) -> HttpResponse:
+    require_membership(request, MANAGER_ROLE)  # the data manager keeps programmes, not groups
     programmes_for_user(request, manage=True)
     membership = current_membership(request)
     staff = selectors.school_staff(membership.school)

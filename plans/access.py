@@ -1,4 +1,4 @@
-"""Who may see and change plans, reviews, annual reviews and parents' access (DESIGN.md table).
+"""Who may see and change plans, reviews, annual reviews and parents' access (docs/roles.md).
 
 - The SENCo: everything of their school's pupils: writes plans, reviews them, records annual
   reviews, invites parents and revokes their access, chooses the comments parents see.

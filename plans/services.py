@@ -1,7 +1,7 @@
 """Writes of the review cycle: plans, outcomes, curricular targets, reviews, contributions, annual reviews.
 
 Keyword-only and typed; each checks what the model cannot, then ``full_clean()`` and ``save()``,
-atomic around anything that writes more than one row (STYLE.md). A ValidationError names the
+atomic around anything that writes more than one row (docs/contributing.md). A ValidationError names the
 field it is about and means nothing was saved. Parents' invitations are in ``plans.services_parents``.
 """
 

@@ -1,6 +1,6 @@
 """Staff pages of the review cycle: the plans overview, a pupil's plans, writing and reviewing a plan.
 
-Thin views (STYLE.md): every one starts with an access helper (``plans.access``), logs a view of a
+Thin views (docs/contributing.md): every one starts with an access helper (``plans.access``), logs a view of a
 named pupil's record, binds a form, calls a service, adds a message and redirects.
 """
 

@@ -1,4 +1,4 @@
-"""Who may see what: roles and the named access helpers every view starts with (DESIGN.md table).
+"""Who may see what: roles and the named access helpers every view starts with (docs/roles.md).
 
 Everything is scoped to the signed-in person's school. Teachers and TAs see only "own pupils":
 pupils in teaching or intervention groups they are attached to. Governors see aggregates only.

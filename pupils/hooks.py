@@ -1,6 +1,6 @@
 """Where other apps join in the pupils app's data-protection work, without pupils importing them.
 
-``pupils`` is the base app and imports no other app (STYLE.md). Most of what is held on a pupil is
+``pupils`` is the base app and imports no other app (docs/contributing.md). Most of what is held on a pupil is
 a row pointing at them, which the retention purge deletes by cascade and the subject-access export
 finds in the app registry. Some copies do not point at the pupil: a stored report run keeps
 pupils' UPNs in its result and its PDF and ZIP files. The app holding such copies registers, from

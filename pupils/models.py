@@ -258,7 +258,7 @@ AREA_OF_NEED = {
 
 class RegisterEntryQuerySet(TrackedQuerySet):
     def open_on(self, day):
-        """Entries in force on a day: a pupil's SEN status on the last day of a term (DESIGN.md)."""
+        """Entries in force on a day: a pupil's SEN status on the last day of a term (docs/figures.md)."""
         return self.filter(start_date__lte=day).filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
 
 

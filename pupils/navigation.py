@@ -6,7 +6,8 @@ the navigation expects are:
 
     home, pupils:register, pupils:list, assessments:grid, interventions:list,
     interventions:session_today, interventions:comment_add, plans:list, reports:list, reports:dashboard,
-    reports:governor, imports:upload, family:home
+    reports:governor, imports:upload, family:home, staff:list, staff:groups,
+    interventions:programmes
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ ROLE_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
         ("Reports", "reports:list"),
         ("Dashboards", "reports:dashboard"),
         ("Import", "imports:upload"),
+        ("Staff", "staff:list"),
     ),
     Role.TEACHER: (
         ("Home", "home"),
@@ -59,6 +61,9 @@ ROLE_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
     Role.DATA_MANAGER: (
         ("Home", "home"),
         ("Import", "imports:upload"),
+        ("Staff", "staff:list"),
+        ("Teaching groups", "staff:groups"),
+        ("Programmes", "interventions:programmes"),
     ),
     Role.PARENT: (("Home", "family:home"),),
 }

@@ -2,7 +2,7 @@
 who viewed or downloaded them.
 
 The tracked models are found from the app registry rather than imported (``pupils`` is the base
-app: it imports no other app's models, STYLE.md): every model with an audit history
+app: it imports no other app's models, docs/contributing.md): every model with an audit history
 (django-simple-history's ``history = HistoricalRecords()``) whose rows point at a pupil, directly
 (a ``ForeignKey`` to ``Pupil``) or through one tracked parent that does (an attendance through its
 enrolment). A model given a history later is on the page without a change here.

@@ -1,6 +1,6 @@
 """Writes for schools, pupils and the SEN register: one path for the UI, the CSV import and tasks.
 
-House rules (STYLE.md): keyword-only, typed, validated with ``full_clean()`` before ``save()``, and
+House rules (docs/contributing.md): keyword-only, typed, validated with ``full_clean()`` before ``save()``, and
 atomic, so a call either saves everything it was asked to or nothing.
 
 Each record service returns ``(instance, Outcome)`` like ``get_or_create``, so an import can count
@@ -61,7 +61,7 @@ def school_default() -> School:
     """The school to use when none is named.
 
     On a database with no school it creates one with code ``DEFAULT`` so a new install can import
-    at once (DESIGN.md). With exactly one school it is that school. With several, the caller must
+    at once (docs/imports.md). With exactly one school it is that school. With several, the caller must
     say which: ValidationError listing their codes.
     """
     codes = list(School.objects.order_by("code").values_list("code", flat=True)[:50])

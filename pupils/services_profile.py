@@ -3,7 +3,7 @@
 They complete ``pupils/services.py`` (which the CSV import shares) with what only the browser does:
 adding an entry that must not silently replace another, correcting an entry (its start date
 included), the profile, and concerns. Keyword-only, typed, ``full_clean()`` then ``save()``, atomic
-(STYLE.md): a ValidationError means nothing was saved, and views show its messages on the form.
+(docs/contributing.md): a ValidationError means nothing was saved, and views show its messages on the form.
 
 Each takes ``loaded``, what the page was drawn from (``sencotrack.conflicts``): with it, the
 pupil's row is locked and a record changed since the page was drawn raises ``Conflict`` and

@@ -1,6 +1,6 @@
 """The SEN register, pupils of concern, the pupil list and the pupil page.
 
-Thin views (STYLE.md): every one starts with an access helper from ``pupils.access``, binds a
+Thin views (docs/contributing.md): every one starts with an access helper from ``pupils.access``, binds a
 form, calls a service, adds a message and redirects. Reads go through ``pupils.selectors``.
 """
 

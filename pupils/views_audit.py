@@ -1,6 +1,6 @@
 """The SENCo's audit page of a pupil: every change to their records, and who viewed or downloaded them.
 
-Thin view (STYLE.md): an access helper, a selector, a render. SENCo only: a teacher or TA gets a
+Thin view (docs/contributing.md): an access helper, a selector, a render. SENCo only: a teacher or TA gets a
 403 whatever the pupil, and a pupil of another school is a 404.
 """
 

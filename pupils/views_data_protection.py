@@ -1,7 +1,7 @@
 """The SENCo's data-protection actions on a pupil: archive a leaver, put them back on roll, and
 download a subject-access export.
 
-Thin views (STYLE.md): each starts with an access helper, binds a form, calls a service, adds a
+Thin views (docs/contributing.md): each starts with an access helper, binds a form, calls a service, adds a
 message and redirects. ``pupils:archive`` and ``pupils:unarchive`` answer a GET with a
 confirmation page, so a plain link from the pupil page works; only a POST changes anything.
 """

@@ -1,4 +1,4 @@
-"""Who may see which report page (DESIGN.md, "People and what each may do").
+"""Who may see which report page (docs/roles.md).
 
 - SENCo: every report, run and download of their school, the named dashboards and case studies.
 - Teacher: the named dashboards of pupils in their own groups only.

@@ -575,7 +575,7 @@ class CachedDashboard:
         summary = table = ""
         if not self.governor:
             progress = progress_page(self.rows(), filters, academic_year=page.academic_year, term=page.term)
-            # Downloads are the SENCo's (DESIGN.md): a teacher's table links to none.
+            # Downloads are the SENCo's (docs/roles.md): a teacher's table links to none.
             shown = {"progress": progress, "can_download": not self.teacher,
                      "progress_run": None if self.teacher else page.progress_run}
             summary = render_to_string("reports/_progress_table.html#summary", shown)

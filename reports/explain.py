@@ -1,4 +1,4 @@
-"""Titles and "how this is calculated" notes for every report (DOMAIN.md section 9)."""
+"""Titles and "how this is calculated" notes for every report (docs/figures.md section 9)."""
 
 TITLES = {
     "expected-progress": "Expected progress",

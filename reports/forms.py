@@ -1,4 +1,4 @@
-"""Forms of the report pages: they validate only (STYLE.md); the views call the services."""
+"""Forms of the report pages: they validate only (docs/contributing.md); the views call the services."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The report registry: each kind of report reads its datasets and calls the pure metrics.
 
 One computation serves ``manage.py run_report``, the Celery tasks and the pages. A report is a
-rounded DataFrame with the contract's columns (DESIGN.md) plus a little metadata. A report is
+rounded DataFrame with the contract's columns (docs/reports.md) plus a little metadata. A report is
 computed for its context's batch of schools (one school, or the schools whose packs are built
 together) and each school takes its own rows.
 """

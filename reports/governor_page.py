@@ -2,7 +2,7 @@
 
 The page always shows the latest figures of the term, worked out from the records when the page is
 built (it is cached until a record of the school changes: ``dashboards.CachedDashboard``), and says
-when. Tables list what a governor may see; groups hidden under DOMAIN.md 9.8 are counted, not
+when. Tables list what a governor may see; groups hidden under docs/figures.md 9.8 are counted, not
 listed row by row as "suppressed".
 """
 

@@ -14,6 +14,7 @@ from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Sub
 
 from assessments.models import Assessment, TermName, academic_year_label
 from interventions.models import Enrolment, Intervention, InterventionSession
+from interventions.schedule import meets_on
 from pupils.models import Membership, Provision, Pupil, RegisterEntry, TeachingGroup
 
 REVIEW_WINDOW_DAYS = 30
@@ -218,4 +219,6 @@ def sessions_today(membership: Membership, *, today: dt.date) -> list[Interventi
         )
         .order_by("name")
     )
-    return list(interventions)
+    # Only the groups meeting on today's weekday (or already logged today: a catch-up session).
+    return [group for group in interventions
+            if group.logged_today or meets_on(group.schedule, today.weekday())]

@@ -1,4 +1,4 @@
-"""Pure pandas maths behind every report figure (DOMAIN.md section 9).
+"""Pure pandas maths behind every report figure (docs/figures.md section 9).
 
 No Django here: plain DataFrames in, plain DataFrames out. ``reports/datasets.py`` reads the
 database into the frames described below and calls these functions; ``reports/generators.py``
@@ -170,7 +170,7 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------------------------
-# Constants (DOMAIN.md sections 5-9)
+# Constants (docs/figures.md sections 5-9)
 # --------------------------------------------------------------------------------------------
 
 #: Days in an average month (365.25 / 12), DOMAIN 9.7.

@@ -377,12 +377,13 @@ def sections(reports: list[generators.Report], extras: dict, *, governor: bool) 
     if "programmes" in extras:
         out.append(programmes_section(extras["programmes"], governor=governor))
         out.append(semh_section(extras.get("semh_count"), extras["programmes"], governor=governor))
-    for section in out:
-        if section.figure and section.tables and section.tables[0].figure is None:
-            section.tables[0].figure = section.figure
-        for table in section.tables:
-            table.image = pack_charts.image(table.figure)
-        section.image = next((t.image for t in section.tables if t.image), None)
+    with pack_charts.exporting():
+        for section in out:
+            if section.figure and section.tables and section.tables[0].figure is None:
+                section.tables[0].figure = section.figure
+            for table in section.tables:
+                table.image = pack_charts.image(table.figure)
+            section.image = next((t.image for t in section.tables if t.image), None)
     return out
 
 

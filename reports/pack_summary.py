@@ -1,7 +1,7 @@
 """The termly pack's plain-English summary and its per-programme table, worked out from the report figures.
 
 Pure pandas (no Django): the pack builder (``reports.pack_content``) hands in the rows the reports
-already computed. Governors' copies follow DOMAIN.md 9.8: a figure about fewer than 5 pupils is not
+already computed. Governors' copies follow docs/figures.md 9.8: a figure about fewer than 5 pupils is not
 stated, and where one part of a group would be hidden (SEN support or EHC plan) the other part is
 hidden too, so nothing can be worked out by subtraction from a figure stated beside it.
 """

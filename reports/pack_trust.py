@@ -1,6 +1,6 @@
 """The trust edition of the termly pack: every school of a trust side by side, figures only, suppressed.
 
-Each school's figures are its governors' copies (DOMAIN.md 9.8), computed together (one batch: each
+Each school's figures are its governors' copies (docs/figures.md 9.8), computed together (one batch: each
 table read once for all the schools) and laid out with a column per school.
 """
 

@@ -31,7 +31,7 @@ TIMELINE_KINDS = {
     "register": "SEN register",
     "concern": "Concern",
 }
-# Kinds a teaching assistant does not see: DESIGN.md gives TAs no access to assessments and baselines.
+# Kinds a teaching assistant does not see: docs/roles.md gives TAs no access to assessments and baselines.
 ASSESSMENT_KINDS = {"assessment", "target", "semh", "reading"}
 
 

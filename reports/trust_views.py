@@ -1,6 +1,6 @@
 """The trust leader's pages: every school of the trust side by side (aggregates only, suppressed) and the trust pack.
 
-A trust leader has no school role (DESIGN.md "People"): a TrustMembership names the trust, and they
+A trust leader has no school role (docs/roles.md): a TrustMembership names the trust, and they
 see the governors' copies of its schools' figures, never a pupil. Anyone else is refused.
 """
 

@@ -1,6 +1,6 @@
 """Report pages: history and requests, a run's progress and stored result, dashboards, case studies.
 
-Thin views (STYLE.md): each starts with an access helper from ``reports.access``, binds a form,
+Thin views (docs/contributing.md): each starts with an access helper from ``reports.access``, binds a form,
 calls a service or a selector, and renders. A page shows stored results and never recomputes a
 run; downloads are served through a view that checks access, never from a public media URL.
 """
@@ -277,7 +277,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def dashboard_csv(request: HttpRequest) -> HttpResponse:
-    """The expected-progress rows that match the table's filters, as CSV: the SENCo's (downloads are, DESIGN.md)."""
+    """The expected-progress rows that match the table's filters, as CSV: the SENCo's (downloads are, docs/roles.md)."""
     membership = dashboard_membership(request)
     if membership.role != Role.SENCO:
         raise PermissionDenied("Only the SENCo downloads reports.")

@@ -1,4 +1,4 @@
-"""Helpers for the CSV import contract (shared/DESIGN.md, "CSV import").
+"""Helpers for the CSV import contract (docs/imports.md).
 
 Pure Python (no Django), so the importer, forms and tests read values one way. Every function
 raises :class:`ParseError` with a message fit to show a school's data manager next to the line
@@ -165,7 +165,7 @@ def term_index(academic_year: int, term: str) -> int:
     """A running count of terms: the difference of two indexes is the terms elapsed.
 
     academic_year * 3 + position (autumn 0, spring 1, summer 2), so summer 2021/22 to autumn
-    2022/23 is 1 term (DOMAIN.md 9.2).
+    2022/23 is 1 term (docs/figures.md 9.2).
     """
     position = _TERM_POSITION.get(term)  # the stored spelling, without the regex (hot in reports)
     return academic_year * 3 + (TERM_ORDER.index(parse_term(term)) if position is None else position)
@@ -187,7 +187,7 @@ def default_term_dates(academic_year: int, term: str) -> tuple[date, date]:
     """First and last day of a term when the school has not set its own dates.
 
     Autumn 1 Sep-31 Dec of the start year; spring 1 Jan-31 Mar and summer 1 Apr-31 Aug of the
-    next calendar year (shared/DESIGN.md). Together they cover every day of the year.
+    next calendar year (docs/operations.md, "Term dates"). Together they cover every day of the year.
     """
     name = parse_term(term)
     if name == "autumn":

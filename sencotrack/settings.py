@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "reports",
     "imports",
     "demo",
+    "staff",
 ]
 
 MIDDLEWARE = [
@@ -140,6 +141,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pupils.context_processors.membership",
+                "sencotrack.source.footer",
             ],
         },
     },
@@ -408,3 +410,10 @@ SITE_URL = os.environ.get("SITE_URL", "").strip() or "http://127.0.0.1:8000"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "").strip() or "sencotrack <noreply@localhost>"
 # How long an invitation link to a parent or carer works (it stops working once used).
 PARENT_INVITATION_DAYS = env_int("PARENT_INVITATION_DAYS", 14, minimum=1)
+# Where the source code of this server is offered to its users (AGPL-3.0 section 13): a URL, e.g.
+# the school's fork on a forge; unset, /source/ serves the running code as a .tar.gz.
+SOURCE_URL = os.environ.get("SOURCE_URL", "").strip()
+if SOURCE_URL and not SOURCE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"SOURCE_URL must start with https:// or http://, not {SOURCE_URL!r}")
+# How long a new member of staff's set-password link works (it stops working once used).
+STAFF_LINK_DAYS = env_int("STAFF_LINK_DAYS", 7, minimum=1)

@@ -7,6 +7,8 @@ from pupils import urls as pupils_urls
 from pupils.views_accounts import SetPasswordView
 from reports import views_home as views
 from reports import views_pupil
+from sencotrack import source
+from staff import views as staff_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +16,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("set-password/<uidb64>/<token>/", SetPasswordView.as_view(), name="set_password"),
     path("health/", views.health, name="health"),
+    path("source/", source.source, name="source"),
     path("admin/", admin.site.urls),
     # Each app's pages under its own prefix and namespace.
     # The pupil page reads every app, so its view lives in reports; it keeps its pupils: name.
@@ -27,4 +30,6 @@ urlpatterns = [
     path("family/", include(("plans.urls_family", "family"), namespace="family")),
     path("reports/", include(("reports.urls", "reports"), namespace="reports")),
     path("imports/", include(("imports.urls", "imports"), namespace="imports")),
+    path("staff/", include(("staff.urls", "staff"), namespace="staff")),
+    path("setup/", staff_views.setup, name="setup"),
 ]

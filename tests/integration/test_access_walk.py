@@ -79,6 +79,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "login": row(REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, anon=200, parent=REDIRECT),  # signed in: sent home
     "logout": row(405, 405, 405, 405, 405, 405, anon=405),  # POST only (Django's LogoutView)
     "health": row(200, 200, 200, 200, 200, 200, anon=200, parent=200),
+    "source": row(200, 200, 200, 200, 200, 200, anon=200, parent=200),  # the running code (AGPL section 13)
     "admin:index": row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, anon=ADMIN_LOGIN,
                        parent=ADMIN_LOGIN),
     # The register and pupils: SENCo edits; teachers and TAs view their own pupils; governors and
@@ -117,9 +118,9 @@ EXPECTED: dict[str, dict[str, object]] = {
     # Interventions: SENCo manages; teachers view their own pupils'; TAs log the sessions they run.
     "interventions:list": PUPIL_ROLES_PAGE,
     "interventions:create": SCHOOL_SENCO_PAGE,
-    "interventions:programmes": PUPIL_ROLES_PAGE,
-    "interventions:programme_add": SCHOOL_SENCO_PAGE,
-    "interventions:programme_edit": row(200, 403, 403, 403, 403, 404),
+    "interventions:programmes": row(200, 200, 200, 403, 200, 200),  # the data manager keeps the library too
+    "interventions:programme_add": row(200, 403, 403, 403, 200, 200),
+    "interventions:programme_edit": row(200, 403, 403, 403, 200, 404),
     "interventions:session_today": PUPIL_ROLES_PAGE,
     "interventions:comments": PUPIL_ROLES_PAGE,
     "interventions:comment_add": PUPIL_ROLES_PAGE,
@@ -178,6 +179,18 @@ EXPECTED: dict[str, dict[str, object]] = {
     "plans:review": SENCO_ONLY_PUPIL,
     "plans:draft_next": PLAN_POST_ONLY,
     "plans:plan_pdf": OWN_PUPIL,
+    # First run and staff: the setup page is closed for good once a school exists (a 404 to all);
+    # the SENCo and the data manager manage staff and teaching groups (staff/access.py).
+    "setup": row(404, 404, 404, 404, 404, 404, anon=404, parent=404),
+    "staff:list": row(200, 403, 403, 403, 200, 200),
+    "staff:add": row(200, 403, 403, 403, 200, 200),
+    "staff:edit": row(200, 403, 403, 403, 200, 404),  # bob, a teacher of Oak
+    "staff:new_link": POST_ONLY,
+    "staff:welcome": row(200, 200, 200, 200, 200, 200, anon=200, parent=200),  # a made-up link: "no longer works"
+    "set_password": row(200, 200, 200, 200, 200, 200, anon=200, parent=200),  # imported staff's link; made up here
+    "staff:groups": row(200, 403, 403, 403, 200, 200),
+    "staff:group_add": row(200, 403, 403, 403, 200, 200),
+    "staff:group_edit": row(200, 403, 403, 403, 200, 404),
     # The family pages: a parent's own child (Amy) only; no member of staff has one (403).
     "family:home": row(403, 403, 403, 403, 403, 403, parent=REDIRECT),  # on to Amy's page
     "family:welcome": row(200, 200, 200, 200, 200, 200, anon=200, parent=200),  # a made-up link: "no longer works"
@@ -297,6 +310,18 @@ def url_kwargs(name: str, kwargs: list[str], s: WalkSchool) -> dict[str, object]
             values[kwarg] = s.link.pk
         elif kwarg == "comment_id":
             values[kwarg] = s.comment.public_id
+        elif (name, kwarg) == ("staff:edit", "user_id") or (name, kwarg) == ("staff:new_link", "user_id"):
+            values[kwarg] = s.personas.teacher.pk
+        elif (name, kwarg) == ("staff:group_edit", "group_id"):
+            values[kwarg] = s.group.pk
+        elif name == "set_password" and kwarg == "uidb64":
+            values[kwarg] = "MQ"
+        elif name == "set_password" and kwarg == "token":
+            values[kwarg] = "a-made-up-token"
+        elif (name, kwarg) == ("staff:welcome", "uidb64"):
+            values[kwarg] = "MQ"
+        elif (name, kwarg) == ("staff:welcome", "token"):
+            values[kwarg] = "a-made-up-token"
         elif (name, kwarg) == ("family:welcome", "uidb64"):
             values[kwarg] = "MQ"
         elif (name, kwarg) == ("family:welcome", "token"):
@@ -531,12 +556,13 @@ def test_a_ta_sees_the_pupils_of_the_group_she_runs_and_no_other(walk_school):
 
 def test_every_url_that_names_a_pupil_names_them_by_public_id_never_the_database_id():
     # A keyword that names a pupil is a UUID (public_id, pupil_id); integer keywords name records
-    # found only under a pupil or a group the person may see (checked above and by the walk).
+    # found only under a pupil or a group the person may see (checked above and by the walk), or a
+    # member of staff found only among the acting school's staff (staff:edit, a 404 otherwise).
     for name, kwargs in walked_patterns():
         for kwarg in kwargs:
             assert kwarg in {"public_id", "pupil_id", "entry_id", "concern_id", "group_id", "name", "day", "start",
                              "fmt", "kind", "token", "plan_id", "outcome_id", "target_id", "link_id", "comment_id",
-                             "uidb64"}, f"{name} takes {kwarg}: is it a pupil's database id?"  # fmt: skip
+                             "uidb64", "user_id"}, f"{name} takes {kwarg}: is it a pupil's database id?"  # fmt: skip
     # And a database id in a pupil's place matches no page at all.
     for path in ("/pupils/12/", "/reports/dashboard/pupils/12/", "/assessments/pupils/12/", "/pupils/12/audit/"):
         with pytest.raises(Resolver404):

@@ -76,9 +76,11 @@ EXPECTED = {
     "governor": dict.fromkeys(
         ["list", "create", "programmes", "programme_add", "programme_edit", "detail", "edit", "enrol",
          "enrolment_end", "enrolment_measures", "session_today", "session_log"], 403),
-    "data_manager": dict.fromkeys(
-        ["list", "create", "programmes", "programme_add", "programme_edit", "detail", "edit", "enrol",
-         "enrolment_end", "enrolment_measures", "session_today", "session_log"], 403),
+    "data_manager": {  # keeps the programme library (a reference table), sees no group or pupil
+        **dict.fromkeys(["list", "create", "detail", "edit", "enrol", "enrolment_end", "enrolment_measures",
+                         "session_today", "session_log"], 403),
+        "programmes": 200, "programme_add": 200, "programme_edit": 200,
+    },
     "outsider": {
         "list": 200, "create": 200, "programmes": 200, "programme_add": 200, "programme_edit": 404,
         "detail": 404, "edit": 404, "enrol": 404, "enrolment_end": 404, "enrolment_measures": 404,

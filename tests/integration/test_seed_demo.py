@@ -8,6 +8,8 @@ import io
 import time
 
 import pytest
+
+from pupils.navigation import url_or_none
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import override_settings
@@ -375,4 +377,9 @@ def test_demo_logins_lists_usernames_roles_schools_and_the_password():
     senco = next(line for line in lines if line.split()[:1] == ["senco"])
     assert "SENCo" in senco and "Riverside Academy" in senco and "sencotrack-demo" in senco
     assert any(line.split()[:1] == ["senco2"] and "Hillside School" in line for line in lines)
-    assert any(line.split()[:1] == ["admin"] for line in lines)
+    assert "The admin site, /admin/: admin, same password." in lines  # not as a sign-in that leads nowhere
+    usernames = [line.split()[0] for line in lines if line.startswith("  ") and not line.startswith("  -")]
+    assert len(usernames) == len(set(usernames)), "each login once"
+    assert "admin" not in usernames  # the superuser has no school role: its line names the admin site
+    # The trust account is listed once the trust has a page to land on (reports:trust).
+    assert ("trust" in usernames) == bool(url_or_none("reports:trust"))

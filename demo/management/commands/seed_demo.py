@@ -44,6 +44,10 @@ class Command(BaseCommand):
             help="Pupils on roll at Riverside Academy, years 7-11 (default 600; Hillside gets a sixth of it).",
         )  # fmt: skip
         parser.add_argument(
+            "--no-logins", action="store_true",
+            help="Do not list the demo logins at the end (make run lists them once, with demo_logins).",
+        )
+        parser.add_argument(
             "--today", type=_date, default=None, metavar="YYYY-MM-DD",
             help="Build the demo as it would be on this day (default: today).",
         )  # fmt: skip
@@ -91,8 +95,9 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"{school}:"))
             self.stdout.write("  " + ", ".join(f"{n} {what}" for what, n in counts.items()))
         self.stdout.write(f"Seeded the demo in {elapsed:.1f} s.")
-        self.stdout.write("")
-        print_logins(self)
+        if not options["no_logins"]:
+            self.stdout.write("")
+            print_logins(self)
 
 
 def _listed(codes: list[str]) -> str:
@@ -101,14 +106,22 @@ def _listed(codes: list[str]) -> str:
 
 def print_logins(command: BaseCommand) -> None:
     from demo import seed as demo
+    from pupils.navigation import url_or_none
 
     logins = demo.demo_logins()
     if not logins:
         command.stdout.write("No demo data: run `python manage.py seed_demo` to create the demo schools and logins.")
         return
+    # Only logins that lead somewhere from the sign-in page: the trust account has no page of its own
+    # yet, and the superuser has no school role (it is for the admin site, named on its own line).
+    admins = [login for login in logins if login.role.startswith("Superuser")]
+    logins = [login for login in logins if login not in admins
+              and not (login.role.startswith("Trust") and not url_or_none("reports:trust"))]
     command.stdout.write("Demo logins:")
     for line in demo.format_logins(logins):
         command.stdout.write(line)
+    for admin in admins:
+        command.stdout.write(f"The admin site, /admin/: {admin.username}, same password.")
     command.stdout.write(
         command.style.WARNING(
             f"WARNING: these are demo accounts with a published password ({demo.DEMO_PASSWORD}). "

@@ -1,4 +1,4 @@
-"""python manage.py import_data KIND FILE [--school CODE] [--name NAME] [--dry-run]  (DESIGN.md "CSV import").
+"""python manage.py import_data KIND FILE [--school CODE] [--name NAME] [--dry-run]  (docs/imports.md).
 
 Exit status 0 when the file was imported (or, with --dry-run, would be), with a summary on
 standard output; non-zero otherwise, with every problem on standard error as

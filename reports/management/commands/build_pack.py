@@ -1,5 +1,5 @@
 """python manage.py build_pack [--school CODE] --academic-year 2025/26 --term Summer
---edition senco|governors|trust [--out FILE.pdf]  (DESIGN.md "The termly pack").
+--edition senco|governors|trust [--out FILE.pdf]  (docs/termly-pack.md).
 
 Builds the same PDF the web request and the termly schedule build (``reports.packs.build_pack``;
 the trust edition ``reports.pack_trust.build_trust_pack`` for the school's trust), without a worker,

@@ -1,5 +1,5 @@
 """python manage.py run_report KIND [--school CODE] --academic-year 2025/26 --term Summer [--subject S]
-[--format csv|json] [--out FILE] [--governor]  (DESIGN.md "Reports")."""
+[--format csv|json] [--out FILE] [--governor]  (docs/reports.md)."""
 
 from __future__ import annotations
 
