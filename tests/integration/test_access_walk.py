@@ -142,6 +142,10 @@ EXPECTED: dict[str, dict[str, object]] = {
     "reports:pupil_dashboard": row(200, 200, 403, 403, 403, 404),
     "reports:governor": row(200, 403, 403, 200, 403, 200),
     "reports:case_study": SENCO_ONLY_PUPIL,
+    "reports:pack_case_study": PLAN_POST_ONLY,
+    # A trust leader's pages: nobody of the school walk leads a trust (tests/integration/test_pack_pages.py)
+    "reports:trust": row(403, 403, 403, 403, 403, 403),
+    "reports:trust_pack": row(403, 403, 403, 403, 403, 403),
     # Imports: SENCo and data manager. An upload token not in the person's session is "gone".
     "imports:upload": row(200, 403, 403, 403, 200, 200),
     "imports:template": row(200, 403, 403, 403, 200, 200),
