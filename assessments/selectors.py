@@ -30,7 +30,15 @@ from assessments.expected import (
     quartile_setting_covers,
     transition_for,
 )
-from assessments.ladder import DEFAULT_SCHEME_NAME, SCHEMES, LadderError, PointsScheme, whole_level_code
+from assessments.ladder import (
+    DEFAULT_SCHEME_NAME,
+    SCHEMES,
+    LadderError,
+    PointsScheme,
+    place_points,
+    points_in_words,
+    whole_level_code,
+)
 from assessments.models import (
     Assessment,
     AssessmentKind,
@@ -118,10 +126,17 @@ class Expected:
     terms_elapsed: int
     points: float
     code: str | None
+    scheme: PointsScheme | None = None  # for :attr:`words`
 
     @property
     def baseline_label(self) -> str:
         return f"{self.baseline.key_stage} {self.baseline.result}"
+
+    @property
+    def words(self) -> str:
+        """The points with the codes either side ("20.6 points, between 3c and 3b"): never a code that
+        reads as met by a pupil below it. Uses the default scheme's steps when none is attached."""
+        return points_in_words(self.points, self.scheme)
 
 
 def expected_in_term(
@@ -143,7 +158,7 @@ def expected_in_term(
     span = progress_span(chosen.key_stage, ks2_span)
     terms = term_idx - chosen.term_index
     value = expected_points(base, span, terms, extra_levels=extra_levels)
-    return Expected(chosen, base, span, terms, value, level_not_above(value, scheme))
+    return Expected(chosen, base, span, terms, value, level_not_above(value, scheme), scheme)
 
 
 # --- The quartile table for one pupil (docs/figures.md 9.9) ------------------------------------------------
@@ -298,8 +313,16 @@ def grid(
     for baseline in Baseline.objects.filter(pupil__in=group_pupils(group).values("pk"), subject=subject):
         baselines[baseline.pupil_id].append(baseline)
     idx = term_index(academic_year, term)
+    quartiles = quartile_table(school) if baselines else None
     for pupil_id, found in baselines.items():
-        rows[pupil_id].expected = expected_in_term(found, idx, scheme, school.ks2_span)
+        expected = expected_in_term(found, idx, scheme, school.ks2_span)
+        covered = expected and quartiles.points_for(expected.baseline, subject.name, school.ks2_span, scheme)
+        if covered:  # the quartile rule (DOMAIN 9.9): the national median from the same starting point
+            median_t = pro_rata_quartile(expected.baseline_points, covered.median, expected.terms_elapsed,
+                                         expected.span.span_terms)
+            expected = Expected(expected.baseline, expected.baseline_points, expected.span, expected.terms_elapsed,
+                                median_t, level_not_above(median_t, scheme), scheme)
+        rows[pupil_id].expected = expected
     result.rows = [rows[p.pk] for p in pupils]
     return result
 
@@ -409,10 +432,12 @@ class TargetRow:
     subject: Subject
     academic_year: int
     stored: Target | None = None
-    suggestion: Expected | None = None  # the challenge: the upper quartile, else expected progress plus one level
+    suggestion: Expected | None = None  # quartile rule: the median; levels rule: expected progress plus one level
+    challenge: Expected | None = None  # quartile rule only: the upper quartile, offered as a challenging target
     expected: Expected | None = None  # expected progress at the end of the year (summer term), for comparison
     expectation: str = EXPECTATION_LEVELS  # which rule made the suggestion: "quartile" or "levels" (DOMAIN 9.9)
     latest: Assessment | None = None  # the latest teacher assessment (NC) this academic year
+    scheme: PointsScheme | None = None
     baseline: BaselineResult | None = None
     baseline_points: float | None = None
     target_points: float | None = None
@@ -428,6 +453,15 @@ class TargetRow:
         return f"{self.pupil.pk}-{self.subject.pk}"
 
     @property
+    def challenge_code(self) -> str:
+        return (self.challenge.code or "") if self.challenge else ""
+
+    @property
+    def expected_words(self) -> str:
+        """The expected result as points with the codes either side ("3.2 points, between P5 and P6")."""
+        return points_in_words(self.expected.points, self.scheme) if self.expected and self.scheme else ""
+
+    @property
     def suggested_code(self) -> str:
         return (self.suggestion.code or "") if self.suggestion else ""
 
@@ -435,6 +469,12 @@ class TargetRow:
     def shown(self) -> str:
         """What the target box shows: the stored target, else the suggestion."""
         return self.stored.result if self.stored else self.suggested_code
+
+
+def code_at_or_above(points: float, scheme: PointsScheme) -> str | None:
+    """The lowest ladder code whose points reach ``points``: a target that, met, meets the figure."""
+    place = place_points(points, scheme)
+    return place.exact or place.above
 
 
 def target_term_index(academic_year: int) -> int:
@@ -448,16 +488,18 @@ def evaluate_target(
 ) -> None:  # fmt: skip
     """Fill in the suggestion and the on-track status of a row (pure arithmetic on loaded rows).
 
-    Suggested target, one that challenges: where the quartile rule covers the baseline (DOMAIN
-    9.9: the school's setting and a row of the table in force), the pro-rata upper quartile at the
-    summer term of the year, UQ_t = b + (UQ - b) x min(t, span) / span, beside the median there;
-    otherwise DOMAIN 9.4's expected progress plus one level (the line the reports call
-    exceeding), beside expected progress. Both as the ladder code at or below. On track: the latest
+    Suggested target: where the quartile rule covers the baseline (DOMAIN 9.9: the school's
+    setting and a row of the table in force), the pro-rata median at the summer term of the year,
+    Q_t = b + (Q - b) x min(t, span) / span, with the upper quartile there offered as a challenging
+    target; each as the lowest ladder code at or above its points, so reaching the code reaches
+    the figure. Otherwise DOMAIN 9.4's expected progress plus one level (the line the reports call
+    exceeding), as the ladder code at or below, beside expected progress. On track: the latest
     result's points are at least the pro-rata target in that result's term, baseline points +
     (target points - baseline points) x t / T, where t is terms from the baseline to the result and
     T terms from the baseline to the summer term.
     """
     end = target_term_index(row.academic_year)
+    row.scheme = scheme
     row.expected = expected_in_term(baselines, end, scheme, ks2_span)
     row.suggestion = expected_in_term(baselines, end, scheme, ks2_span, extra_levels=1)
     found = row.expected and quartiles and quartiles.points_for(row.expected.baseline, row.subject.name, ks2_span, scheme)
@@ -466,7 +508,8 @@ def evaluate_target(
         median_t = pro_rata_quartile(base, found.median, t, span.span_terms)
         upper_t = pro_rata_quartile(base, found.upper, t, span.span_terms)
         row.expected = Expected(row.expected.baseline, base, span, t, median_t, level_not_above(median_t, scheme))
-        row.suggestion = Expected(row.expected.baseline, base, span, t, upper_t, level_not_above(upper_t, scheme))
+        row.suggestion = Expected(row.expected.baseline, base, span, t, median_t, code_at_or_above(median_t, scheme))
+        row.challenge = Expected(row.expected.baseline, base, span, t, upper_t, code_at_or_above(upper_t, scheme))
         row.expectation = EXPECTATION_QUARTILE
     if row.suggestion is not None:
         row.baseline = row.suggestion.baseline

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from assessments import views
+from assessments import views, views_reference
 
 app_name = "assessments"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.grid, name="grid"),
     path("grid/check/", views.grid_check, name="grid_check"),
     path("groups/<int:group_id>/targets/", views.group_targets, name="targets"),
+    path("reference-sets/", views_reference.reference_sets, name="reference_sets"),
     path("sdq/preview/", views.sdq_preview, name="sdq_preview"),
     path("pupils/<uuid:public_id>/", views.pupil_measures, name="pupil_measures"),
     path("pupils/<uuid:public_id>/targets/", views.pupil_targets, name="pupil_targets"),

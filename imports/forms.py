@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from imports.engine import KINDS, FileProblem, read_file
+from imports.engine import KINDS, REFERENCE_KINDS, FileProblem, read_file
 
 #: How the page names each kind of file.
 KIND_LABELS: dict[str, str] = {
@@ -69,11 +69,24 @@ class UploadForm(forms.Form):
         },
     )
 
+    set_name = forms.CharField(
+        label="Name of the reference set (quartile and national tables only)",
+        required=False, max_length=120,
+        help_text="For example “Official P-level quartiles 2013”. The same name again updates that set; a new name "
+        "makes a new set, which comes into force. Left blank, the set is named for the kind and today's date.",
+        error_messages={"max_length": "A reference set's name is at most 120 characters."},
+    )
+
     def __init__(self, *args, kinds=KINDS, **kwargs):
         super().__init__(*args, **kwargs)
         self.data_bytes: bytes | None = None
         self.fields["kind"].choices = [(kind, KIND_LABELS[kind]) for kind in kinds]
         self.fields["file"].help_text += f" Up to {size_text(settings.IMPORT_MAX_BYTES)}."
+
+    def clean_set_name(self):
+        # Only a reference set has a name; other kinds ignore the box.
+        name = " ".join((self.cleaned_data.get("set_name") or "").split())
+        return name if self.data.get("kind") in REFERENCE_KINDS else ""
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

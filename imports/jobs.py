@@ -34,7 +34,7 @@ from pupils import progress
 from pupils.history import acting_as
 from pupils.models import School
 from sencotrack import background
-from imports.engine import ImportResult, RowError, run_import
+from imports.engine import REFERENCE_KINDS, ImportResult, RowError, run_import
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +86,7 @@ def job_start(*, waiting: pending.Pending, school: School, user, action: str) ->
     job = ImportJob.objects.create(
         school=school, started_by=user, action=action, kind=waiting.kind, token=waiting.token,
         filename=waiting.filename, size=waiting.size, sent_at=timezone.now(),
+        set_name=waiting.set_name if waiting.kind in REFERENCE_KINDS else "",
     )  # fmt: skip
     transaction.on_commit(lambda: _send(job.pk))
     return job
@@ -190,7 +191,8 @@ def _claim_and_run(job_id: int, worker: str, running: _Running) -> str:
         return JobStatus.FAILED
     try:
         with running, progress.listening(running.update), acting_as(job.started_by):
-            result = run_import(kind=job.kind, data=data, school=job.school, dry_run=not importing, user=job.started_by)
+            result = run_import(kind=job.kind, data=data, school=job.school, dry_run=not importing, user=job.started_by,
+                                name=job.set_name or None)  # a reference table's set ("" = named for the day)
     except Exception as exc:
         logger.exception("Import job %s failed", job_id)
         if importing:

@@ -36,6 +36,7 @@ class ImportJob(models.Model):
     # The waiting upload (imports.pending) the job reads.
     token = models.CharField(max_length=40)
     filename = models.CharField(max_length=200)
+    set_name = models.CharField(max_length=200, blank=True)  # quartile/national tables: the reference set named
     size = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     # Where it has got: the phase (pupils.progress) and rows done of the phase's total.

@@ -49,6 +49,7 @@ class Pending:
     filename: str
     size: int
     created: float
+    set_name: str = ""  # the reference set a quartile or national table goes into ("" = named for the day)
 
     @property
     def path(self) -> Path:
@@ -147,7 +148,7 @@ def sweep(now: float | None = None) -> int:
     return removed
 
 
-def save(session: SessionBase, *, kind: str, school_id: int, filename: str, data: bytes) -> Pending:
+def save(session: SessionBase, *, kind: str, school_id: int, filename: str, data: bytes, set_name: str = "") -> Pending:
     """Keep an upload for its preview and confirm."""
     sweep()
     base = folder()
@@ -157,7 +158,8 @@ def save(session: SessionBase, *, kind: str, school_id: int, filename: str, data
     with os.fdopen(fd, "wb") as out:
         out.write(data)
     pending = Pending(
-        token=token, kind=kind, school_id=school_id, filename=filename[:200], size=len(data), created=time.time()
+        token=token, kind=kind, school_id=school_id, filename=filename[:200], size=len(data), created=time.time(),
+        set_name=set_name,
     )
     entries = {t: e for t, e in _entries(session).items() if time.time() - e.get("created", 0) <= MAX_AGE}
     while len(entries) >= MAX_PER_SESSION:  # the oldest goes

@@ -95,6 +95,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             waiting = pending.save(
                 request.session, kind=kind, school_id=membership.school_id,
                 filename=form.cleaned_data["file"].name, data=form.data_bytes,
+                set_name=form.cleaned_data.get("set_name", ""),
             )  # fmt: skip
             jobs.jobs_sweep()  # as pending.save sweeps old files: old jobs go, dead ones are marked
             jobs.job_start(waiting=waiting, school=membership.school, user=request.user, action=JobAction.CHECK)

@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from pupils.models import Pupil, PupilProfile
 from reports import datasets, metrics, selectors
-from reports.pupil_dashboard import FlightPath, PathPoint, flight_paths, semh_points
+from reports import figures_pupil
+from reports.pupil_dashboard import FlightPath, PathPoint, semh_points
 
 COMMENTS_SHOWN = 10
 
@@ -198,7 +199,7 @@ def case_study_context(pupil: Pupil, *, today: dt.date) -> dict:
     school = pupil.school
     series = selectors.pupil_series(pupil)
     scheme = datasets.points_scheme(school)
-    paths = flight_paths(series, scheme, school.ks2_span, today=today)
+    paths = figures_pupil.judged_paths(series, scheme, school, today=today)  # the quartile rule where it covers
     progress = [
         SubjectProgress(
             subject=path.subject, key_stage=path.key_stage, baseline=path.baseline, current=path.latest,

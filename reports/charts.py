@@ -489,18 +489,28 @@ def flight_path(path, *, title: str | None = None) -> dict:
     if not path.actual and path.baseline is None:
         return empty_figure(title, "No baseline or assessment in this subject yet.")
     fig = go.Figure()
+    quartile = getattr(path, "expectation", "levels") == "quartile"
+    if quartile and getattr(path, "lower", None):
+        fig.add_trace(go.Scatter(
+            x=[p.day.isoformat() for p in path.lower], y=[p.points for p in path.lower],
+            mode="lines", name="Lower quartile (national)", line={"color": VERMILLION, "dash": "dashdot", "width": 1.5},
+            hovertext=[f"{p.label}: lower quartile {p.points:.2f} points" for p in path.lower], hoverinfo="text",
+        ))
     if path.expected:
         fig.add_trace(go.Scatter(
             x=[p.day.isoformat() for p in path.expected], y=[p.points for p in path.expected],
-            mode="lines", name="Expected progress", line={"color": GREY, "dash": "dash", "width": 2},
-            hovertext=[f"{p.label}: expected {p.points:.2f} points ({p.level or '–'})" for p in path.expected],
+            mode="lines", name="Median (expected)" if quartile else "Expected progress",
+            line={"color": GREY, "dash": "dash", "width": 2},
+            hovertext=[f"{p.label}: expected {p.level or f'{p.points:.2f} points'}" for p in path.expected],
             hoverinfo="text",
         ))
     if path.exceeding:
         fig.add_trace(go.Scatter(
             x=[p.day.isoformat() for p in path.exceeding], y=[p.points for p in path.exceeding],
-            mode="lines", name="Exceeding (one level more)", line={"color": GREEN, "dash": "dot", "width": 1.5},
-            hovertext=[f"{p.label}: exceeding from {p.points:.2f} points" for p in path.exceeding], hoverinfo="text",
+            mode="lines", name="Upper quartile (national)" if quartile else "Exceeding (one level more)",
+            line={"color": GREEN, "dash": "dot", "width": 1.5},
+            hovertext=[f"{p.label}: {'upper quartile' if quartile else 'exceeding from'} {p.points:.2f} points"
+                       for p in path.exceeding], hoverinfo="text",
         ))
     if path.baseline is not None:
         b = path.baseline

@@ -24,8 +24,9 @@ from reports.explain import NOTES, TITLES
 from reports.progress_table import progress_rows
 from sencotrack.parsing import format_academic_year, split_term, term_index, term_label
 
-SENCO_KINDS = ["expected-progress", "starting-points", "value-added", "intervention-impact"]
-TEACHER_KINDS = ["expected-progress", "intervention-impact"]
+SENCO_KINDS = ["expected-progress", "starting-points", "value-added", "intervention-impact", "transition-matrix",
+               "standardised-progress", "no-gain-but-semh"]
+TEACHER_KINDS = ["expected-progress", "intervention-impact", "standardised-progress", "no-gain-but-semh"]
 GOVERNOR_KINDS = ["value-added", "starting-points", "register-summary"]
 GAP_TERMS = 6
 SUPPRESSED = "suppressed"
@@ -332,17 +333,9 @@ def senco_dashboard(
     dashboard.blocks.append(expected_progress_block())
     term_end = datasets.report_term(school, academic_year, term).end
     dashboard.progress = progress_rows(ep, names, selectors.provisions_on(school, term_end))
-    if teacher:
-        frame = pd.DataFrame(ep, columns=["subject", "baseline_result", "baseline_points", "status"])
-        own = metrics.round_for_output(metrics.starting_points(frame)) if ep else pd.DataFrame(
-            columns=metrics.STARTING_POINTS_COLUMNS)
-        dashboard.blocks.append(starting_points_block(_records(own)))
-    else:
-        dashboard.blocks.append(starting_points_block(rows["starting-points"]))
-        dashboard.blocks.append(value_added_block(rows["value-added"]))
-    dashboard.blocks.extend(ratio_gain_block(impact, names))
-    if not teacher:
-        dashboard.blocks.append(costs_block(costs_frame(school, academic_year=academic_year, term=term)))
+    from reports import figures_dashboard  # it builds on this module's blocks
+
+    figures_dashboard.add_blocks(dashboard, school, rows, ep=ep, impact=impact, names=names, teacher=teacher)
     return dashboard
 
 

@@ -31,6 +31,7 @@ class PathPoint:
     result: str = ""
     level: str | None = None
     status: str = ""
+    band: str = ""  # quartile rule only: which quarter of national progress (DOMAIN 9.9)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,12 @@ class FlightPath:
     exceeding: list[PathPoint] = field(default_factory=list)
     spans: list[Span] = field(default_factory=list)
     comments: list[CommentMark] = field(default_factory=list)
+    baseline_index: int | None = None
+    # The quartile rule (reports.figures_pupil.apply_quartile_rule): expected is then the median line,
+    # exceeding the upper quartile's, and lower the lower quartile's.
+    expectation: str = "levels"
+    lower: list[PathPoint] = field(default_factory=list)
+    quartile_codes: tuple[str, str, str] | None = None
 
     @property
     def latest(self) -> PathPoint | None:
@@ -129,6 +136,7 @@ def flight_paths(series: selectors.PupilSeries, scheme, ks2_span: str, *, today:
             span = progress_span(chosen.key_stage, ks2_span)
             base_points = _points(scheme, chosen.result)
             path.key_stage = chosen.key_stage
+            path.baseline_index = chosen.term_index
             path.baseline = PathPoint(term_end(chosen.term_index), base_points, term_label(chosen.term_index),
                                       chosen.result, chosen.result)
             last = max(latest_index, chosen.term_index + 1)
@@ -272,8 +280,14 @@ def pupil_dashboard(pupil: Pupil, *, today: dt.date) -> PupilDashboard:
     school = pupil.school
     series = selectors.pupil_series(pupil)
     scheme = datasets.points_scheme(school)
-    paths = flight_paths(series, scheme, school.ks2_span, today=today)
-    blocks = [flight_block(path, i) for i, path in enumerate(paths)]
+    from reports import figures_pupil  # it builds on this module's paths
+
+    paths = figures_pupil.judged_paths(series, scheme, school, today=today)
+    blocks = [figures_pupil.flight_block(path, i, scheme) for i, path in enumerate(paths)]
+    finding = figures_pupil.no_gain_finding(pupil, series, scheme, datasets.core_subject_names())
+    if finding:
+        blocks.insert(0, figures_pupil.no_gain_block(finding))
+    blocks.append(figures_pupil.standardised_block(series, today=today))
     blocks.append(reading_block(reading_points(series)))
     blocks.append(semh_block(semh_points(series)))
     provision = next(

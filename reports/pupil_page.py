@@ -12,8 +12,8 @@ from operator import attrgetter
 from django.db.models import Prefetch, prefetch_related_objects
 
 from assessments.ages import AgeEquivalentError, format_age_equivalent, months_between
-from assessments.expected import BaselineResult, Progress, choose_baseline, progress
-from assessments.ladder import SCHEMES, PointsScheme
+from assessments.expected import EXPECTATION_QUARTILE, BaselineResult, Progress, choose_baseline, progress
+from assessments.ladder import SCHEMES, PointsScheme, points_in_words
 from assessments.models import academic_year_label
 from assessments.semh import SemhError, sdq_band
 from pupils.models import Concern, Membership, Pupil, PupilProfile, RegisterEntry, Role
@@ -57,6 +57,26 @@ class SubjectLevels:
     baseline: object | None = None  # the Baseline row DOMAIN 9.1 picks
     progress: Progress | None = None
     target: object | None = None
+    scheme: PointsScheme | None = None
+    #: The quartile-table row's codes (lower quartile, median, upper quartile) when the quartile rule judged it.
+    quartile_codes: tuple[str, str, str] | None = None
+
+    @property
+    def expected_words(self) -> str:
+        """The expected result as points with the codes either side: never a code that reads as met when not."""
+        if self.progress is None:
+            return ""
+        return points_in_words(self.progress.expected_points, self.scheme)
+
+    @property
+    def rule_text(self) -> str:
+        """Which rule judged this result (DOMAIN 9.9), in words."""
+        if self.progress is None:
+            return ""
+        if self.progress.expectation == EXPECTATION_QUARTILE and self.quartile_codes:
+            lq, median, uq = self.quartile_codes
+            return f"Quartile rule: national median from {self.progress.baseline.result} ({lq} / {median} / {uq})"
+        return f"Levels rule: {self.progress.span.expected_levels} levels in {self.progress.span.span_terms} terms"
 
     @property
     def target_year(self) -> str:
@@ -154,7 +174,10 @@ def pupil_page(pupil: Pupil, membership: Membership, *, today: dt.date) -> Pupil
         school = membership.school  # the pupil's school: access helpers only return pupils of it
         page.scheme_name = school.points_scheme
         page.scheme = SCHEMES.get(school.points_scheme)
-        page.levels = _levels(pupil, page.scheme, school.ks2_span)
+        from assessments.selectors import quartile_table
+
+        quartiles = quartile_table(school) if page.scheme is not None else None
+        page.levels = _levels(pupil, page.scheme, school.ks2_span, quartiles)
         page.semh = sorted(pupil.semh_checklists.all(), key=attrgetter("completed_on"), reverse=True)
         for checklist in page.semh:
             checklist.band = _semh_band(checklist)
@@ -166,13 +189,13 @@ def pupil_page(pupil: Pupil, membership: Membership, *, today: dt.date) -> Pupil
     return page
 
 
-def _levels(pupil: Pupil, scheme: PointsScheme | None, ks2_span: str) -> list[SubjectLevels]:
+def _levels(pupil: Pupil, scheme: PointsScheme | None, ks2_span: str, quartiles=None) -> list[SubjectLevels]:
     """Per subject: the latest teacher assessment, its baseline (DOMAIN 9.1), expected level and target."""
     rows: dict[int, SubjectLevels] = {}
 
     def row(subject) -> SubjectLevels:
         if subject.pk not in rows:
-            rows[subject.pk] = SubjectLevels(subject=subject)
+            rows[subject.pk] = SubjectLevels(subject=subject, scheme=scheme)
         return rows[subject.pk]
 
     for assessment in pupil.assessments.all():
@@ -201,12 +224,17 @@ def _levels(pupil: Pupil, scheme: PointsScheme | None, ks2_span: str) -> list[Su
             continue
         entry.baseline = stored[chosen]
         if entry.current.framework == "nc":
+            # The quartile rule where the table in force covers the baseline (DOMAIN 9.9), as the reports.
+            found = quartiles.points_for(chosen, entry.subject.name, ks2_span, scheme) if quartiles else None
+            if found is not None:
+                entry.quartile_codes = quartiles.codes_for(chosen, entry.subject.name, ks2_span)
             entry.progress = progress(
                 baseline=chosen,
                 current_result=entry.current.result,
                 current_term_index=entry.current.term_index,
                 scheme=scheme,
                 ks2_span=ks2_span,
+                quartiles=found,
             )
 
     targets_by_subject: dict[int, list] = {}

@@ -53,7 +53,7 @@ def test_the_senco_dashboard_draws_cohort_value_added_and_intervention_charts(
     login(page, live_server, "alice")
     page.goto(f"{live_server.url}/reports/dashboard/{TERM}")
     expect(page.get_by_role("heading", name="Progress dashboard")).to_be_visible()
-    expect(page.locator(".js-plotly-plot")).to_have_count(4)
+    expect(page.locator(".js-plotly-plot")).to_have_count(10)
     # Nine results; A (English) and M2 (maths), both 27 to 31 points, share one marker
     expect(page.get_by_test_id("chart-cohort-progress").locator(".scatterlayer .point")).to_have_count(8)
     fits_the_width(page)
@@ -61,7 +61,7 @@ def test_the_senco_dashboard_draws_cohort_value_added_and_intervention_charts(
 
     login(tablet_page, live_server, "alice")
     tablet_page.goto(f"{live_server.url}/reports/dashboard/{TERM}")
-    expect(tablet_page.locator(".js-plotly-plot")).to_have_count(4)
+    expect(tablet_page.locator(".js-plotly-plot")).to_have_count(10)
     fits_the_width(tablet_page)
     screenshot(tablet_page, "senco-dashboard-tablet")
 
@@ -79,14 +79,14 @@ def test_a_pupils_dashboard_draws_the_flight_path_reading_age_and_semh(page, tab
     login(page, live_server, "bob")  # A is in bob's group
     page.goto(f"{live_server.url}/reports/dashboard/pupils/{a.public_id}/")
     expect(page.get_by_role("heading", name="Test A")).to_be_visible()
-    expect(page.locator(".js-plotly-plot")).to_have_count(3)
+    expect(page.locator(".js-plotly-plot")).to_have_count(4)
     expect(page.get_by_test_id("case-study")).to_have_count(0)  # the case study is the SENCo's
     fits_the_width(page)
     screenshot(page, "pupil-dashboard-desktop")
 
     login(tablet_page, live_server, "bob")
     tablet_page.goto(f"{live_server.url}/reports/dashboard/pupils/{a.public_id}/")
-    expect(tablet_page.locator(".js-plotly-plot")).to_have_count(3)
+    expect(tablet_page.locator(".js-plotly-plot")).to_have_count(4)
     fits_the_width(tablet_page)
     screenshot(tablet_page, "pupil-dashboard-tablet")
 
@@ -115,7 +115,7 @@ def test_the_senco_filters_and_pages_the_expected_progress_table_in_place(
     # The filters go in the address too, so it can be shared; a new filter starts at the first page
     expect(summary).to_have_text("Rows 1 to 4 of 6 matching the filters (9 in all), sorted by pupil (surname).")
     expect(page).to_have_url(re.compile(r"status=below"))
-    expect(page.locator(".js-plotly-plot")).to_have_count(4)  # the charts stay drawn: no reload
+    expect(page.locator(".js-plotly-plot")).to_have_count(10)  # the charts stay drawn: no reload
     filters.get_by_label("SEN provision").select_option("K")
     expect(table.locator("tbody tr")).to_have_count(1)
     expect(table.locator("tbody tr")).to_contain_text("Test M3")

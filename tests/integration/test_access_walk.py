@@ -104,6 +104,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "assessments:grid_check": row(405, 405, 405, 405, 405, 405),
     "assessments:targets": row(200, 200, 403, 403, 403, 404),
     "assessments:sdq_preview": POST_ONLY,
+    "assessments:reference_sets": row(200, 403, 403, 403, 200, 200),  # the SENCo chooses; a data manager sees
     "assessments:pupil_measures": RECORDER_PUPIL,
     "assessments:pupil_targets": RECORDER_PUPIL,
     "assessments:assessment_add": RECORDER_PUPIL,

@@ -56,8 +56,10 @@ def test_the_senco_dashboard_shows_every_chart_with_a_table_and_a_note(client, r
                 "intervention-impact", "costs"):
         assert f'data-testid="block-{key}"' in page, key
     charts = figures(page)
-    assert set(charts) == {"cohort-progress-data", "value-added-data", "ratio-gain-data", "costs-data"}
-    assert page.count("How this is calculated.") == 7
+    assert set(charts) == {"cohort-progress-data", "value-added-data", "ratio-gain-data", "costs-data",
+                           "quartile-expectations-data", "starting-points-data", "transition-0-data",
+                           "transition-1-data", "standardised-progress-data", "impact-measures-data"}
+    assert page.count("How this is calculated.") == 14
     assert "vendor/plotly/plotly-sencotrack.min.js" in page and "js/charts.js" in page
     assert "cdn" not in page.lower()
     # Names are links to each pupil's dashboard
@@ -197,10 +199,10 @@ def test_a_pupils_dashboard_has_flight_paths_reading_age_and_semh(client, report
     sign_in(client, report_school.senco)
     page = client.get(reverse("reports:pupil_dashboard", args=[a.public_id])).content.decode()
     charts = figures(page)
-    assert set(charts) == {"flight-0-data", "reading-age-data", "semh-data"}
+    assert set(charts) == {"flight-0-data", "standardised-progress-data", "reading-age-data", "semh-data"}
     # English: baseline 4b (27) in summer 2023/24; KS2-KS4 is 3 levels in 15 terms, so 1.2 points a term;
     # by summer 2025/26 (t = 6) the expected line is at 27 + 7.2 = 34.2, level 5b (33; 5a is 35)
-    assert "34.20 (5b)" in page
+    assert "34.2 points, between 5b and 5a" in page  # never "5b" alone: 5b (33) has not met 34.2
     assert "Paired reading" in page  # the intervention span
     assert "7y 6m" in page and "8y 6m" in page  # 90 and 102 months
     assert "high" in page and "slightly raised" in page  # SDQ 18 and 14

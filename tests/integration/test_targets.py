@@ -91,7 +91,7 @@ def test_against_the_challenging_suggestion_a_pupil_on_expected_progress_is_not_
     assert cara.status == NOT_ON_TRACK
 
 
-def test_below_level_1_the_suggestion_is_the_upper_quartile_of_the_table_in_force(school):
+def test_below_level_1_the_suggestion_is_the_median_and_the_challenge_the_upper_quartile(school):
     # The shipped 2012 table, KS1-KS2 English from W: lower quartile 1, median 2, upper quartile 3;
     # a whole level scores as its b sub-level, so 1b 9, 2b 15, 3b 21, and W is 3 points. The school's
     # setting (default) puts baselines below level 1 under the quartile rule (DOMAIN 9.9).
@@ -99,10 +99,12 @@ def test_below_level_1_the_suggestion_is_the_upper_quartile_of_the_table_in_forc
     f.BaselineFactory(pupil=eve, subject=school.english, key_stage="KS1", result="W", academic_year=2022)
     (row,) = target_rows([(eve, school.english)], 2024, school=school.school)
     # From summer 2022/23 (6068) to summer 2024/25 (6074) is t = 6 of the 12 terms of KS1-KS2:
-    # median_t = 3 + (15 - 3) x 6 / 12 = 9 (1b); UQ_t = 3 + (21 - 3) x 6 / 12 = 12, shown as 1a (11).
+    # median_t = 3 + (15 - 3) x 6 / 12 = 9 (1b); UQ_t = 3 + (21 - 3) x 6 / 12 = 12, between 1a (11) and 2c
+    # (13): the challenge is 2c, the lowest code that reaches 12 (1a would be met below the quartile).
     assert row.expectation == "quartile"
-    assert row.expected.points == pytest.approx(9) and row.expected.code == "1b"
-    assert row.suggestion.points == pytest.approx(12) and row.suggested_code == "1a"
+    assert row.expected.points == pytest.approx(9) and row.expected_words == "9 points, 1b"
+    assert row.suggestion.points == pytest.approx(9) and row.suggested_code == "1b"
+    assert row.challenge.points == pytest.approx(12) and row.challenge_code == "2c"
     # Cara's 2c is above level 1, so the levels rule still applies to her.
     (cara,) = target_rows([(school.cara, school.english)], 2024, school=school.school)
     assert cara.expectation == "levels" and cara.suggested_code == "6b"
@@ -113,8 +115,8 @@ def test_past_the_span_the_upper_quartile_is_the_end_of_key_stage_outcome(school
     f.BaselineFactory(pupil=eve, subject=school.english, key_stage="KS1", result="W", academic_year=2018)
     (row,) = target_rows([(eve, school.english)], 2024, school=school.school)
     # t = 18 terms, past the 12 of the span: min(t, span) = 12, so UQ_t = UQ = 3b (21), median 2b (15).
-    assert (row.suggested_code, row.suggestion.points) == ("3b", pytest.approx(21))
-    assert row.expected.code == "2b"
+    assert (row.challenge_code, row.challenge.points) == ("3b", pytest.approx(21))
+    assert (row.suggested_code, row.suggestion.points) == ("2b", pytest.approx(15))
 
 
 def test_with_every_baseline_under_the_quartile_rule_a_row_is_found_by_its_whole_level(school):
@@ -125,7 +127,8 @@ def test_with_every_baseline_under_the_quartile_rule_a_row_is_found_by_its_whole
     # t = 6 of the 9 terms: median_t = 21 + (27 - 21) x 6 / 9 = 25 (4c); UQ_t = 21 + (33 - 21) x 6 / 9 = 29 (4a).
     assert amy.expectation == "quartile"
     assert amy.expected.points == pytest.approx(25) and amy.expected.code == "4c"
-    assert amy.suggestion.points == pytest.approx(29) and amy.suggested_code == "4a"
+    assert amy.suggestion.points == pytest.approx(25) and amy.suggested_code == "4c"
+    assert amy.challenge.points == pytest.approx(29) and amy.challenge_code == "4a"
 
 
 def test_with_the_quartile_rule_off_the_levels_rule_suggests(school):
