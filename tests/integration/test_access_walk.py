@@ -279,7 +279,7 @@ def url_kwargs(name: str, kwargs: list[str], s: WalkSchool) -> dict[str, object]
             values[kwarg] = s.intervention.public_id
         elif kwarg == "public_id" and (
             name.startswith(("pupils:", "assessments:", "plans:", "family:"))
-            or name in ("reports:pupil_dashboard", "reports:case_study")
+            or name in ("reports:pupil_dashboard", "reports:case_study", "reports:pack_case_study")
         ):
             values[kwarg] = s.amy.public_id
         elif (name, kwarg) == ("pupils:entry_change", "entry_id") or (name, kwarg) == ("pupils:entry_close", "entry_id"):
