@@ -156,7 +156,7 @@ def test_a_ta_on_a_tablet_raises_a_concern_about_a_pupil_in_their_group(tablet_p
     login(page, live_server, "tia")
     page.goto(f"{live_server.url}/pupils/{amy.other_pupil.public_id}/")
     expect(page.get_by_role("heading", name="Ben Jones", level=1)).to_be_visible()
-    expect(page.get_by_test_id("levels")).to_have_count(0)  # TAs see no assessments (DESIGN.md)
+    expect(page.get_by_test_id("levels")).to_have_count(0)  # TAs see no assessments (docs/roles.md)
     page.get_by_role("link", name="Raise a concern").click()
     # Nothing typed: the error says so and nothing is saved.
     page.get_by_label("What have you noticed?").fill("   ")

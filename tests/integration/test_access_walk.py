@@ -3,7 +3,7 @@
 The URL patterns come from ``get_resolver()`` (recursively, namespaces and all), so a page added
 later is walked without anyone remembering to: the walk fails, naming it, until the page has a
 row in ``EXPECTED`` (what each person gets) and every keyword of its URL has a value in
-``url_kwargs``. The expectations are shared/DESIGN.md's table of people and what each may do:
+``url_kwargs``. The expectations are the table of people and what each may do in docs/roles.md:
 
 - anonymous: sent to sign in (only the sign-in page and the health check answer);
 - the SENCo (alice): everything of her school;
@@ -204,7 +204,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "family:report": FAMILY_PAGE,
 }
 
-#: Where a page does not do what DESIGN.md's table says, and why it is not changed here. Each
+#: Where a page does not do what docs/roles.md table says, and why it is not changed here. Each
 #: entry is asserted as it is, so fixing the page fails this test until the entry is removed.
 KNOWN_DIFFERENCES: dict[tuple[str, str], tuple[object, str]] = {
 }
@@ -443,7 +443,7 @@ def test_every_page_and_download_answers_each_person_as_the_design_says(walk_sch
                 shown = [token for token in forbidden_names(role, walk_school) if token in body]
                 if shown:
                     leaks.append(f"{name} ({url}) as {role} shows {shown}")
-    assert not wrong, "Pages that answer differently from DESIGN.md's table:\n  " + "\n  ".join(wrong)
+    assert not wrong, "Pages that answer differently from docs/roles.md table:\n  " + "\n  ".join(wrong)
     assert not leaks, "Pages that show pupils the person may not see:\n  " + "\n  ".join(leaks)
 
 

@@ -1,7 +1,7 @@
 """One pupil's measures: each small form saves through its service, shows clear errors, keeps what was typed
 and saves nothing on error; only the SENCo and the pupil's own teachers may open them.
 
-Bands are worked by hand from shared/DOMAIN.md section 8 (SDQ teacher version, four bands).
+Bands are worked by hand from the SDQ bands in docs/figures.md (SDQ teacher version, four bands).
 """
 
 from __future__ import annotations

@@ -526,7 +526,7 @@ def test_the_filtered_rows_download_as_csv_and_the_download_is_logged(client, re
 
 
 def test_a_teacher_sees_their_rows_but_downloads_nothing(client, report_school):
-    sign_in(client, report_school.teacher)  # DESIGN.md: report downloads are the SENCo's
+    sign_in(client, report_school.teacher)  # docs/roles.md: report downloads are the SENCo's
     page = client.get(DASHBOARD, TERM_QUERY).content.decode()
     assert names(page) == ["Test A"] and "expected-progress.csv" not in page and "(CSV)" not in page
     assert client.get("/reports/dashboard/expected-progress.csv", TERM_QUERY).status_code == 403

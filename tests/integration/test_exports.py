@@ -69,7 +69,7 @@ def test_the_senco_and_the_data_manager_download_every_export(client, personas, 
     today = timezone.localdate()
     for kind, fmt in EXPORTS:
         response = client.get(url(kind, fmt))
-        if who == "data_manager":  # DESIGN.md: imports named data, never sees it
+        if who == "data_manager":  # docs/roles.md: imports named data, never sees it
             assert response.status_code == 403, (kind, fmt)
             continue
         assert response.status_code == 200, (kind, fmt)

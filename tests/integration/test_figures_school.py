@@ -1,5 +1,5 @@
 """A second school, loaded with import_data and reported with run_report: every row of every kind
-against values worked out by hand from DOMAIN.md section 9. The school is described in
+against values worked out by hand from docs/figures.md section 9. The school is described in
 tests/integration/figures_school.py (pupils, tables and dates).
 
 Points (NS2007-extended): P4 2, P5 3, P6 4, P7 5, P8 6, W 3, whole level 1 = 1b 9, 1c 7, 2 = 2b 15,

@@ -1,6 +1,6 @@
 """The assessment entry grid: who may open it, what each row shows, what one submit saves, and its query count.
 
-Figures are worked by hand from shared/DOMAIN.md (sections 3, 4 and 9) under the default points
+Figures are worked by hand from docs/figures.md (sections 3, 4 and 9) under the default points
 scheme NS2007-extended: a sub-level is 2 points and "b" of level L is 6L + 3 (3b = 21, 4c = 25).
 """
 

@@ -1,4 +1,4 @@
-"""Importing a pupils file (DESIGN.md "CSV import"): messy exports in, exact values stored."""
+"""Importing a pupils file (docs/imports.md): messy exports in, exact values stored."""
 
 import datetime as dt
 

@@ -548,7 +548,7 @@ def test_an_enrolments_preview_names_programmes_and_staff_as_the_school_knows_th
     assert "Imported 4 enrolments: 4 created, 0 updated, 0 unchanged" in page and note in page
 
 
-# --- The data manager's scope (DESIGN.md: imports the register and assessments; no interventions) ---
+# --- The data manager's scope (docs/roles.md: imports the register and assessments; no interventions) ---
 
 
 def test_the_data_manager_cannot_import_enrolments(client, personas):

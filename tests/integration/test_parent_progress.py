@@ -1,5 +1,5 @@
 """Progress in plain words from a pupil's records (plans.selectors.child_progress and child_attendance),
-worked by hand from DOMAIN.md 9.1-9.4 and the conventions of plans.plain.
+worked by hand from docs/figures.md 9.1-9.4 and the conventions of plans.plain.
 
 Amy: KS2 English baseline 3b (21 points) in summer 2022/23, term index 2022 x 3 + 2 = 6068. Teacher
 assessments in 2024/25: autumn 3a (6072) and spring 4c (6073). "Today" is 20 March 2025, in the

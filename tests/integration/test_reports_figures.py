@@ -1,4 +1,4 @@
-"""Every figure run_report prints, against values worked out by hand from DOMAIN.md section 9."""
+"""Every figure run_report prints, against values worked out by hand from docs/figures.md section 9."""
 
 import csv
 import io
@@ -48,7 +48,7 @@ def test_expected_progress_figures_match_the_hand_calculation():
     assert {r["expectation"] for r in table.values()} == {"levels"} and {r["quartile_band"] for r in table.values()} == {""}
 
 
-CONTRACT = {  # DESIGN.md "Reports"
+CONTRACT = {  # docs/reports.md
     "expected-progress": "upn,subject,baseline_result,baseline_points,current_result,current_points,terms_elapsed,"
                          "points_gained,levels_of_progress,expected_points,status,expectation,quartile_band",
     "value-added": "subject,group,n,va,ci_low,ci_high,index,significance",

@@ -203,7 +203,7 @@ class TestTheFullDemo:
 
 
     def test_reading_gains_spread_across_the_bands_with_pre_and_post_tests_near_the_dates(self, riverside):
-        # Ratio gain (DOMAIN.md 9.7): pre is the last test on or before start + 14 days, post the first on
+        # Ratio gain (docs/figures.md 9.7): pre is the last test on or before start + 14 days, post the first on
         # or after end - 14 days and later than pre.
         bands = set()
         ended = Enrolment.objects.filter(

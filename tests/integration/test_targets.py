@@ -1,7 +1,7 @@
 """Targets that challenge: suggested from expected progress plus one level at the end of the academic year
 (DOMAIN 9.4's exceeding line), editable, and on track or not.
 
-Worked by hand from shared/DOMAIN.md 9.1-9.4 under NS2007-extended (3b = 21, 2c = 13, 4c = 25, 4b = 27,
+Worked by hand from docs/figures.md 9.1-9.4 under NS2007-extended (3b = 21, 2c = 13, 4c = 25, 4b = 27,
 4a = 29, 5c = 31). Term index = start year x 3 + (autumn 0, spring 1, summer 2). Targets are for the
 summer term of 2024/25: index 2024 x 3 + 2 = 6074.
 """

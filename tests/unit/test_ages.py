@@ -1,4 +1,4 @@
-"""Reading and spelling age-equivalents (DESIGN.md reading import, DOMAIN.md section 7)."""
+"""Reading and spelling age-equivalents (docs/imports.md reading import, docs/figures.md section 7)."""
 
 import pytest
 from hypothesis import given

@@ -1,4 +1,4 @@
-"""Expected progress for one pupil (DOMAIN.md 9.1-9.4), worked by hand under NS2007-extended.
+"""Expected progress for one pupil (docs/figures.md 9.1-9.4), worked by hand under NS2007-extended.
 
 Term indexes are academic_year * 3 + position (autumn 0, spring 1, summer 2):
 summer 2018/19 = 2018*3+2 = 6056, summer 2021/22 = 6065, autumn 2022/23 = 6066, summer 2022/23 = 6068.

@@ -1,4 +1,4 @@
-"""The attainment ladder, points schemes and further frameworks (DOMAIN.md sections 3-4)."""
+"""The attainment ladder, points schemes and further frameworks (docs/figures.md sections 3-4)."""
 
 import pytest
 from hypothesis import given
@@ -33,7 +33,7 @@ from assessments.ladder import (
     steps_between,
 )
 
-# Every row of DOMAIN.md section 3 with the NS2007-extended points of section 4, typed in by
+# Every row of docs/figures.md section 3 with the NS2007-extended points of section 4, typed in by
 # hand (the module generates its NC points from 6 x level + 3, so this is an independent check).
 LADDER_TABLE = [
     (1, "P1i", 0.5), (2, "P1ii", 0.75), (3, "P2i", 1.0), (4, "P2ii", 1.25),

@@ -1,4 +1,4 @@
-"""Transition matrices (DOMAIN.md 9.12), the pre-key-stage and engagement ladders (9.14),
+"""Transition matrices (docs/figures.md 9.12), the pre-key-stage and engagement ladders (9.14),
 standardised-score progress (9.13), intervention impact for any measure (9.7) and the words
 that go with expected points."""
 

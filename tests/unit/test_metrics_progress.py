@@ -1,4 +1,4 @@
-"""Baselines, expected progress, starting points and rounding (DOMAIN.md 9.1-9.5).
+"""Baselines, expected progress, starting points and rounding (docs/figures.md 9.1-9.5).
 
 Points used below (DOMAIN 3 and 4, scheme NS2007-extended): P4 2, P5 3, P6 4, W 3, 1c 7, 1b 9,
 1a 11, 2c 13, 2b 15, 2a 17, 3c 19, 3b 21, 3a 23, 4c 25, 4b 27 (and whole level 4 = 27), 4a 29,

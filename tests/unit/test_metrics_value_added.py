@@ -1,4 +1,4 @@
-"""Value added (DOMAIN.md 9.6): prior attainment groups, the OLS line, group CIs."""
+"""Value added (docs/figures.md 9.6): prior attainment groups, the OLS line, group CIs."""
 
 import math
 

@@ -1,4 +1,4 @@
-"""Helpers for the CSV import contract (DESIGN.md "CSV import")."""
+"""Helpers for the CSV import contract (docs/imports.md)."""
 
 import contextlib
 from datetime import date, timedelta
@@ -195,7 +195,7 @@ def test_terms_run_autumn_spring_summer():
 
 
 def test_summer_to_the_next_autumn_is_one_term():
-    # DOMAIN.md 9.2: summer 2021/22 -> autumn 2022/23 is 1
+    # docs/figures.md 9.2: summer 2021/22 -> autumn 2022/23 is 1
     assert term_index(2022, "autumn") - term_index(2021, "summer") == 1
 
 

@@ -1,4 +1,4 @@
-"""The shipped progression quartile tables (DOMAIN.md section 5) and their loader."""
+"""The shipped progression quartile tables (docs/figures.md section 5) and their loader."""
 
 import pytest
 

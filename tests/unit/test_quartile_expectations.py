@@ -1,4 +1,4 @@
-"""Quartile expectations (DOMAIN.md 9.9) and the national comparison of starting points (9.10).
+"""Quartile expectations (docs/figures.md 9.9) and the national comparison of starting points (9.10).
 
 Points (NS2007-extended): P1i 0.5, P4 2, P5 3, P6 4, P7 5, P8 6, W 3, 1c 7, 1b 9, 2c 13, 2b 15 (whole
 level 2 = 15), 2a 17, 3c 19, 3b 21 (3 = 21), 4b 27 (4 = 27). Term index = year * 3 + (autumn 0,

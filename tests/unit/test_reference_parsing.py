@@ -1,4 +1,4 @@
-"""Cells of a reference set (quartile and national tables) as a school's file gives them (DOMAIN.md 9.9, 9.10)."""
+"""Cells of a reference set (quartile and national tables) as a school's file gives them (docs/figures.md 9.9, 9.10)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Small-number and secondary suppression for governors (DOMAIN.md 9.8).
+"""Small-number and secondary suppression for governors (docs/figures.md 9.8).
 
 Rule 1 (as DOMAIN 9.8 writes it): in every partition of a parent that can be read, if exactly one
 group is suppressed, the next smallest shown group of that partition is suppressed too; repeated

@@ -1,4 +1,4 @@
-"""SDQ teacher-version bands and the Boxall Profile (DOMAIN.md section 8)."""
+"""SDQ teacher-version bands and the Boxall Profile (docs/figures.md section 8)."""
 
 import pytest
 
@@ -13,7 +13,7 @@ from assessments.semh import (
     sdq_band_index,
 )
 
-# DOMAIN.md 8, as inclusive ranges per band: close to average, slightly raised, high, very high
+# docs/figures.md 8, as inclusive ranges per band: close to average, slightly raised, high, very high
 # (prosocial: close to average, slightly lowered, low, very low).
 SDQ_TABLE = {
     "total": [(0, 11), (12, 15), (16, 18), (19, 40)],

@@ -1,4 +1,4 @@
-"""Unique pupil numbers (DOMAIN.md section 2): the DfE modulus-23 check letter."""
+"""Unique pupil numbers (docs/figures.md section 2): the DfE modulus-23 check letter."""
 
 import pytest
 from hypothesis import given
