@@ -1,7 +1,7 @@
 """The pupil progress page's newer figures: the quartile rule on the flight path (DOMAIN 9.9), expected
 results in words, standardised-score progress (9.13) and the no-gain-but-SEMH finding (section 8).
 
-``reports.dashboards.flight_paths`` draws the levels rule; :func:`apply_quartile_rule` redraws a
+``reports.pupil_dashboard.flight_paths`` draws the levels rule; :func:`apply_quartile_rule` redraws a
 path whose baseline the quartile table in force covers, so the page, the reports and the targets
 judge a pupil by the same rule.
 """
@@ -49,7 +49,7 @@ def _words(points: float | None, scheme: PointsScheme) -> str:
 
 
 def apply_quartile_rule(path, quartiles, scheme: PointsScheme, ks2_span: str) -> None:
-    """Redraw ``path`` (``reports.dashboards.FlightPath``) by the quartile rule when it covers the baseline.
+    """Redraw ``path`` (``reports.pupil_dashboard.FlightPath``) by the quartile rule when it covers the baseline.
 
     The expected line becomes the pro-rata median, the exceeding line the upper quartile, and a
     lower-quartile line is added; each result's status is judged by DOMAIN 9.9. Without a row of

@@ -6,9 +6,7 @@ import datetime as dt
 import html
 from dataclasses import dataclass, field
 
-from assessments.ages import months_between
 from assessments.expected import (
-    BaselineResult,
     choose_baseline,
     expected_gain,
     level_not_above,
@@ -16,9 +14,9 @@ from assessments.expected import (
     progress_status,
 )
 from assessments.ladder import LadderError
-from assessments.semh import SemhError, sdq_band
 from pupils.models import Pupil
 from reports import charts, datasets, selectors
+from reports.pupil_history import PupilHistory, chronological_months, pupil_history, sdq_total_band, stored_baselines
 from reports.dashboards import NOTE_FLIGHT, NOTE_READING, NOTE_SEMH, Block, Cell, Table, fmt
 from sencotrack.parsing import split_term, term_index, term_label
 
@@ -102,7 +100,7 @@ def _points(scheme, result: str) -> float | None:
         return None
 
 
-def flight_paths(series: selectors.PupilSeries, scheme, ks2_span: str, *, today: dt.date) -> list[FlightPath]:
+def flight_paths(series: PupilHistory, scheme, ks2_span: str, *, today: dt.date) -> list[FlightPath]:
     """One flight path per subject the pupil has a baseline or teacher assessment in."""
     own_dates = series.term_dates
 
@@ -125,10 +123,7 @@ def flight_paths(series: selectors.PupilSeries, scheme, ks2_span: str, *, today:
         )
         results = [(i, a, _points(scheme, a.result)) for i, a in results]
         results = [(i, a, p) for i, a, p in results if p is not None]
-        stored = {
-            BaselineResult(b.key_stage, b.result, term_index(b.academic_year, b.term)): b
-            for b in series.baselines if b.subject_id == subject.pk
-        }
+        stored = stored_baselines(series.baselines, subject.pk)
         latest_index = results[-1][0] if results else max((b.term_index for b in stored), default=0) + 1
         chosen = choose_baseline(stored, latest_index, scheme)
         span = None
@@ -179,10 +174,11 @@ def _comment_marks(comments, subject, path: FlightPath, scheme) -> list[CommentM
     return marks
 
 
-def reading_points(series: selectors.PupilSeries) -> list[ReadingPoint]:
+def reading_points(series: PupilHistory) -> list[ReadingPoint]:
     born = series.pupil.date_of_birth
     return [
-        ReadingPoint(t.tested_on, t.measure, t.age_equivalent_months, months_between(born, t.tested_on), t.test_name)
+        ReadingPoint(t.tested_on, t.measure, t.age_equivalent_months, chronological_months(born, t.tested_on),
+                     t.test_name)
         for t in series.reading_tests
     ]
 
@@ -195,18 +191,13 @@ def _boxall_section(scores: dict, section: str) -> float | None:
     return float(sum(values)) if values else None
 
 
-def semh_points(series: selectors.PupilSeries) -> list[SemhPoint]:
+def semh_points(series: PupilHistory) -> list[SemhPoint]:
     out = []
     for checklist in series.semh:
         if checklist.instrument == "sdq" and checklist.total is not None:
             total = float(checklist.total)
-            band = ""
-            if total == int(total):
-                try:
-                    band = sdq_band("total", int(total))
-                except SemhError:
-                    band = ""
-            out.append(SemhPoint(checklist.completed_on, "SDQ total difficulties", total, False, band))
+            out.append(SemhPoint(checklist.completed_on, "SDQ total difficulties", total, False,
+                                 sdq_total_band(checklist)))
         elif checklist.instrument == "boxall":
             for section, better in (("I", True), ("II", False)):
                 value = _boxall_section(checklist.scores or {}, section)
@@ -278,7 +269,7 @@ def semh_block(points: list[SemhPoint]) -> Block:
 
 def pupil_dashboard(pupil: Pupil, *, today: dt.date) -> PupilDashboard:
     school = pupil.school
-    series = selectors.pupil_series(pupil)
+    series = pupil_history(pupil)
     scheme = datasets.points_scheme(school)
     from reports import figures_pupil  # it builds on this module's paths
 
