@@ -21,9 +21,8 @@ from django.utils import timezone
 
 from pupils.models import Pupil, PupilProfile
 from reports import datasets, metrics
-from reports import figures_pupil
 from reports.pupil_history import PupilHistory, pupil_history
-from reports.pupil_dashboard import FlightPath, PathPoint, semh_points
+from reports.pupil_dashboard import FlightPath, PathPoint, judged_paths, semh_points
 
 COMMENTS_SHOWN = 10
 
@@ -200,7 +199,7 @@ def case_study_context(pupil: Pupil, *, today: dt.date) -> dict:
     school = pupil.school
     series = pupil_history(pupil)
     scheme = datasets.points_scheme(school)
-    paths = figures_pupil.judged_paths(series, scheme, school, today=today)  # the quartile rule where it covers
+    paths = judged_paths(series, scheme, school, today=today)  # the quartile rule where it covers
     progress = [
         SubjectProgress(
             subject=path.subject, key_stage=path.key_stage, baseline=path.baseline, current=path.latest,

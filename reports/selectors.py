@@ -1,4 +1,4 @@
-"""Reads for the report pages: run history, stored results and term dates (a pupil's history: ``reports.pupil_history``).
+"""Reads for the report pages: run history, stored results, term dates (a pupil's records: ``pupil_history``).
 
 Every function runs a fixed number of queries whatever the number of pupils or runs; results are
 read from stored runs in preference to computing them again.
