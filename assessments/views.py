@@ -48,6 +48,7 @@ from assessments.services_measures import (
 from pupils.models import Pupil
 from pupils.writes import Outcome, RowsInvalid
 from sencotrack.conflicts import Conflict, Conflicts, Loaded, people
+from sencotrack.parsing import year_term_label
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -160,7 +161,7 @@ def grid(request: HttpRequest) -> HttpResponse:
             typed=entry.typed, originals=entry.originals, recorded_by=request.user,
         )  # fmt: skip
         if not saved.invalid and not saved.conflicts:
-            label = selectors.term_label(year, term)
+            label = year_term_label(year, term)
             messages.success(request, f"{saved.summary}. {group.name}, {subject.name}, {label}.")
             return redirect(_grid_url(group, subject, year, term))
     # Drawn from what is stored now (after a save, too): every cell's original is its version.

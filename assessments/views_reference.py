@@ -15,11 +15,24 @@ from assessments.models import ReferenceKind, ReferenceSet
 from assessments.reference import sets_in_force
 from assessments.services_reference import reference_choice_set
 from pupils.models import Role, School
-from reports.explain import FIGURE_NOTES, NOTES
 from pupils.access import require_membership
 
 NEWEST = ""
 NEWEST_LABEL = "The newest set (the last one imported, else the shipped one)"
+
+# What each kind of table is for, in short; docs/figures.md (9.9 and 9.10) has the method.
+QUARTILES_NOTE = (
+    "For a transition (KS1-KS2, KS2-KS3, KS2-KS4 or KS3-KS4), subject and starting point, a quartile table gives "
+    "the lower quartile, median and upper quartile of outcomes nationally. Pupils the school's setting covers "
+    "(below level 1 by default) are judged against the median, in step with the terms elapsed; the upper "
+    "quartile is offered as a challenging target. The shipped table is 2012 national data with no P-level "
+    "rows: load the official tables as a set."
+)
+NATIONAL_NOTE = (
+    "For a transition, subject and starting point, a national table gives the percentage of pupils nationally "
+    "making at least expected progress and more than expected progress. Starting-point tables show them beside "
+    "the school's own, with the gap."
+)
 
 
 class ReferenceChoiceForm(forms.Form):
@@ -76,8 +89,8 @@ def reference_sets(request: HttpRequest) -> HttpResponse:
     in_force = sets_in_force([school])[school.pk]
     groups = []
     for kind, title, note in (
-        (ReferenceKind.QUARTILES, "Quartile tables", FIGURE_NOTES["quartile-expectations"]),
-        (ReferenceKind.NATIONAL, "National comparison tables", NOTES["starting-points"]),
+        (ReferenceKind.QUARTILES, "Quartile tables", QUARTILES_NOTE),
+        (ReferenceKind.NATIONAL, "National comparison tables", NATIONAL_NOTE),
     ):
         chosen = in_force.get(str(kind))
         rows = []

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from pupils.models import School
+from sencotrack.versions import TrackedModel
 
 
 class ReportKind(models.TextChoices):
@@ -85,7 +86,7 @@ class ReportSchedule(models.Model):
         return f"Termly pack for {self.school.code} ({'on' if self.enabled else 'off'})"
 
 
-class PackCaseStudy(models.Model):
+class PackCaseStudy(TrackedModel):
     """A pupil the SENCo picked for the termly pack's case studies (two or three at a time).
 
     Named in the SENCo's edition, anonymised in the governors' ("Pupil A, Year 8, SEN support, SLCN").

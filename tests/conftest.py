@@ -84,3 +84,26 @@ def tasks_where_they_are_sent(settings):
     """In the embedded mode tasks run in threads of the web process (sencotrack.background); tests
     run them where they are sent, inside the test's transaction. Tests of the threads turn them on."""
     settings.BACKGROUND_THREADS = False
+
+
+@pytest.fixture
+def run_tasks_here(monkeypatch):
+    """Import jobs sent at once (a test's transaction never commits) and run where they are sent,
+    with a broker too (CI): no test leaves a job waiting on Redis for a worker that is not there."""
+    from imports import jobs
+    from sencotrack.celery import app
+
+    monkeypatch.setattr(jobs.transaction, "on_commit", lambda fn, *a, **k: fn())
+    previous, app.conf.task_always_eager = app.conf.task_always_eager, True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def tasks_eager():
+    """Celery tasks run in-process even when REDIS_URL is set (CI)."""
+    from sencotrack.celery import app
+
+    previous, app.conf.task_always_eager = app.conf.task_always_eager, True
+    yield
+    app.conf.task_always_eager = previous

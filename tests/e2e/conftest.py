@@ -196,3 +196,17 @@ def screenshot(page, name: str, *, full_page: bool = True) -> Path:
     path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+@pytest.fixture(autouse=True)
+def tasks_run_in_the_server(request):
+    """Imports and reports run where they are sent (the live server's request, or its threads where a
+    test turns them on), also with a broker (CI), unless a test brings its own real worker."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    from sencotrack.celery import app
+
+    previous, app.conf.task_always_eager = app.conf.task_always_eager, True
+    yield
+    app.conf.task_always_eager = previous

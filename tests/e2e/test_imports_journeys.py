@@ -189,7 +189,7 @@ def test_a_large_file_is_checked_and_imported_off_the_request_with_a_progress_ba
 
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
         pytest.skip("an in-memory SQLite test database locks tables while the import writes: use PostgreSQL")
-    settings.BACKGROUND_THREADS = True
+    settings.BACKGROUND_THREADS = True  # the embedded mode's threads (tasks are eager in e2e: tests/e2e/conftest.py)
     count = 6000
     login(page, live_server, "dan")
     page.goto(f"{live_server.url}/imports/")

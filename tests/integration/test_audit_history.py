@@ -85,7 +85,7 @@ def test_an_assessment_import_names_the_importer_in_the_history(personas):
 
 
 def test_a_browser_import_names_the_signed_in_person_for_rows_whose_service_has_no_user(
-    client, personas, settings, tmp_path, django_capture_on_commit_callbacks
+    client, personas, settings, tmp_path, django_capture_on_commit_callbacks, tasks_eager
 ):
     # The pupils service takes no user, and the import job runs after the request has ended (here:
     # its callbacks are run after the response), so no request names anyone: the job names the

@@ -195,7 +195,7 @@ def test_a_set_that_does_not_exist_is_refused_and_nothing_changes(client, birch)
     assert school.quartile_expectations == "below_level_1"
 
 
-def test_a_browser_import_names_its_reference_set(client, birch):
+def test_a_browser_import_names_its_reference_set(client, birch, run_tasks_here):
     school, senco, _ = birch
     sign_in(client, senco)
     from django.core.files.uploadedfile import SimpleUploadedFile

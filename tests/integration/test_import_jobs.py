@@ -27,6 +27,12 @@ from pupils.upn import make_upn
 from reports.models import ReportRun, RunStatus
 from sencotrack import background
 
+
+@pytest.fixture(autouse=True)
+def _eager(tasks_eager):
+    """Jobs run where they are sent, with a broker too (CI); each test says when they are sent."""
+
+
 pytestmark = pytest.mark.django_db
 
 

@@ -8,11 +8,19 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+
+from tests.factories import importer_args
 from django.core.management import call_command
 
 from interventions.models import Intervention, Programme
 from pupils.models import School
 from imports.engine import KINDS, run_import
+
+
+@pytest.fixture(autouse=True)
+def _jobs_run_here(run_tasks_here):
+    """Browser imports run as jobs: sent at once and run here, with a broker too (tests/conftest.py)."""
+
 
 pytestmark = pytest.mark.django_db
 SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "samples"
@@ -25,7 +33,7 @@ ORDER = [
 
 def run(kind: str, path: Path) -> tuple[str, str]:
     out, err = StringIO(), StringIO()
-    call_command("import_data", kind, str(path), stdout=out, stderr=err)
+    call_command("import_data", *importer_args([kind, path]), stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
 
 

@@ -7,12 +7,20 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+
+from tests.factories import importer_args
 from django.contrib.auth import get_user_model
 
 from interventions.models import Enrolment, Intervention, Programme
 from pupils.models import Membership, Pupil, RegisterEntry, Subject, TeachingGroup
 from imports.engine import run_import
 from tests.data.imports.school import UPNS, database_state, import_ok, oak_school
+
+
+@pytest.fixture(autouse=True)
+def _jobs_run_here(run_tasks_here):
+    """Browser imports run as jobs: sent at once and run here, with a broker too (tests/conftest.py)."""
+
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -388,7 +396,7 @@ def test_a_fresh_install_imports_staff_pupils_then_enrolments_from_the_command_l
 
     def run(kind, path):
         out, err = StringIO(), StringIO()
-        call_command("import_data", kind, str(path), stdout=out, stderr=err)
+        call_command("import_data", *importer_args([kind, path]), stdout=out, stderr=err)
         return out.getvalue(), err.getvalue()
 
     assert not School.objects.exists()
@@ -419,7 +427,7 @@ def test_the_command_prints_the_same_problem_once_with_its_lines(oak, tmp_path):
     path.write_text("upn,programme,start_date\n" + "".join(f"{UPNS['nobody']},Toe by Toe,{dt.date(2024, 9, 1) + dt.timedelta(days=d)}\n" for d in range(50)))
     err = StringIO()
     with pytest.raises(CommandError, match="Nothing imported: 50 problems in 50 enrolments"):
-        call_command("import_data", "enrolments", str(path), stdout=StringIO(), stderr=err)
+        call_command("import_data", *importer_args(["enrolments", path]), stdout=StringIO(), stderr=err)
     assert err.getvalue() == (
         "lines 2-51: upn: no pupil with UPN H873300120006 at Oak Academy: import the pupils file first\n"
     )

@@ -34,12 +34,9 @@ H873300120006,Li,Mei,2012-09-01,Q,7
 
 
 @pytest.fixture(autouse=True)
-def jobs_sent_at_once(monkeypatch):
+def jobs_sent_at_once(run_tasks_here):
     """A test's transaction never commits: import jobs are sent as soon as they are saved, and run
-    where they are sent (tests/conftest.py), as they would once the request commits."""
-    from imports import jobs
-
-    monkeypatch.setattr(jobs.transaction, "on_commit", lambda fn, *a, **k: fn())
+    where they are sent, as they would once the request commits (tests/conftest.py)."""
 
 
 def confirm(client, token: str, **kwargs):
