@@ -42,6 +42,7 @@ from pupils.forms import apply_service_errors
 from pupils.models import AccessAction, Pupil, Role
 from pupils.services_audit import access_record
 from pupils.access import current_membership
+from sencotrack.parsing import year_term_label
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -172,7 +173,7 @@ def plan_view(request: HttpRequest, plan_id) -> HttpResponse:
         "own_views": next((c for c in plan.contributions.all() if c.author_id == request.user.pk), None),
         "academic_year": year,
         "term": term,
-        "term_label": selectors.term_label(year, term),
+        "term_label": year_term_label(year, term),
         "today": today,
     }
     return render(request, "plans/plan_detail.html", context)
@@ -359,7 +360,7 @@ def target_check(request: HttpRequest, plan_id, target_id: int) -> HttpResponse:
         initial = {"status": existing.status, "note": existing.note} if existing else {}
         form = TargetCheckForm(initial=initial)
     return render(request, "plans/target_check.html", {
-        "form": form, "plan": plan, "pupil": plan.pupil, "target": target, "term_label": selectors.term_label(year, term),
+        "form": form, "plan": plan, "pupil": plan.pupil, "target": target, "term_label": year_term_label(year, term),
         "title": "Check a curricular target",
     })  # fmt: skip
 

@@ -29,6 +29,7 @@ from pupils.forms import apply_service_errors
 from pupils.models import AccessAction, Role
 from pupils.services_audit import access_record
 from pupils.access import child_for_parent, require_membership
+from sencotrack.parsing import year_term_label
 
 #: The child a parent last looked at, so "home" opens that child's page.
 CHILD_KEY = "family_child"
@@ -70,7 +71,7 @@ def child(request: HttpRequest, public_id) -> HttpResponse:
         "pupil": pupil,
         "children": selectors.children_of(request.user),
         "strategies": selectors.strategies_list(page.plan) if page.plan else [],
-        "term_label": selectors.term_label(page.academic_year, page.term),
+        "term_label": year_term_label(page.academic_year, page.term),
         "today": today,
     }
     return _private(render(request, "family/child.html", context))
