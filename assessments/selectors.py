@@ -443,6 +443,9 @@ class TargetRow:
     latest_points: float | None = None
     status: str = ""
     reason: str = ""
+    # Plans show targets that challenge: with no stored target, the upper quartile under the quartile
+    # rule rather than the median (the levels rule's suggestion is already expected plus one level).
+    challenging: bool = False
 
     @property
     def key(self) -> str:
@@ -462,9 +465,16 @@ class TargetRow:
         return (self.suggestion.code or "") if self.suggestion else ""
 
     @property
+    def challenging_code(self) -> str:
+        """The suggestion that challenges: the upper quartile under the quartile rule, else expected progress plus one level."""
+        return self.challenge_code or self.suggested_code
+
+    @property
     def shown(self) -> str:
-        """What the target box shows: the stored target, else the suggestion."""
-        return self.stored.result if self.stored else self.suggested_code
+        """What the target box shows: the stored target, else the suggestion (the challenging one if asked)."""
+        if self.stored:
+            return self.stored.result
+        return self.challenging_code if self.challenging else self.suggested_code
 
 
 def code_at_or_above(points: float, scheme: PointsScheme) -> str | None:

@@ -29,13 +29,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models.functions import Lower
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
 from imports.grants import AccessWatch
@@ -43,6 +39,7 @@ from imports.rows import RowError, lines_text
 from interventions.models import AreaOfNeed, MeasureKind, Programme
 from pupils.models import Membership, Pupil, Role, School, Subject, TeachingGroup, TrustMembership
 from pupils.services import StaffLookup, SubjectLookup, staff_display_name
+from staff.tokens import welcome_path
 
 # --- Reading cells ---------------------------------------------------------------------------------
 
@@ -252,13 +249,6 @@ def prepare_enrolments(
 # --- Staff -----------------------------------------------------------------------------------------
 
 
-def set_password_path(user: Any) -> str:
-    """The path of the page where a new person chooses their password (valid for
-    ``settings.PASSWORD_RESET_TIMEOUT``; used once, as setting the password changes the token)."""
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    return reverse("set_password", kwargs={"uidb64": uid, "token": default_token_generator.make_token(user)})
-
-
 def _may_grant_senco(user: Any, school: School) -> bool:
     """The command line (no user) and the SENCo may give the SENCo's or a trust role; no one else."""
     if user is None:
@@ -340,7 +330,7 @@ def apply_staff(
         if outcome == "created" and not dry_run:  # once: the SENCo's staff pages give a new link later
             result.accounts.append({
                 "name": staff_display_name(person), "email": person.email, "username": person.get_username(),
-                "path": set_password_path(person),
+                "path": welcome_path(person),  # the staff pages' own link (staff.tokens)
             })  # fmt: skip
 
 

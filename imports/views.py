@@ -38,9 +38,9 @@ logger = logging.getLogger(__name__)
 
 #: Who may import files and export named data (docs/roles.md).
 IMPORT_ROLES = (Role.SENCO, Role.DATA_MANAGER)
-#: docs/roles.md gives a data manager imports of the register and assessments but no view of named
-#: SEN data and no access to interventions: enrolments in, and every export out, are the SENCo's.
-SENCO_ONLY_IMPORTS = frozenset({"enrolments"})
+#: docs/roles.md gives a data manager "import" for the register, assessments and interventions (every
+#: kind of file, enrolments too) but no view of named SEN data: every export out is the SENCo's.
+SENCO_ONLY_IMPORTS: frozenset[str] = frozenset()
 SENCO_ONLY_EXPORTS = frozenset(exports.KINDS)
 
 

@@ -208,7 +208,7 @@ def curricular_targets_by_term(plan: SupportPlan, academic_year: int) -> list[Ta
 class ChallengeRow:
     subject: object
     target: str  # the stored target, else the suggested (challenging) one
-    suggested: str
+    suggested: str  # the upper quartile under the quartile rule, else expected progress plus one level
     stored: Target | None
     by_term: dict[str, str]  # term -> "on track" / "not on track" / ""
 
@@ -233,7 +233,7 @@ def challenge_targets(pupil: Pupil, *, academic_year: int) -> list[ChallengeRow]
         by_subject[a.subject_id][a.term] = a
     rows = []
     for sid, subject in sorted(subjects.items(), key=lambda kv: (kv[1].position, kv[1].name)):
-        summary = TargetRow(pupil=pupil, subject=subject, academic_year=academic_year, stored=stored.get(sid))
+        summary = TargetRow(pupil=pupil, subject=subject, academic_year=academic_year, stored=stored.get(sid), challenging=True)
         evaluate_target(summary, baselines.get(sid, []), scheme, school.ks2_span, quartiles)
         if not summary.shown:
             continue
@@ -243,10 +243,13 @@ def challenge_targets(pupil: Pupil, *, academic_year: int) -> list[ChallengeRow]
             if assessment is None:
                 by_term[term] = ""
                 continue
-            row = TargetRow(pupil=pupil, subject=subject, academic_year=academic_year, stored=stored.get(sid), latest=assessment)
+            row = TargetRow(
+                pupil=pupil, subject=subject, academic_year=academic_year, stored=stored.get(sid), latest=assessment,
+                challenging=True,
+            )
             evaluate_target(row, baselines.get(sid, []), scheme, school.ks2_span, quartiles)
             by_term[term] = row.status
-        rows.append(ChallengeRow(subject, summary.shown, summary.suggested_code, stored.get(sid), by_term))
+        rows.append(ChallengeRow(subject, summary.shown, summary.challenging_code, stored.get(sid), by_term))
     return rows
 
 

@@ -6,7 +6,7 @@ the navigation expects are:
 
     home, pupils:register, pupils:list, assessments:grid, interventions:list,
     interventions:session_today, interventions:comment_add, plans:list, reports:list, reports:dashboard,
-    reports:governor, imports:upload, family:home, staff:list, staff:groups,
+    reports:governor, imports:upload, assessments:reference_sets, family:home, staff:list, staff:groups,
     interventions:programmes
 """
 
@@ -61,6 +61,7 @@ ROLE_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
     Role.DATA_MANAGER: (
         ("Home", "home"),
         ("Import", "imports:upload"),
+        ("Reference sets", "assessments:reference_sets"),
         ("Staff", "staff:list"),
         ("Teaching groups", "staff:groups"),
         ("Programmes", "interventions:programmes"),

@@ -32,6 +32,7 @@ from django.utils import timezone
 from assessments.terms import last_ended_term, term_dates
 from pupils.models import School
 from reports.models import ReportKind, ReportRun, ReportSchedule, RunStatus
+from reports.services_threads import holding
 from sencotrack import background, versions
 
 logger = logging.getLogger(__name__)
@@ -81,6 +82,11 @@ def _task(name: str):
 
 def _enqueue(run: ReportRun) -> None:
     _send(_task("build_report_run"), [run.pk], [run], run.pk)
+
+
+def send_one(run: ReportRun) -> None:
+    """Send a queued run to be built on its own (the embedded mode's check, reports.services_threads)."""
+    _enqueue(run)
 
 
 def _enqueue_together(runs: list[ReportRun]) -> None:
@@ -228,11 +234,12 @@ def _complete(run: ReportRun, build) -> str:
 
 def report_run_execute(run_id: int, *, worker: str = "") -> str:
     """Claim and build a run; returns its final status (or the status that made it skip)."""
-    run, status = _claim(run_id, worker)
-    if run is None:
-        return status
-    with _Holding([run]):
-        return _complete(run, lambda progress: _build(run, progress))
+    with holding([run_id]):  # from before the claim: the embedded mode's check never sees it unheld
+        run, status = _claim(run_id, worker)
+        if run is None:
+            return status
+        with _Holding([run]):
+            return _complete(run, lambda progress: _build(run, progress))
 
 
 def report_runs_execute_together(run_ids: list[int], *, worker: str = "") -> dict[int, str]:
@@ -247,14 +254,15 @@ def report_runs_execute_together(run_ids: list[int], *, worker: str = "") -> dic
     """
     statuses: dict[int, str] = {}
     runs = []
-    for run_id in run_ids:
-        run, status = _claim(run_id, worker)
-        if run is None:
-            statuses[run_id] = status
-        else:
-            runs.append(run)
-    with _Holding(runs):
-        _build_together(runs, statuses)
+    with holding(run_ids):
+        for run_id in run_ids:
+            run, status = _claim(run_id, worker)
+            if run is None:
+                statuses[run_id] = status
+            else:
+                runs.append(run)
+        with _Holding(runs):
+            _build_together(runs, statuses)
     return statuses
 
 

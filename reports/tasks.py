@@ -11,6 +11,13 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from reports import services
+from sencotrack import background
+
+
+def _worker(request) -> str:
+    """Who builds the run: this process's name when run eagerly (a thread here in the embedded mode,
+    so reports.services_threads can tell when that thread is gone), else the Celery worker's."""
+    return background.THIS_PROCESS if request.is_eager else (request.hostname or "worker")
 
 
 @shared_task(
@@ -26,7 +33,7 @@ from reports import services
 def build_report_run(self, run_id: int) -> str:
     """Build one report run. Idempotent: a run already done, or still being built by a live worker,
     is skipped, so a message delivered twice builds it once."""
-    return services.report_run_execute(run_id, worker=self.request.hostname or "in-process")
+    return services.report_run_execute(run_id, worker=_worker(self.request))
 
 
 @shared_task(
@@ -42,7 +49,7 @@ def build_report_run(self, run_id: int) -> str:
 def build_report_runs_together(self, run_ids: list[int]) -> dict[int, str]:
     """Build termly packs of one term together (queued by the schedule). Each run is claimed and
     stored on its own, so a redelivered or retried task skips the runs already done."""
-    return services.report_runs_execute_together(run_ids, worker=self.request.hostname or "in-process")
+    return services.report_runs_execute_together(run_ids, worker=_worker(self.request))
 
 
 @shared_task(acks_late=True)

@@ -41,6 +41,7 @@ from reports.models import PackCaseStudy, ReportKind, ReportRun, RunStatus
 from reports.packs import report_order
 from reports.services import WAITING_NOTE, report_run_request
 from reports.services_redaction import redaction_notes
+from reports.services_threads import report_runs_check_alive
 from sencotrack.csvsafe import neutralise
 from sencotrack.parsing import format_academic_year
 
@@ -112,6 +113,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
             initial={"academic_year": year, "term": term, "kind": GOVERNOR_PACK if governor else "value-added"},
         )
     runs = selectors.run_history(membership)
+    report_runs_check_alive(runs)  # the embedded mode has no sweeper: a run whose thread died says so
     for run in runs:
         run.label = kind_label(run.kind, run.parameters)
         run.described = describe_parameters(run)
@@ -164,6 +166,7 @@ def result_tables(run: ReportRun) -> list[dict]:
 @require_GET
 def run_detail(request: HttpRequest, public_id) -> HttpResponse:
     membership, run = run_for_user(request, public_id)
+    report_runs_check_alive([run])  # polled while it builds: a run whose thread died is queued again
     finished = run.status in (RunStatus.DONE, RunStatus.FAILED)
     context = {
         "run": run,

@@ -4,7 +4,6 @@ from django.urls import include, path
 
 from demo.views import SignInView
 from pupils import urls as pupils_urls
-from pupils.views_accounts import SetPasswordView
 from reports import views_home as views
 from reports import views_pupil
 from sencotrack import source
@@ -14,7 +13,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("set-password/<uidb64>/<token>/", SetPasswordView.as_view(), name="set_password"),
     path("health/", views.health, name="health"),
     path("source/", source.source, name="source"),
     path("admin/", admin.site.urls),

@@ -13,19 +13,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from plans.tokens import user_id_from
-from pupils.models import Membership, Role
+from pupils.models import Membership, Role, TrustMembership
 from sencotrack.conflicts import Conflict
 from staff import forms, selectors, services
 from staff.access import group_for_manager, staff_manager, staff_member_for_user
-from staff.tokens import staff_link_tokens
+from staff.tokens import staff_link_tokens, welcome_path
 
 logger = logging.getLogger(__name__)
 GET_POST = require_http_methods(["GET", "POST"])
@@ -83,8 +80,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 
 def _link(request: HttpRequest, user) -> str:
-    token = staff_link_tokens.make_token(user)
-    return request.build_absolute_uri(reverse("staff:welcome", args=[urlsafe_base64_encode(force_bytes(user.pk)), token]))
+    return request.build_absolute_uri(welcome_path(user))
 
 
 def _send_link(user, school, link: str) -> str:
@@ -190,7 +186,9 @@ def _linked_user(uidb64: str, token: str):
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None or user.has_usable_password() or not staff_link_tokens.check_token(user, token):
         return None
-    if not Membership.objects.filter(user=user, role__in=services.STAFF_ROLES).exists():
+    # Staff, or a trust leader a staff file made (a parent's link is family:welcome, never this one).
+    staff = Membership.objects.filter(user=user, role__in=services.STAFF_ROLES).exists()
+    if not staff and not TrustMembership.objects.filter(user=user).exists():
         return None
     return user
 

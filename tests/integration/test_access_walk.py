@@ -191,7 +191,6 @@ EXPECTED: dict[str, dict[str, object]] = {
     "staff:edit": row(200, 403, 403, 403, 200, 404),  # bob, a teacher of Oak
     "staff:new_link": POST_ONLY,
     "staff:welcome": row(200, 200, 200, 200, 200, 200, anon=200, parent=200),  # a made-up link: "no longer works"
-    "set_password": row(200, 200, 200, 200, 200, 200, anon=200, parent=200),  # imported staff's link; made up here
     "staff:groups": row(200, 403, 403, 403, 200, 200),
     "staff:group_add": row(200, 403, 403, 403, 200, 200),
     "staff:group_edit": row(200, 403, 403, 403, 200, 404),
@@ -318,10 +317,6 @@ def url_kwargs(name: str, kwargs: list[str], s: WalkSchool) -> dict[str, object]
             values[kwarg] = s.personas.teacher.pk
         elif (name, kwarg) == ("staff:group_edit", "group_id"):
             values[kwarg] = s.group.pk
-        elif name == "set_password" and kwarg == "uidb64":
-            values[kwarg] = "MQ"
-        elif name == "set_password" and kwarg == "token":
-            values[kwarg] = "a-made-up-token"
         elif (name, kwarg) == ("staff:welcome", "uidb64"):
             values[kwarg] = "MQ"
         elif (name, kwarg) == ("staff:welcome", "token"):

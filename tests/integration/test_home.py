@@ -28,7 +28,7 @@ def _placeholder(request):
 # governor is sent to the dashboard once it exists (used with @pytest.mark.urls(__name__)).
 _future_routes = {
     "pupils": ["register", "list"],
-    "assessments": ["grid"],
+    "assessments": ["grid", "reference_sets"],
     "interventions": ["list", "session_today", "comment_add", "programmes"],
     "reports": ["list", "dashboard", "governor"],
     "imports": ["upload"],
@@ -296,7 +296,7 @@ def test_navigation_shows_only_links_whose_routes_exist(client, personas, monkey
                    "Dashboards", "Import", "Staff"]),
         ("teacher", ["Home", "My groups", "Plans", "Assessments", "Comments", "Dashboards"]),
         ("ta", ["Home", "My pupils", "Plans", "Sessions", "Comments"]),
-        ("data_manager", ["Home", "Import", "Staff", "Teaching groups", "Programmes"]),
+        ("data_manager", ["Home", "Import", "Reference sets", "Staff", "Teaching groups", "Programmes"]),
     ],
 )
 def test_navigation_links_light_up_for_each_role_once_routes_exist(client, personas, persona, labels):
@@ -442,3 +442,14 @@ def test_a_parents_home_is_their_childs_page_and_their_menu_leads_back_to_it(cli
     page = client.get(reverse("family:child", args=[personas.pupil.public_id])).content.decode()
     assert _nav_labels(page) == ["Home"] and f'href="{reverse("family:home")}"' in page
     assert "Parent or carer, Oak Academy" in page
+
+
+def test_the_reference_sets_page_is_reachable_from_the_assessments_page_and_the_data_managers_menu(client, personas):
+    link = f'href="{reverse("assessments:reference_sets")}"'
+    client.force_login(personas.senco)
+    assert link in _text(client.get(reverse("assessments:grid")))
+    client.force_login(personas.teacher)  # a teacher cannot open the page: no link to a 403
+    page = _text(client.get(reverse("assessments:grid")))
+    assert client.get(reverse("assessments:grid")).status_code == 200 and link not in page
+    page = _text(_home(client, personas.data_manager))
+    assert link in page.split('id="main-nav"')[1].split("</ul>")[0]

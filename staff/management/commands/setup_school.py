@@ -17,14 +17,11 @@ import os
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from sencotrack.parsing import term_for_date
 from staff import services
-from staff.tokens import staff_link_tokens
+from staff.tokens import welcome_path
 
 TERMS = ("autumn", "spring", "summer")
 
@@ -79,7 +76,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Created {school.name} (code {school.code}) with its SENCo {senco.get_full_name()}, "
                           f"username {senco.get_username()}.")  # fmt: skip
         if done.needs_password:
-            path = reverse("staff:welcome", args=[urlsafe_base64_encode(force_bytes(senco.pk)), staff_link_tokens.make_token(senco)])
+            path = welcome_path(senco)
             self.stdout.write(f"They choose their password here (works once): {options['base_url'].rstrip('/')}{path}")
 
 
