@@ -316,8 +316,9 @@ def _build(run: ReportRun, progress) -> tuple[dict, dict]:
     if run.kind == ReportKind.TRUST_PACK:
         from reports import pack_trust
 
-        return pack_trust.build_trust_pack(trust=run.trust, academic_year=params["academic_year"], term=params["term"],
-                                           progress=progress)
+        result, files = pack_trust.build_trust_pack(trust=run.trust, academic_year=params["academic_year"],
+                                                    term=params["term"], progress=progress)
+        return result, {field: files[field] for field in ("pdf", "zip_file")}  # the JSON is the stored result
     if run.kind == ReportKind.TERMLY_PACK:
         return packs.build_pack(school=run.school, academic_year=params["academic_year"], term=params["term"],
                                 governor=bool(params.get("governor")), progress=progress)
