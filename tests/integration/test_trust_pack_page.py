@@ -172,3 +172,33 @@ def test_a_run_belongs_to_a_school_or_a_trust_never_both(personas, trust):
         ReportRun.objects.create(trust=trust, kind=ReportKind.TERMLY_PACK, parameters=ASKED)
     with pytest.raises(IntegrityError), transaction.atomic():
         ReportRun.objects.create(school=personas.school, kind=ReportKind.TRUST_PACK, parameters=ASKED)
+
+
+# --- The trust dashboard: worked out once per data version of every school ----------------------------
+
+
+def test_the_dashboard_is_worked_out_again_only_when_a_schools_records_change(client, leader, personas, trust,
+                                                                             monkeypatch):
+    from reports import trust_views
+
+    built = []
+    real = trust_views._per_school
+    monkeypatch.setattr(trust_views, "_per_school", lambda *a: built.append(a[1:]) or real(*a))
+    elm = personas.outsider.memberships.get().school  # another school joins the trust
+    elm.trust = trust
+    elm.save()
+    other = f.UserFactory(username="tina")  # a second leader of the trust (made first: any trust row moves every version)
+    TrustMembership.objects.create(user=other, trust=trust)
+    url = reverse("reports:trust")
+    assert "Elm School" in client.get(url, ASKED).content.decode()
+    client.get(url, {**ASKED, "anything": "1"})  # read back: an unknown parameter makes no new entry
+    assert built == [(2025, "summer")]
+    f.PupilFactory(school=elm)  # one school's records change: its version moves, the figures are worked out again
+    client.get(url, ASKED)
+    assert built == [(2025, "summer")] * 2
+    client.get(url, {"academic_year": 2024, "term": "summer"})  # another term is its own entry
+    assert len(built) == 3
+    # The cached figures are the same for every leader of the trust: no person is in them.
+    client.force_login(other)
+    client.get(url, ASKED)
+    assert len(built) == 3
