@@ -43,6 +43,8 @@ def test_the_trust_leader_asks_for_the_trust_pack_and_downloads_it(page, live_se
     expect(page).to_have_url(re.compile(r"/reports/trust/"))
     page.goto(f"{live_server.url}/reports/trust/?academic_year=2025&term=summer")
     assert ReportRun.objects.count() == 0  # looking at the dashboard starts nothing
+    expect(page.get_by_role("link", name="Trust packs")).to_be_visible()
+    screenshot(page, "trust-dashboard-desktop", full_page=False)
     with page.expect_navigation():
         page.get_by_role("button", name="Build the trust pack for Summer 2025/26 (PDF)").click()
     expect(page).to_have_url(re.compile(r"/reports/trust/runs/[0-9a-f-]+/$"))

@@ -47,7 +47,10 @@ def ask(client, capture, *, execute=True, data=ASKED):
 def test_a_get_of_the_pack_page_starts_nothing(client, leader):
     page = client.get(reverse("reports:trust_pack"))
     assert page.status_code == 200 and page["Cache-Control"] == "private, no-store"
-    assert "No trust pack has been requested yet" in page.content.decode()
+    text = page.content.decode()
+    assert "No trust pack has been requested yet" in text
+    # The menu leads to both trust pages.
+    assert f'href="{reverse("reports:trust")}"' in text and 'aria-current="page"' in text
     assert client.get(reverse("reports:trust")).status_code == 200  # nor does the dashboard
     assert ReportRun.objects.count() == 0
 
