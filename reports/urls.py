@@ -18,6 +18,6 @@ urlpatterns = [
     path("pupils/<uuid:public_id>/pack-case-study/", case_study_views.pack_case_study, name="pack_case_study"),
     path("trust/", trust_views.trust_dashboard, name="trust"),
     path("trust/pack/", trust_views.trust_pack, name="trust_pack"),
-    path("trust/runs/<uuid:public_id>/", trust_views.trust_run, name="trust_run"),
-    path("trust/runs/<uuid:public_id>/download/<str:fmt>/", trust_views.trust_run_download, name="trust_run_download"),
+    path("trust/pack/<uuid:public_id>/", trust_views.trust_run, name="trust_run"),
+    path("trust/pack/<uuid:public_id>/download/<str:fmt>/", trust_views.trust_run_download, name="trust_run_download"),
 ]

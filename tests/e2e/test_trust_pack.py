@@ -43,16 +43,17 @@ def test_the_trust_leader_asks_for_the_trust_pack_and_downloads_it(page, live_se
     expect(page).to_have_url(re.compile(r"/reports/trust/"))
     page.goto(f"{live_server.url}/reports/trust/?academic_year=2025&term=summer")
     assert ReportRun.objects.count() == 0  # looking at the dashboard starts nothing
-    expect(page.get_by_role("link", name="Trust packs")).to_be_visible()
+    expect(page.get_by_role("link", name="Trust packs", exact=True)).to_be_visible()
     screenshot(page, "trust-dashboard-desktop", full_page=False)
     with page.expect_navigation():
         page.get_by_role("button", name="Build the trust pack for Summer 2025/26 (PDF)").click()
-    expect(page).to_have_url(re.compile(r"/reports/trust/runs/[0-9a-f-]+/$"))
+    expect(page).to_have_url(re.compile(r"/reports/trust/pack/[0-9a-f-]+/$"))
     run = ReportRun.objects.get()
     assert (run.kind, run.trust.name, run.school) == (ReportKind.TRUST_PACK, "Oak Trust", None)
     assert sent == [{"args": [run.pk]}]
     expect(page.get_by_text("Trust pack for Summer 2025/26 requested.")).to_be_visible()
     expect(page.get_by_test_id("run-status")).to_contain_text("Queued")
+    expect(page.get_by_role("link", name="Trust packs", exact=True)).to_have_attribute("aria-current", "page")
     screenshot(page, "trust-pack-queued-desktop")
 
     ReportRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, progress=35,
