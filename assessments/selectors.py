@@ -60,7 +60,7 @@ from assessments.reference import set_in_force
 from assessments.semh import SemhError, sdq_band
 from assessments.terms import previous_term
 from pupils.models import Membership, Pupil, Role, School, Subject, TeachingGroup
-from sencotrack.parsing import term_for_date, term_index
+from sencotrack.parsing import term_for_date, term_index, year_term_label
 
 #: SDQ subscales in the order the form and pages show them; the first four make total difficulties.
 SDQ_SUBSCALES: tuple[tuple[str, str], ...] = (
@@ -79,10 +79,6 @@ SDQ_DIFFICULTIES = ("emotional", "conduct", "hyperactivity", "peer")
 def current_term(today: dt.date) -> tuple[int, str]:
     """(academic start year, term) of ``today`` under the default term dates."""
     return term_for_date(today)
-
-
-def term_label(academic_year: int, term: str) -> str:
-    return f"{term.capitalize()} {academic_year_label(academic_year)}"
 
 
 def year_choices(today: dt.date, *, back: int = 6, forward: int = 0) -> list[tuple[int, str]]:
@@ -268,11 +264,11 @@ class Grid:
 
     @property
     def label(self) -> str:
-        return term_label(self.academic_year, self.term)
+        return year_term_label(self.academic_year, self.term)
 
     @property
     def previous_label(self) -> str:
-        return term_label(*previous_term(self.academic_year, self.term))
+        return year_term_label(*previous_term(self.academic_year, self.term))
 
     @property
     def term_index(self) -> int:

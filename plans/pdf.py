@@ -18,6 +18,7 @@ from django.utils import timezone
 from plans import selectors
 from plans.models import SupportPlan
 from pupils.models import Pupil
+from sencotrack.parsing import format_academic_year
 
 #: The passport lists at most this many outcomes and strategies, so it stays on one page.
 PASSPORT_OUTCOMES = 4
@@ -70,7 +71,7 @@ def plan_context(plan: SupportPlan, *, today: dt.date) -> dict:
         "profile": selectors.profile_of(plan.pupil),
         "strategies": selectors.strategies_list(plan),
         "targets": selectors.curricular_targets_by_term(plan, year),
-        "year_label": f"{year}/{(year + 1) % 100:02d}",
+        "year_label": format_academic_year(year),
         "parent_views": selectors.parent_contributions(plan),
         "staff_views": selectors.staff_contributions(plan),
         "generated_at": timezone.localtime(),
@@ -150,7 +151,7 @@ def parent_report_context(pupil: Pupil, *, user, today: dt.date) -> dict:
         "page": page,
         "pupil": pupil,
         "school": pupil.school,
-        "term_label": f"{page.term} term {page.academic_year}/{(page.academic_year + 1) % 100:02d}",
+        "term_label": f"{page.term} term {format_academic_year(page.academic_year)}",
         "generated_at": timezone.localtime(),
     }
 

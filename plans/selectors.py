@@ -62,10 +62,6 @@ def current_term(today: dt.date) -> tuple[int, str]:
     return term_for_date(today)
 
 
-def term_label(academic_year: int, term: str) -> str:
-    return f"{term.capitalize()} {academic_year}/{(academic_year + 1) % 100:02d}"
-
-
 # --- The plans overview ---------------------------------------------------------------------------
 
 

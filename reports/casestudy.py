@@ -20,9 +20,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from pupils.models import Pupil, PupilProfile
-from reports import datasets, metrics, selectors
-from reports import figures_pupil
-from reports.pupil_dashboard import FlightPath, PathPoint, semh_points
+from reports import datasets, metrics
+from reports.pupil_history import PupilHistory, pupil_history
+from reports.pupil_dashboard import FlightPath, PathPoint, judged_paths, semh_points
 
 COMMENTS_SHOWN = 10
 
@@ -161,7 +161,7 @@ def svg_flight_path(path: FlightPath, *, width: int = SVG_WIDTH, height: int = S
 # --- The case study ----------------------------------------------------------------------------------
 
 
-def _impacts(series: selectors.PupilSeries) -> list[InterventionImpact]:
+def _impacts(series: PupilHistory) -> list[InterventionImpact]:
     """Every enrolment, with its ratio gain where it has ended with a reading or spelling test either side."""
     rows = []
     for e in series.enrolments:
@@ -197,9 +197,9 @@ def _impacts(series: selectors.PupilSeries) -> list[InterventionImpact]:
 
 def case_study_context(pupil: Pupil, *, today: dt.date) -> dict:
     school = pupil.school
-    series = selectors.pupil_series(pupil)
+    series = pupil_history(pupil)
     scheme = datasets.points_scheme(school)
-    paths = figures_pupil.judged_paths(series, scheme, school, today=today)  # the quartile rule where it covers
+    paths = judged_paths(series, scheme, school, today=today)  # the quartile rule where it covers
     progress = [
         SubjectProgress(
             subject=path.subject, key_stage=path.key_stage, baseline=path.baseline, current=path.latest,

@@ -16,7 +16,8 @@ from django.template.loader import render_to_string
 from pupils.access import visible_pupils
 from pupils.models import Membership, Role
 from reports import governor_page, selectors
-from reports.dashboards import GOVERNOR_KINDS, SENCO_KINDS, TEACHER_KINDS, Source, senco_dashboard
+from reports.dashboards import GOVERNOR_KINDS, SENCO_KINDS, TEACHER_KINDS, Source
+from reports.senco_page import senco_dashboard
 from reports.forms import TermForm
 from reports.progress_table import (
     PROVISION_CHOICES,

@@ -18,10 +18,9 @@ import pandas as pd
 from django.urls import reverse
 from django.utils import timezone
 
-from pupils.models import Membership, Role, School
+from pupils.models import School
 from reports import charts, datasets, generators, metrics, selectors
 from reports.explain import NOTES, TITLES
-from reports.progress_table import progress_rows
 from sencotrack.parsing import format_academic_year, split_term, term_index, term_label
 
 SENCO_KINDS = ["expected-progress", "starting-points", "value-added", "intervention-impact", "transition-matrix",
@@ -48,21 +47,6 @@ NOTE_GAP = (
     "whose status is expected or exceeding, for pupils with SEN (provision K or E on the last day of that term) and "
     "without. The gap is SEN minus non-SEN, in percentage points. n counts pupils. A group of fewer than 5 pupils is "
     "suppressed, and so is the gap."
-)
-NOTE_FLIGHT = (
-    "The line joins the pupil's teacher assessments, converted to points. The dashed line is expected progress from "
-    "their baseline: baseline points + expected levels x 6 x terms elapsed / span terms (KS1: 2 levels in 12 terms; "
-    "KS2: 3 in 15, or 2 in 9; KS3 and on entry: 2 in 9); the dotted line is one level more (exceeding). Shaded spans "
-    "are interventions; stars are staff comments (at their recorded level, else at the pupil's latest result)."
-)
-NOTE_READING = (
-    "Age-equivalent scores from each reading or spelling test, in years, against the pupil's age on the day of the "
-    "test. Tests carry about +/-4 months of error, so small differences between two tests are not a change."
-)
-NOTE_SEMH = (
-    "SDQ total difficulties (teacher version; lower is better; bands 0-11 close to average, 12-15 slightly raised, "
-    "16-18 high, 19-40 very high) and the Boxall Profile's section totals (section I developmental strands, higher is "
-    "better; section II diagnostic profile, lower is better), as recorded on each checklist."
 )
 
 
@@ -116,7 +100,7 @@ class Dashboard:
     blocks: list[Block] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     computed: list[str] = field(default_factory=list)
-    #: The expected-progress rows as the table filters them (:func:`progress_rows`); empty on a governor's.
+    #: The expected-progress rows as the table filters them (``progress_table``); empty on a governor's.
     progress: list[tuple] = field(default_factory=list)
 
     @property
@@ -312,31 +296,6 @@ def costs_block(costs: pd.DataFrame) -> Block:
     )
     return Block("costs", "Intervention costs: cost per month gained", table, NOTE_COSTS, charts.cost_per_month(rows),
                  summary="Bar chart of the cost per month of reading age gained, per programme.")
-
-
-def senco_dashboard(
-    membership: Membership, *, academic_year: int, term: str, runs: dict[str, selectors.StoredRun] | None = None
-) -> Dashboard:
-    """The named dashboard: the whole school for the SENCo, the teacher's own pupils for a teacher."""
-    school = membership.school
-    teacher = membership.role == Role.TEACHER
-    kinds = TEACHER_KINDS if teacher else SENCO_KINDS
-    rows, sources, computed = report_rows(school, academic_year=academic_year, term=term, kinds=kinds, runs=runs)
-    names = selectors.pupil_names(membership)
-    ep = rows["expected-progress"]
-    impact = rows["intervention-impact"]
-    if teacher:  # only their own pupils, and aggregates worked out from those pupils alone
-        ep = [r for r in ep if r["upn"] in names]
-        impact = [r for r in impact if r["upn"] in names]
-    dashboard = Dashboard(academic_year, term, sources=sources, computed=computed)
-    dashboard.blocks.append(cohort_block(ep, names))
-    dashboard.blocks.append(expected_progress_block())
-    term_end = datasets.report_term(school, academic_year, term).end
-    dashboard.progress = progress_rows(ep, names, selectors.provisions_on(school, term_end))
-    from reports import figures_dashboard  # it builds on this module's blocks
-
-    figures_dashboard.add_blocks(dashboard, school, rows, ep=ep, impact=impact, names=names, teacher=teacher)
-    return dashboard
 
 
 # --- Governors -------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from assessments.ladder import LadderError, PointsScheme, points_in_words
-from reports import charts, charts_figures, datasets, generators, metrics
+from reports import charts, charts_figures, dashboards, datasets, generators, metrics
 from reports.explain import FIGURE_NOTES, NOTES, TITLES
 
 
@@ -25,8 +25,6 @@ NOTE_IMPACT_MEASURES = FIGURE_NOTES["intervention-measures"] + (
 
 
 def _dash():
-    from reports import dashboards  # dashboards imports this module
-
     return dashboards
 
 

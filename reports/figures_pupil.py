@@ -1,16 +1,13 @@
 """The pupil progress page's newer figures: the quartile rule on the flight path (DOMAIN 9.9), expected
 results in words, standardised-score progress (9.13) and the no-gain-but-SEMH finding (section 8).
 
-``reports.dashboards.flight_paths`` draws the levels rule; :func:`apply_quartile_rule` redraws a
-path whose baseline the quartile table in force covers, so the page, the reports and the targets
-judge a pupil by the same rule.
+``reports.pupil_dashboard.flight_paths`` draws the levels rule; :func:`apply_quartile_rule` redraws a
+path the quartile table in force covers (``pupil_dashboard.judged_paths``), so every page judges alike.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
-
 import pandas as pd
 
 from assessments.expected import (
@@ -23,8 +20,9 @@ from assessments.expected import (
     quartile_status,
 )
 from assessments.ladder import LadderError, PointsScheme, points_in_words
-from reports import charts, charts_figures, datasets, metrics
-from reports.explain import FIGURE_NOTES, NOTES, TITLES
+from reports import charts_figures, datasets, metrics
+from reports.dashboards import Block, Cell, Table, fmt
+from reports.explain import NOTES, TITLES
 
 NOTE_FLIGHT_QUARTILE = (
     "Quartile rule (this pupil's baseline is below level 1 and the quartile table in force has their starting "
@@ -39,7 +37,7 @@ NOTE_WORDS = (
 )
 
 
-def _words(points: float | None, scheme: PointsScheme) -> str:
+def words(points: float | None, scheme: PointsScheme) -> str:
     if points is None:
         return "–"
     try:
@@ -49,7 +47,7 @@ def _words(points: float | None, scheme: PointsScheme) -> str:
 
 
 def apply_quartile_rule(path, quartiles, scheme: PointsScheme, ks2_span: str) -> None:
-    """Redraw ``path`` (``reports.dashboards.FlightPath``) by the quartile rule when it covers the baseline.
+    """Redraw ``path`` (``reports.pupil_dashboard.FlightPath``) by the quartile rule when it covers the baseline.
 
     The expected line becomes the pro-rata median, the exceeding line the upper quartile, and a
     lower-quartile line is added; each result's status is judged by DOMAIN 9.9. Without a row of
@@ -87,65 +85,6 @@ def apply_quartile_rule(path, quartiles, scheme: PointsScheme, ks2_span: str) ->
     path.actual = judged
 
 
-def judged_paths(series, scheme: PointsScheme, school, *, today: dt.date) -> list:
-    """The pupil's flight paths, each judged by the rule that covers it, expected points labelled in words."""
-    from assessments.selectors import quartile_table
-    from reports.pupil_dashboard import flight_paths
-
-    paths = flight_paths(series, scheme, school.ks2_span, today=today)
-    quartiles = quartile_table(school) if paths else None
-    for path in paths:
-        apply_quartile_rule(path, quartiles, scheme, school.ks2_span)
-        path.expected = [replace(p, level=_words(p.points, scheme)) for p in path.expected]
-    return paths
-
-
-def flight_block(path, index: int, scheme: PointsScheme):
-    """The flight path chart with its table: every expected result in words, the rule that judged it."""
-    from reports.dashboards import Block, Cell, Table, fmt  # dashboards imports this module
-
-    quartile = getattr(path, "expectation", EXPECTATION_LEVELS) == EXPECTATION_QUARTILE
-    expected = {p.label: p for p in path.expected}
-    lower = {p.label: p for p in getattr(path, "lower", [])}
-    upper = {p.label: p for p in path.exceeding}
-    rows = []
-    if path.baseline is not None:
-        rows.append([Cell(f"{path.baseline.label} (baseline, {path.key_stage})"), Cell(path.baseline.result),
-                     fmt(path.baseline.points), Cell("–", muted=True)]
-                    + ([Cell("–", muted=True)] if quartile else []) + [Cell("")])
-    for p in path.actual:
-        e = expected.get(p.label)
-        row = [Cell(p.label), Cell(p.result), fmt(p.points),
-               Cell(_words(e.points, scheme)) if e else Cell("–", muted=True)]
-        if quartile:
-            lq, uq = lower.get(p.label), upper.get(p.label)
-            row.append(Cell(f"{lq.points:.2f} / {uq.points:.2f}", numeric=True) if lq and uq else Cell("–", muted=True))
-        status = charts.STATUS_LABELS.get(p.status, p.status or "–")
-        band = getattr(p, "band", "")
-        row.append(Cell(f"{status} ({band})" if band else status))
-        rows.append(row)
-    headers = ["Term", "Result", "Points", "Expected (median)" if quartile else "Expected"]
-    if quartile:
-        headers.append("Lower / upper quartile (points)")
-    headers.append("Status")
-    if quartile:
-        lq, md, uq = path.quartile_codes
-        rule = (f"Judged by the quartile rule: national outcomes from {path.baseline.result} ({path.key_stage}) are "
-                f"lower quartile {lq}, median {md}, upper quartile {uq} by the end of the key stage.")
-        note = NOTE_FLIGHT_QUARTILE + NOTE_WORDS
-    else:
-        rule = ("Judged by the levels rule (2 or 3 levels over the key stage, pro rata)." if path.baseline
-                else "No baseline: nothing to judge progress from.")
-        from reports.dashboards import NOTE_FLIGHT
-
-        note = NOTE_FLIGHT + " " + NOTE_WORDS
-    table = Table(caption=f"{path.subject}: results against expected progress. {rule}", headers=headers, rows=rows,
-                  empty="No results in this subject.")
-    return Block(f"flight-{index}", f"{path.subject}: flight path", table, note, charts.flight_path(path),
-                 summary=f"Line chart of {path.subject} results against the "
-                         + ("national quartile lines." if quartile else "expected-progress line."))
-
-
 # --- Standardised-score progress (DOMAIN 9.13) ----------------------------------------------------------
 
 
@@ -164,7 +103,6 @@ def standardised_rows(series, *, today: dt.date) -> list[dict]:
 
 
 def standardised_block(series, *, today: dt.date):
-    from reports.dashboards import Block, Cell, Table, fmt
 
     rows = standardised_rows(series, today=today)
     table = Table(
@@ -219,7 +157,6 @@ def no_gain_finding(pupil, series, scheme: PointsScheme, core_subjects: list[str
 
 def no_gain_block(finding: dict):
     """The finding as a block at the top of the page: a positive thing to report."""
-    from reports.dashboards import Block, Cell, Table
 
     table = Table(
         caption=f"No rise in {finding['subjects']} in {finding['term']}, but SEMH or qualitative gains",

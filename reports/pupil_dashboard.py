@@ -4,23 +4,40 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from assessments.ages import months_between
 from assessments.expected import (
-    BaselineResult,
+    EXPECTATION_LEVELS,
+    EXPECTATION_QUARTILE,
     choose_baseline,
     expected_gain,
     level_not_above,
     progress_span,
     progress_status,
 )
-from assessments.ladder import LadderError
-from assessments.semh import SemhError, sdq_band
+from assessments.ladder import LadderError, PointsScheme
 from pupils.models import Pupil
-from reports import charts, datasets, selectors
-from reports.dashboards import NOTE_FLIGHT, NOTE_READING, NOTE_SEMH, Block, Cell, Table, fmt
+from reports import charts, datasets, figures_pupil, selectors
+from reports.pupil_history import PupilHistory, chronological_months, pupil_history, sdq_total_band, stored_baselines
+from reports.dashboards import Block, Cell, Table, fmt
 from sencotrack.parsing import split_term, term_index, term_label
+
+
+NOTE_FLIGHT = (
+    "The line joins the pupil's teacher assessments, converted to points. The dashed line is expected progress from "
+    "their baseline: baseline points + expected levels x 6 x terms elapsed / span terms (KS1: 2 levels in 12 terms; "
+    "KS2: 3 in 15, or 2 in 9; KS3 and on entry: 2 in 9); the dotted line is one level more (exceeding). Shaded spans "
+    "are interventions; stars are staff comments (at their recorded level, else at the pupil's latest result)."
+)
+NOTE_READING = (
+    "Age-equivalent scores from each reading or spelling test, in years, against the pupil's age on the day of the "
+    "test. Tests carry about +/-4 months of error, so small differences between two tests are not a change."
+)
+NOTE_SEMH = (
+    "SDQ total difficulties (teacher version; lower is better; bands 0-11 close to average, 12-15 slightly raised, "
+    "16-18 high, 19-40 very high) and the Boxall Profile's section totals (section I developmental strands, higher is "
+    "better; section II diagnostic profile, lower is better), as recorded on each checklist."
+)
 
 
 @dataclass(frozen=True)
@@ -102,7 +119,7 @@ def _points(scheme, result: str) -> float | None:
         return None
 
 
-def flight_paths(series: selectors.PupilSeries, scheme, ks2_span: str, *, today: dt.date) -> list[FlightPath]:
+def flight_paths(series: PupilHistory, scheme, ks2_span: str, *, today: dt.date) -> list[FlightPath]:
     """One flight path per subject the pupil has a baseline or teacher assessment in."""
     own_dates = series.term_dates
 
@@ -125,10 +142,7 @@ def flight_paths(series: selectors.PupilSeries, scheme, ks2_span: str, *, today:
         )
         results = [(i, a, _points(scheme, a.result)) for i, a in results]
         results = [(i, a, p) for i, a, p in results if p is not None]
-        stored = {
-            BaselineResult(b.key_stage, b.result, term_index(b.academic_year, b.term)): b
-            for b in series.baselines if b.subject_id == subject.pk
-        }
+        stored = stored_baselines(series.baselines, subject.pk)
         latest_index = results[-1][0] if results else max((b.term_index for b in stored), default=0) + 1
         chosen = choose_baseline(stored, latest_index, scheme)
         span = None
@@ -179,10 +193,11 @@ def _comment_marks(comments, subject, path: FlightPath, scheme) -> list[CommentM
     return marks
 
 
-def reading_points(series: selectors.PupilSeries) -> list[ReadingPoint]:
+def reading_points(series: PupilHistory) -> list[ReadingPoint]:
     born = series.pupil.date_of_birth
     return [
-        ReadingPoint(t.tested_on, t.measure, t.age_equivalent_months, months_between(born, t.tested_on), t.test_name)
+        ReadingPoint(t.tested_on, t.measure, t.age_equivalent_months, chronological_months(born, t.tested_on),
+                     t.test_name)
         for t in series.reading_tests
     ]
 
@@ -195,18 +210,13 @@ def _boxall_section(scores: dict, section: str) -> float | None:
     return float(sum(values)) if values else None
 
 
-def semh_points(series: selectors.PupilSeries) -> list[SemhPoint]:
+def semh_points(series: PupilHistory) -> list[SemhPoint]:
     out = []
     for checklist in series.semh:
         if checklist.instrument == "sdq" and checklist.total is not None:
             total = float(checklist.total)
-            band = ""
-            if total == int(total):
-                try:
-                    band = sdq_band("total", int(total))
-                except SemhError:
-                    band = ""
-            out.append(SemhPoint(checklist.completed_on, "SDQ total difficulties", total, False, band))
+            out.append(SemhPoint(checklist.completed_on, "SDQ total difficulties", total, False,
+                                 sdq_total_band(checklist)))
         elif checklist.instrument == "boxall":
             for section, better in (("I", True), ("II", False)):
                 value = _boxall_section(checklist.scores or {}, section)
@@ -228,22 +238,58 @@ class PupilDashboard:
     comments: list
 
 
-def flight_block(path: FlightPath, index: int) -> Block:
+def judged_paths(series, scheme: PointsScheme, school, *, today: dt.date) -> list:
+    """The pupil's flight paths, each judged by the rule that covers it, expected points labelled in words."""
+    from assessments.selectors import quartile_table
+
+    paths = flight_paths(series, scheme, school.ks2_span, today=today)
+    quartiles = quartile_table(school) if paths else None
+    for path in paths:
+        figures_pupil.apply_quartile_rule(path, quartiles, scheme, school.ks2_span)
+        path.expected = [replace(p, level=figures_pupil.words(p.points, scheme)) for p in path.expected]
+    return paths
+
+
+def flight_block(path, index: int, scheme: PointsScheme):
+    """The flight path chart with its table: every expected result in words, the rule that judged it."""
+    quartile = getattr(path, "expectation", EXPECTATION_LEVELS) == EXPECTATION_QUARTILE
     expected = {p.label: p for p in path.expected}
+    lower = {p.label: p for p in getattr(path, "lower", [])}
+    upper = {p.label: p for p in path.exceeding}
     rows = []
     if path.baseline is not None:
         rows.append([Cell(f"{path.baseline.label} (baseline, {path.key_stage})"), Cell(path.baseline.result),
-                     fmt(path.baseline.points), Cell("–", muted=True), Cell("")])
+                     fmt(path.baseline.points), Cell("–", muted=True)]
+                    + ([Cell("–", muted=True)] if quartile else []) + [Cell("")])
     for p in path.actual:
         e = expected.get(p.label)
-        rows.append([Cell(p.label), Cell(p.result), fmt(p.points),
-                     Cell(f"{e.points:.2f} ({e.level or '–'})", numeric=True) if e else Cell("–", muted=True),
-                     Cell(p.status or "–")])
-    table = Table(caption=f"{path.subject}: results against expected progress",
-                  headers=["Term", "Result", "Points", "Expected points", "Status"], rows=rows,
+        row = [Cell(p.label), Cell(p.result), fmt(p.points),
+               Cell(figures_pupil.words(e.points, scheme)) if e else Cell("–", muted=True)]
+        if quartile:
+            lq, uq = lower.get(p.label), upper.get(p.label)
+            row.append(Cell(f"{lq.points:.2f} / {uq.points:.2f}", numeric=True) if lq and uq else Cell("–", muted=True))
+        status = charts.STATUS_LABELS.get(p.status, p.status or "–")
+        band = getattr(p, "band", "")
+        row.append(Cell(f"{status} ({band})" if band else status))
+        rows.append(row)
+    headers = ["Term", "Result", "Points", "Expected (median)" if quartile else "Expected"]
+    if quartile:
+        headers.append("Lower / upper quartile (points)")
+    headers.append("Status")
+    if quartile:
+        lq, md, uq = path.quartile_codes
+        rule = (f"Judged by the quartile rule: national outcomes from {path.baseline.result} ({path.key_stage}) are "
+                f"lower quartile {lq}, median {md}, upper quartile {uq} by the end of the key stage.")
+        note = figures_pupil.NOTE_FLIGHT_QUARTILE + figures_pupil.NOTE_WORDS
+    else:
+        rule = ("Judged by the levels rule (2 or 3 levels over the key stage, pro rata)." if path.baseline
+                else "No baseline: nothing to judge progress from.")
+        note = NOTE_FLIGHT + " " + figures_pupil.NOTE_WORDS
+    table = Table(caption=f"{path.subject}: results against expected progress. {rule}", headers=headers, rows=rows,
                   empty="No results in this subject.")
-    return Block(f"flight-{index}", f"{path.subject}: flight path", table, NOTE_FLIGHT, charts.flight_path(path),
-                 summary=f"Line chart of {path.subject} results against the expected-progress line.")
+    return Block(f"flight-{index}", f"{path.subject}: flight path", table, note, charts.flight_path(path),
+                 summary=f"Line chart of {path.subject} results against the "
+                         + ("national quartile lines." if quartile else "expected-progress line."))
 
 
 def reading_block(points: list[ReadingPoint]) -> Block:
@@ -278,12 +324,10 @@ def semh_block(points: list[SemhPoint]) -> Block:
 
 def pupil_dashboard(pupil: Pupil, *, today: dt.date) -> PupilDashboard:
     school = pupil.school
-    series = selectors.pupil_series(pupil)
+    series = pupil_history(pupil)
     scheme = datasets.points_scheme(school)
-    from reports import figures_pupil  # it builds on this module's paths
-
-    paths = figures_pupil.judged_paths(series, scheme, school, today=today)
-    blocks = [figures_pupil.flight_block(path, i, scheme) for i, path in enumerate(paths)]
+    paths = judged_paths(series, scheme, school, today=today)
+    blocks = [flight_block(path, i, scheme) for i, path in enumerate(paths)]
     finding = figures_pupil.no_gain_finding(pupil, series, scheme, datasets.core_subject_names())
     if finding:
         blocks.insert(0, figures_pupil.no_gain_block(finding))

@@ -11,13 +11,13 @@ from operator import attrgetter
 
 from django.db.models import Prefetch, prefetch_related_objects
 
-from assessments.ages import AgeEquivalentError, format_age_equivalent, months_between
-from assessments.expected import EXPECTATION_QUARTILE, BaselineResult, Progress, choose_baseline, progress
+from assessments.ages import AgeEquivalentError, format_age_equivalent
+from assessments.expected import EXPECTATION_QUARTILE, Progress, choose_baseline, progress
 from assessments.ladder import SCHEMES, PointsScheme, points_in_words
 from assessments.models import academic_year_label
-from assessments.semh import SemhError, sdq_band
 from pupils.models import Concern, Membership, Pupil, PupilProfile, RegisterEntry, Role
 from pupils.selectors import pupil_profile
+from reports.pupil_history import PupilHistory, chronological_months, pupil_history, sdq_total_band, stored_baselines
 from sencotrack.parsing import default_term_dates
 
 
@@ -100,6 +100,8 @@ class PupilPage:
     comments: list = field(default_factory=list)
     semh: list = field(default_factory=list)
     reading: list = field(default_factory=list)
+    assessments: list = field(default_factory=list)
+    targets: list = field(default_factory=list)
     timeline: list[TimelineItem] = field(default_factory=list)
 
     @property
@@ -137,28 +139,18 @@ def _prefetch(relation: str, *related: str) -> Prefetch:
 def pupil_page(pupil: Pupil, membership: Membership, *, today: dt.date) -> PupilPage:
     """Everything the pupil page shows, in a fixed number of queries whatever the pupil's history.
 
-    One query per relation (profile, register entries, concerns, enrolments, comments and, for
-    those who see assessments, assessments, baselines, targets, SEMH checklists, reading tests).
+    The records come from ``reports.pupil_history`` (as the flight paths and case study); the
+    page adds the profile, concerns and targets, one query each.
     """
     assessments_visible = sees_assessments(membership)
-    lookups = [
-        "register_entries",
-        _prefetch("concerns", "raised_by"),
-        _prefetch("enrolments", "intervention__programme"),
-        _prefetch("comments", "author", "subject", "intervention"),
-    ]
+    records = pupil_history(pupil, assessments=assessments_visible, term_dates=False)
+    lookups = [_prefetch("concerns", "raised_by")]
     if assessments_visible:
-        lookups += [
-            _prefetch("assessments", "subject"),
-            _prefetch("baselines", "subject"),
-            _prefetch("targets", "subject"),
-            "semh_checklists",
-            "reading_tests",
-        ]
+        lookups.append(_prefetch("targets", "subject"))
     prefetch_related_objects([pupil], *lookups)
     profile = pupil_profile(pupil)
 
-    history = sorted(pupil.register_entries.all(), key=attrgetter("start_date"), reverse=True)
+    history = sorted(records.register, key=attrgetter("start_date"), reverse=True)
     current = next((e for e in history if e.start_date <= today and (e.end_date is None or e.end_date >= today)), None)
     page = PupilPage(
         pupil=pupil,
@@ -167,8 +159,8 @@ def pupil_page(pupil: Pupil, membership: Membership, *, today: dt.date) -> Pupil
         history=history,
         concerns=sorted(pupil.concerns.all(), key=attrgetter("raised_on"), reverse=True),
         sees_assessments=assessments_visible,
-        enrolments=sorted(pupil.enrolments.all(), key=attrgetter("start_date"), reverse=True),
-        comments=sorted(pupil.comments.all(), key=lambda c: (c.observed_on, c.created_at), reverse=True),
+        enrolments=sorted(records.enrolments, key=attrgetter("start_date"), reverse=True),
+        comments=sorted(records.comments, key=lambda c: (c.observed_on, c.created_at), reverse=True),
     )
     if assessments_visible:
         school = membership.school  # the pupil's school: access helpers only return pupils of it
@@ -177,11 +169,16 @@ def pupil_page(pupil: Pupil, membership: Membership, *, today: dt.date) -> Pupil
         from assessments.selectors import quartile_table
 
         quartiles = quartile_table(school) if page.scheme is not None else None
-        page.levels = _levels(pupil, page.scheme, school.ks2_span, quartiles)
-        page.semh = sorted(pupil.semh_checklists.all(), key=attrgetter("completed_on"), reverse=True)
+        # In the model's order (subject, then term) so the timeline lists same-day items as before.
+        page.assessments = sorted(
+            records.all_assessments, key=lambda a: (a.subject.position, a.subject.name, a.academic_year, a.term)
+        )
+        page.targets = list(pupil.targets.all())
+        page.levels = _levels(records, page.targets, page.scheme, school.ks2_span, quartiles)
+        page.semh = sorted(records.semh, key=attrgetter("completed_on"), reverse=True)
         for checklist in page.semh:
-            checklist.band = _semh_band(checklist)
-        page.reading = sorted(pupil.reading_tests.all(), key=attrgetter("tested_on"), reverse=True)
+            checklist.band = sdq_total_band(checklist)
+        page.reading = sorted(records.reading_tests, key=attrgetter("tested_on"), reverse=True)
         for test in page.reading:
             test.age_text = _age_text(test.age_equivalent_months)
             test.chronological_text = _age_text(_months_between(pupil.date_of_birth, test.tested_on))
@@ -189,7 +186,9 @@ def pupil_page(pupil: Pupil, membership: Membership, *, today: dt.date) -> Pupil
     return page
 
 
-def _levels(pupil: Pupil, scheme: PointsScheme | None, ks2_span: str, quartiles=None) -> list[SubjectLevels]:
+def _levels(
+    records: PupilHistory, targets: list, scheme: PointsScheme | None, ks2_span: str, quartiles=None
+) -> list[SubjectLevels]:
     """Per subject: the latest teacher assessment, its baseline (DOMAIN 9.1), expected level and target."""
     rows: dict[int, SubjectLevels] = {}
 
@@ -198,14 +197,14 @@ def _levels(pupil: Pupil, scheme: PointsScheme | None, ks2_span: str, quartiles=
             rows[subject.pk] = SubjectLevels(subject=subject, scheme=scheme)
         return rows[subject.pk]
 
-    for assessment in pupil.assessments.all():
+    for assessment in records.all_assessments:
         if assessment.kind != "teacher":
             continue
         entry = row(assessment.subject)
         if entry.current is None or assessment.term_index > entry.current.term_index:
             entry.current = assessment
     baselines_by_subject: dict[int, list] = {}
-    for baseline in pupil.baselines.all():
+    for baseline in records.baselines:
         row(baseline.subject)
         baselines_by_subject.setdefault(baseline.subject_id, []).append(baseline)
 
@@ -217,7 +216,7 @@ def _levels(pupil: Pupil, scheme: PointsScheme | None, ks2_span: str, quartiles=
             # Nothing to measure against: show the most recent baseline.
             entry.baseline = max(baselines, key=lambda b: b.term_index)
             continue
-        stored = {BaselineResult(b.key_stage, b.result, b.term_index): b for b in baselines}
+        stored = stored_baselines(baselines, subject_id)
         chosen = choose_baseline(stored, entry.current.term_index, scheme)
         if chosen is None:
             entry.baseline = max(baselines, key=lambda b: b.term_index)
@@ -238,7 +237,7 @@ def _levels(pupil: Pupil, scheme: PointsScheme | None, ks2_span: str, quartiles=
             )
 
     targets_by_subject: dict[int, list] = {}
-    for target in pupil.targets.all():
+    for target in targets:
         row(target.subject)
         targets_by_subject.setdefault(target.subject_id, []).append(target)
     for subject_id, targets in targets_by_subject.items():
@@ -251,15 +250,6 @@ def _levels(pupil: Pupil, scheme: PointsScheme | None, ks2_span: str, quartiles=
     return sorted(rows.values(), key=lambda r: (r.subject.position, r.subject.name))
 
 
-def _semh_band(checklist) -> str:
-    if checklist.instrument != "sdq" or checklist.total is None or checklist.total != int(checklist.total):
-        return ""
-    try:
-        return sdq_band("total", int(checklist.total))
-    except SemhError:
-        return ""
-
-
 def _age_text(months: int | None) -> str:
     if months is None:
         return ""
@@ -270,7 +260,7 @@ def _age_text(months: int | None) -> str:
 
 
 def _months_between(born: dt.date, day: dt.date) -> int | None:
-    months = months_between(born, day)
+    months = chronological_months(born, day)
     return months if months >= 0 else None
 
 
@@ -342,7 +332,7 @@ def _timeline(page: PupilPage) -> list[TimelineItem]:
             )
         )
     if page.sees_assessments:
-        for assessment in page.pupil.assessments.all():
+        for assessment in page.assessments:
             items.append(
                 TimelineItem(
                     "assessment",
@@ -352,7 +342,7 @@ def _timeline(page: PupilPage) -> list[TimelineItem]:
                     when="" if assessment.assessed_on else assessment.term_label,
                 )
             )
-        for target in page.pupil.targets.all():
+        for target in page.targets:
             items.append(
                 TimelineItem(
                     "target",

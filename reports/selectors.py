@@ -1,4 +1,4 @@
-"""Reads for the report pages: run history, stored results, and one pupil's time series.
+"""Reads for the report pages: run history, stored results, term dates (a pupil's records: ``pupil_history``).
 
 Every function runs a fixed number of queries whatever the number of pupils or runs; results are
 read from stored runs in preference to computing them again.
@@ -7,21 +7,12 @@ read from stored runs in preference to computing them again.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
-from assessments.models import (
-    Assessment,
-    AssessmentKind,
-    Baseline,
-    Framework,
-    ReadingTest,
-    SemhChecklist,
-    Term,
-)
+from assessments.models import Assessment, AssessmentKind, Term
 from assessments.terms import last_ended_term
-from interventions.models import Comment, Enrolment
 from pupils.models import Membership, Pupil, RegisterEntry, Role, School
 from reports.access import runs_visible_to
 from reports.models import ReportKind, ReportRun, RunStatus
@@ -187,46 +178,6 @@ def provisions_on(school: School, day: dt.date) -> dict[str, str]:
         .order_by("start_date", "pk").values_list("pupil__upn", "provision")
     )
     return dict(rows)  # the latest-starting entry wins, should two overlap
-
-
-@dataclass
-class PupilSeries:
-    """Everything one pupil's dashboard and case study draw, read in a fixed number of queries."""
-
-    pupil: Pupil
-    assessments: list = field(default_factory=list)
-    baselines: list = field(default_factory=list)
-    enrolments: list = field(default_factory=list)
-    reading_tests: list = field(default_factory=list)
-    semh: list = field(default_factory=list)
-    comments: list = field(default_factory=list)
-    register: list = field(default_factory=list)
-    term_dates: dict = field(default_factory=dict)
-
-
-def pupil_series(pupil: Pupil) -> PupilSeries:
-    """A pupil's assessments, baselines, interventions, tests, checklists, comments and register history."""
-    return PupilSeries(
-        pupil=pupil,
-        assessments=list(
-            Assessment.objects.filter(pupil=pupil, kind=AssessmentKind.TEACHER, framework=Framework.NC)
-            .select_related("subject")
-            .order_by("academic_year", "term")
-        ),
-        baselines=list(Baseline.objects.filter(pupil=pupil).select_related("subject")),
-        enrolments=list(
-            Enrolment.objects.filter(pupil=pupil).select_related("intervention__programme").order_by("start_date")
-        ),
-        reading_tests=list(ReadingTest.objects.filter(pupil=pupil).order_by("tested_on")),
-        semh=list(SemhChecklist.objects.filter(pupil=pupil).order_by("completed_on")),
-        comments=list(
-            Comment.objects.filter(pupil=pupil).select_related("subject", "author", "intervention").order_by(
-                "-observed_on", "-created_at"
-            )
-        ),
-        register=list(RegisterEntry.objects.filter(pupil=pupil).order_by("-start_date")),
-        term_dates=term_dates_for(pupil.school),
-    )
 
 
 def teacher_pupil_ids(membership: Membership) -> QuerySet:

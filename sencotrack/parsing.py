@@ -179,8 +179,12 @@ def split_term(index: int) -> tuple[int, str]:
 
 def term_label(index: int) -> str:
     """A term index as people write it: "Autumn 2024/25"."""
-    year, term = split_term(index)
-    return f"{term.capitalize()} {format_academic_year(year)}"
+    return year_term_label(*split_term(index))
+
+
+def year_term_label(academic_year: int, term: str) -> str:
+    """(2024, "autumn") -> "Autumn 2024/25"."""
+    return f"{term.capitalize()} {format_academic_year(academic_year)}"
 
 
 def default_term_dates(academic_year: int, term: str) -> tuple[date, date]:

@@ -10,8 +10,9 @@ from django.urls import reverse
 
 from interventions.models import Comment
 from pupils.models import PupilProfile
-from reports import casestudy, pupil_dashboard, selectors
+from reports import casestudy, pupil_dashboard
 from reports.datasets import points_scheme
+from reports.pupil_history import pupil_history
 from tests.integration.test_report_pages_helpers import fast_passwords, report_school, sign_in  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +77,7 @@ def test_only_the_senco_of_the_pupils_school_may_have_a_case_study(client, repor
 
 def test_the_flight_path_svg_is_self_contained(report_school):
     a = report_school.report_pupils["A"]
-    series = selectors.pupil_series(a)
+    series = pupil_history(a)
     [path] = pupil_dashboard.flight_paths(series, points_scheme(a.school), a.school.ks2_span, today=TODAY)
     svg = casestudy.svg_flight_path(path)
     assert svg.startswith("<svg") and svg.endswith("</svg>")

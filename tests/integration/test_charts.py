@@ -9,8 +9,9 @@ from types import SimpleNamespace
 import pytest
 
 from interventions.models import InterventionSession
-from reports import charts, dashboards, generators, pupil_dashboard, selectors
+from reports import charts, dashboards, generators, pupil_dashboard
 from reports.datasets import points_scheme
+from reports.pupil_history import pupil_history
 from tests.integration.report_school import build_report_school
 
 pytestmark = pytest.mark.django_db
@@ -203,7 +204,7 @@ def test_the_cost_chart_divides_the_cost_to_date_by_the_months_gained():
 
 def test_the_flight_path_follows_the_expected_line_from_the_baseline():
     school, pupils = build_report_school()
-    series = selectors.pupil_series(pupils["A"])
+    series = pupil_history(pupils["A"])
     [english] = pupil_dashboard.flight_paths(series, points_scheme(school), school.ks2_span, today=dt.date(2026, 11, 23))
     figure = charts.flight_path(english)
     assert_accessible(figure)
@@ -230,7 +231,7 @@ def test_comments_are_markers_at_their_level_and_escaped():
     Comment.objects.create(pupil=a, observed_on=dt.date(2025, 11, 3), objective="Infer <b>meaning</b>",
                            activity="Guided reading",
                            outcome="Did it", level="5b", subject=english)
-    series = selectors.pupil_series(a)
+    series = pupil_history(a)
     [path] = pupil_dashboard.flight_paths(series, points_scheme(school), school.ks2_span, today=dt.date(2026, 11, 23))
     figure = charts.flight_path(path)
     comment = next(t for t in figure["data"] if t["name"] == "Comment")

@@ -3,7 +3,7 @@
 Every page of the access walk (tests/integration/test_access_walk.py, from the URL resolver, so a
 page added later is walked too) is asked for with GET parameters, then sent a form, whose names and
 values hypothesis draws with NUL and the other control characters in them, as the SENCo (who may
-see every page of the school) and as the teacher. The parameters include the names the pages read
+see every page of the school) and, for the pages they share, as the teacher. The parameters include the names the pages read
 (``q``, ``page``, ``kind``, ``sort``, ...) and names no page knows. None may answer a 500; a NUL
 in a search never reaches the database (``sencotrack.middleware.strip_control_characters``).
 
@@ -12,6 +12,8 @@ how ``/interventions/comments/pupils/?q=%00`` gave a 500.
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -55,10 +57,11 @@ def _pages(s) -> list[tuple[str, str]]:
     return s.pages
 
 
-# Each example walks every page (hundreds of requests), so few examples and no shrinking: a failure
-# lists every request that gave a 500, with what it sent, which says more than a shrunk example.
+# One example walks every page (hundreds of requests): one example, no shrinking. A failure lists
+# every request that gave a 500 with what it sent, which says more than a shrunk example. The
+# many-example search is over the middleware itself (below), where an example costs nothing.
 @settings(
-    max_examples=3, deadline=None, phases=(Phase.explicit, Phase.reuse, Phase.generate),
+    max_examples=1, deadline=None, phases=(Phase.explicit, Phase.reuse, Phase.generate),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.large_base_example,
                            HealthCheck.data_too_large],
 )  # fmt: skip
@@ -71,16 +74,36 @@ def test_control_characters_in_any_parameter_of_any_page_never_give_a_500(walk_s
         people[role].force_login(getattr(s.personas, role))
     failures = []
     for name, url in _pages(s):
-        for role, client in people.items():
-            query = data.draw(parameters, label=f"GET {name}")
-            response = client.get(url, query)
+        query = data.draw(parameters, label=f"GET {name}")
+        form = data.draw(parameters, label=f"POST {name}")
+        requests = [("senco", "GET", query), ("senco", "POST", form)]
+        if name.startswith(("assessments:", "interventions:", "reports:dashboard", "pupils:")):
+            requests.append(("teacher", "GET", query))  # the teacher's own view of the pages they share
+        for role, method, sent in requests:
+            client = people[role]
+            response = client.get(url, sent) if method == "GET" else client.post(url, sent)
             if response.status_code >= 500:
-                failures.append(f"GET {url} {query!r} as {role}: {response.status_code}")
-            form = data.draw(parameters, label=f"POST {name}")
-            response = client.post(url, form)
-            if response.status_code >= 500:
-                failures.append(f"POST {url} {form!r} as {role}: {response.status_code}")
+                failures.append(f"{method} {url} {sent!r} as {role}: {response.status_code}")
     assert not failures, "\n".join(failures[:20])
+
+
+@settings(max_examples=300, deadline=None)
+@given(query=parameters, form=parameters)
+def test_the_middleware_leaves_no_control_character_but_tabs_and_new_lines(query, form):
+    from django.test import RequestFactory
+
+    from sencotrack.middleware import strip_control_characters
+
+    seen = {}
+
+    def view(request):
+        seen["values"] = [*request.GET.lists(), *request.POST.lists()]
+        return None
+
+    strip_control_characters(view)(RequestFactory().post("/x/?" + urlencode(query, doseq=True), form))
+    for key, values in seen["values"]:
+        for text in (key, *values):
+            assert not set(text) & (set(CONTROL) - {"\t", "\n", "\r"}), repr(text)
 
 
 def test_a_nul_in_the_comments_pupil_search_is_removed_not_a_500(walk_school):
