@@ -28,7 +28,14 @@ class NavLink:
 
 
 # (label, route name) per role, in the order they appear.
+#: A trust leader has no school role (docs/roles.md): their links, under this name.
+TRUST_LEADER = "trust leader"
+
 ROLE_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
+    TRUST_LEADER: (
+        ("Trust dashboard", "reports:trust"),
+        ("Trust packs", "reports:trust_pack"),
+    ),
     Role.SENCO: (
         ("Home", "home"),
         ("Register", "pupils:register"),

@@ -5,9 +5,9 @@ from reports import models
 
 @admin.register(models.ReportRun)
 class ReportRunAdmin(admin.ModelAdmin):
-    list_display = ["kind", "school", "status", "progress", "attempts", "worker", "heartbeat_at", "created_at",
+    list_display = ["kind", "school", "trust", "status", "progress", "attempts", "worker", "heartbeat_at", "created_at",
                     "finished_at"]
-    list_filter = ["kind", "status", "school"]
+    list_filter = ["kind", "status", "school", "trust"]
     readonly_fields = ["public_id", "created_at", "sent_at", "started_at", "heartbeat_at", "finished_at"]
 
 

@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
-from pupils.models import School
+from pupils.models import School, Trust
 from sencotrack.versions import TrackedModel
 
 
@@ -21,6 +21,7 @@ class ReportKind(models.TextChoices):
     NO_GAIN_BUT_SEMH = "no-gain-but-semh", "No academic gain but SEMH gains"
     REGISTER_SUMMARY = "register-summary", "SEN register summary"
     TERMLY_PACK = "termly-pack", "Termly report pack"
+    TRUST_PACK = "trust-pack", "Trust pack"
 
 
 class RunStatus(models.TextChoices):
@@ -32,7 +33,9 @@ class RunStatus(models.TextChoices):
 
 class ReportRun(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="report_runs")
+    # A run belongs to one school, or (the trust pack, figures only) to one trust: never both.
+    school = models.ForeignKey(School, null=True, blank=True, on_delete=models.CASCADE, related_name="report_runs")
+    trust = models.ForeignKey(Trust, null=True, blank=True, on_delete=models.CASCADE, related_name="report_runs")
     kind = models.CharField(max_length=30, choices=ReportKind.choices)
     parameters = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
@@ -61,16 +64,23 @@ class ReportRun(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="report_run_progress_range"),
+            models.CheckConstraint(
+                condition=(Q(school__isnull=False, trust__isnull=True) & ~Q(kind="trust-pack"))
+                | Q(school__isnull=True, trust__isnull=False, kind="trust-pack"),
+                name="report_run_school_or_trust",
+            ),
         ]
         indexes = [
             models.Index(fields=["school", "kind", "-created_at"]),
+            models.Index(fields=["trust", "-created_at"], name="report_run_trust_latest"),
             # The sweeper's question every half minute: which unfinished runs need sending?
             models.Index(fields=["status"], name="report_run_unfinished",
                          condition=Q(status__in=["queued", "running"])),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.school.code} ({self.status})"
+        owner = self.school.code if self.school_id else self.trust.name
+        return f"{self.get_kind_display()} for {owner} ({self.status})"
 
 
 class ReportSchedule(models.Model):

@@ -27,17 +27,23 @@ def _cell_pct(h: dict | None) -> str:
     return f"{h['pct']:.0f} % ({h['met']} of {h['n']})"
 
 
-def build_trust_pack(*, trust: Trust, academic_year: int, term: str) -> tuple[dict, dict]:
-    """Returns (result, files) like ``packs.build_pack``: the trust's PDF, a ZIP of every school's CSVs, the JSON."""
+def build_trust_pack(*, trust: Trust, academic_year: int, term: str, progress=None) -> tuple[dict, dict]:
+    """Returns (result, files) like ``packs.build_pack``: the trust's PDF, a ZIP of every school's CSVs, the JSON.
+
+    ``progress(percent, note)`` hears how far it has gone (a background run shows it)."""
+    progress = progress or (lambda percent, note: None)
     schools = list(trust.schools.order_by("name"))
     if not schools:
         raise ValueError(f"The trust {trust.name} has no school.")
+    progress(2, "Reading the schools' data")
     contexts = generators.contexts_for(schools=schools, academic_year=academic_year, term=term, governor=True)
     per_school = {}
-    for ctx in contexts:
+    for i, ctx in enumerate(contexts):
+        progress(5 + int(60 * i / len(contexts)), f"Computing the figures for {ctx.school.name}")
         reports = packs.compute_pack_reports(ctx)
         per_school[ctx.school.pk] = (ctx.school, reports, pack_content.pack_extras(ctx, reports))
     stem = packs.file_stem(trust.name, academic_year, term, "trust")
+    progress(70, "Writing the PDF")
     pdf = render_trust_pdf(trust=trust, academic_year=academic_year, term=term, per_school=list(per_school.values()))
     result = {
         "trust": trust.name, "academic_year": format_academic_year(academic_year), "term": term.capitalize(),

@@ -30,7 +30,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from assessments.terms import last_ended_term, term_dates
-from pupils.models import School
+from pupils.models import School, Trust
 from reports.models import ReportKind, ReportRun, ReportSchedule, RunStatus
 from reports.services_threads import holding
 from sencotrack import background, versions
@@ -99,13 +99,14 @@ def _enqueue_together(runs: list[ReportRun]) -> None:
 
 
 def report_run_request(
-    *, school: School, kind: str, parameters: dict, requested_by=None, dedupe_key: str | None = None,
-    enqueue: bool = True,
+    *, school: School | None = None, kind: str, parameters: dict, requested_by=None, dedupe_key: str | None = None,
+    enqueue: bool = True, trust: Trust | None = None,
 ) -> ReportRun:
     """Save a run and send it to a worker when the transaction commits (``enqueue=False``: the
-    caller sends it, with others). ``run.sent_at`` is None afterwards if the broker could not take it."""
-    run = ReportRun(school=school, kind=kind, parameters=parameters, requested_by=requested_by, dedupe_key=dedupe_key,
-                    sent_at=timezone.now())
+    caller sends it, with others). ``run.sent_at`` is None afterwards if the broker could not take it.
+    A school's run names the school; the trust pack names the trust instead."""
+    run = ReportRun(school=school, trust=trust, kind=kind, parameters=parameters, requested_by=requested_by,
+                    dedupe_key=dedupe_key, sent_at=timezone.now())
     run.full_clean()
     run.save()
     if enqueue:
@@ -130,7 +131,7 @@ def _claim(run_id: int, worker: str) -> tuple[ReportRun | None, str]:
         status=RunStatus.RUNNING, attempts=F("attempts") + 1, started_at=now, heartbeat_at=now, worker=worker[:200],
         progress=0, progress_note="Starting",
     )
-    run = ReportRun.objects.select_related("school").filter(pk=run_id).first()
+    run = ReportRun.objects.select_related("school", "trust").filter(pk=run_id).first()
     if run is None:
         return None, "missing"
     if not claimed:
@@ -227,7 +228,7 @@ def _complete(run: ReportRun, build) -> str:
             for field_name, (filename, content) in files.items():
                 getattr(fresh, field_name).save(filename, content, save=False)
             fresh.save(update_fields=list(files))
-        if done:  # the dashboards read stored runs: a new one moves the school's cached pages on
+        if done and run.school_id:  # the dashboards read stored runs: a new one moves the school's cached pages on
             versions.bump([run.school_id])
     return RunStatus.DONE if done else ReportRun.objects.get(pk=run_id).status
 
@@ -320,6 +321,12 @@ def _build(run: ReportRun, progress) -> tuple[dict, dict]:
     from reports import generators, packs
 
     params = run.parameters
+    if run.kind == ReportKind.TRUST_PACK:
+        from reports import pack_trust
+
+        result, files = pack_trust.build_trust_pack(trust=run.trust, academic_year=params["academic_year"],
+                                                    term=params["term"], progress=progress)
+        return result, {field: files[field] for field in ("pdf", "zip_file")}  # the JSON is the stored result
     if run.kind == ReportKind.TERMLY_PACK:
         return packs.build_pack(school=run.school, academic_year=params["academic_year"], term=params["term"],
                                 governor=bool(params.get("governor")), progress=progress)

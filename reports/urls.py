@@ -17,5 +17,7 @@ urlpatterns = [
     path("pupils/<uuid:public_id>/case-study/", views.case_study, name="case_study"),
     path("pupils/<uuid:public_id>/pack-case-study/", case_study_views.pack_case_study, name="pack_case_study"),
     path("trust/", trust_views.trust_dashboard, name="trust"),
-    path("trust/pack.pdf", trust_views.trust_pack, name="trust_pack"),
+    path("trust/pack/", trust_views.trust_pack, name="trust_pack"),
+    path("trust/pack/<uuid:public_id>/", trust_views.trust_run, name="trust_run"),
+    path("trust/pack/<uuid:public_id>/download/<str:fmt>/", trust_views.trust_run_download, name="trust_run_download"),
 ]

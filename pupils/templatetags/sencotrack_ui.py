@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from pupils.navigation import links_for, url_or_none
+from pupils.navigation import TRUST_LEADER, links_for, url_or_none
 
 register = template.Library()
 
@@ -15,7 +15,9 @@ def nav_links(context):
     membership = context.get("membership")
     request = context.get("request")
     path = request.path if request is not None else ""
-    return links_for(membership.role if membership else None, path)
+    if membership:
+        return links_for(membership.role, path)
+    return links_for(TRUST_LEADER if context.get("trust_name") else None, path)
 
 
 @register.simple_tag

@@ -8,7 +8,6 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from tests.factories import importer_args
 from django.contrib.auth import get_user_model
 
 from interventions.models import Enrolment, Intervention, Programme

@@ -26,7 +26,7 @@ def test_a_trust_leader_lands_on_the_trust_dashboard_with_every_school_side_by_s
     assert client.get("/").url == reverse("reports:trust")
     page = client.get(reverse("reports:trust"), {"academic_year": 2025, "term": "summer"}).content.decode()
     assert "Oak Academy" in page and "Elm School" not in page  # only the trust's own schools
-    assert "Download the trust pack" in page
+    assert "Build the trust pack" in page
     assert personas.pupil.surname not in page and personas.pupil.upn not in page
 
 
