@@ -20,7 +20,8 @@ from __future__ import annotations
 import logging
 import threading
 import traceback
-from datetime import date, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 
 from celery import current_app
 from django.conf import settings
@@ -32,6 +33,7 @@ from django.utils import timezone
 from assessments.terms import last_ended_term, term_dates
 from pupils.models import School, Trust
 from reports.models import ReportKind, ReportRun, ReportSchedule, RunStatus
+from reports import services_threads
 from reports.services_threads import holding
 from sencotrack import background, versions
 
@@ -443,3 +445,33 @@ def _queue_due_pack(schedule: ReportSchedule, today: date) -> ReportRun | None:
             )
     except (IntegrityError, ValidationError):  # this school and term already has its pack
         return None
+
+
+def report_runs_check_alive(runs: Iterable[ReportRun], *, now: datetime | None = None) -> None:
+    """In the embedded mode, queue again (or fail) the shown runs whose thread has gone, and send
+    again those queued in a process that has gone; each run is refreshed. With Celery, the sweeper does this."""
+    if not background.in_threads():
+        return
+    now = now or timezone.now()
+    limit = settings.REPORT_RUN_MAX_ATTEMPTS
+    for run in runs:
+        resend = False
+        if services_threads.dead(run, now):
+            logger.warning("Report run %s lost its thread %s (last heartbeat %s, attempt %s of %s)",
+                           run.pk, run.worker, run.heartbeat_at, run.attempts, limit)  # fmt: skip
+            # Only the attempt that was seen: a run claimed again meanwhile is left alone.
+            current = ReportRun.objects.filter(
+                pk=run.pk, status=RunStatus.RUNNING, attempts=run.attempts, heartbeat_at=run.heartbeat_at
+            )
+            if run.attempts >= limit:
+                current.update(status=RunStatus.FAILED, finished_at=now, progress_note="Failed",
+                               error=GAVE_UP.format(attempts=limit))  # fmt: skip
+            else:
+                resend = bool(current.update(status=RunStatus.QUEUED, progress=0, progress_note=RESTARTED_NOTE,
+                                             sent_at=now))  # fmt: skip
+        elif services_threads.orphaned(run):
+            resend = bool(ReportRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED, sent_at=run.sent_at).update(sent_at=now))
+        if resend:
+            send_one(run)
+        if resend or run.status == RunStatus.RUNNING:
+            run.refresh_from_db()

@@ -52,7 +52,7 @@ def held_here(run_id: int) -> bool:
         return run_id in _held
 
 
-def _dead(run: ReportRun, now: datetime) -> bool:
+def dead(run: ReportRun, now: datetime) -> bool:
     if run.status != RunStatus.RUNNING:
         return False
     if run.worker == background.THIS_PROCESS:  # a thread here: alive exactly while it is held
@@ -61,37 +61,5 @@ def _dead(run: ReportRun, now: datetime) -> bool:
     return run.heartbeat_at is None or run.heartbeat_at < stale
 
 
-def _orphaned(run: ReportRun) -> bool:
+def orphaned(run: ReportRun) -> bool:
     return run.status == RunStatus.QUEUED and run.sent_at is not None and run.sent_at < STARTED_AT
-
-
-def report_runs_check_alive(runs: Iterable[ReportRun], *, now: datetime | None = None) -> None:
-    """In the embedded mode, queue again (or fail) the shown runs whose thread has gone, and send
-    again those queued in a process that has gone; each run is refreshed. With Celery, the sweeper does this."""
-    if not background.in_threads():
-        return
-    from reports import services  # services imports this module (holding)
-
-    now = now or timezone.now()
-    limit = settings.REPORT_RUN_MAX_ATTEMPTS
-    for run in runs:
-        resend = False
-        if _dead(run, now):
-            logger.warning("Report run %s lost its thread %s (last heartbeat %s, attempt %s of %s)",
-                           run.pk, run.worker, run.heartbeat_at, run.attempts, limit)  # fmt: skip
-            # Only the attempt that was seen: a run claimed again meanwhile is left alone.
-            current = ReportRun.objects.filter(
-                pk=run.pk, status=RunStatus.RUNNING, attempts=run.attempts, heartbeat_at=run.heartbeat_at
-            )
-            if run.attempts >= limit:
-                current.update(status=RunStatus.FAILED, finished_at=now, progress_note="Failed",
-                               error=services.GAVE_UP.format(attempts=limit))  # fmt: skip
-            else:
-                resend = bool(current.update(status=RunStatus.QUEUED, progress=0, progress_note=services.RESTARTED_NOTE,
-                                             sent_at=now))  # fmt: skip
-        elif _orphaned(run):
-            resend = bool(ReportRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED, sent_at=run.sent_at).update(sent_at=now))
-        if resend:
-            services.send_one(run)
-        if resend or run.status == RunStatus.RUNNING:
-            run.refresh_from_db()

@@ -39,9 +39,8 @@ from reports.explain import NOTES, TITLES
 from reports.forms import GOVERNOR_PACK, PACK, ProgressFilterForm, ReportRequestForm, TermForm, kind_label
 from reports.models import PackCaseStudy, ReportKind, ReportRun, RunStatus
 from reports.packs import report_order
-from reports.services import WAITING_NOTE, report_run_request
+from reports.services import WAITING_NOTE, report_run_request, report_runs_check_alive
 from reports.services_redaction import redaction_notes
-from reports.services_threads import report_runs_check_alive
 from sencotrack.csvsafe import neutralise
 from sencotrack.parsing import format_academic_year
 

@@ -89,7 +89,7 @@ def test_a_run_whose_thread_died_on_its_last_attempt_fails_with_the_sweepers_mes
     school, _ = oak
     limit = settings.REPORT_RUN_MAX_ATTEMPTS
     run = running(school, attempts=limit)
-    services_threads.report_runs_check_alive([run])
+    services.report_runs_check_alive([run])
     assert run.status == RunStatus.FAILED and run.finished_at is not None  # the object shown is refreshed
     assert run.error == services.GAVE_UP.format(attempts=limit)
 
@@ -100,8 +100,8 @@ def test_a_run_queued_before_this_process_started_is_sent_again_once(threads, oa
                                     sent_at=services_threads.STARTED_AT - dt.timedelta(seconds=1))  # fmt: skip
     waiting = ReportRun.objects.create(school=school, kind="value-added", parameters=PARAMS, sent_at=timezone.now())
     with django_capture_on_commit_callbacks() as sent:
-        services_threads.report_runs_check_alive([lost, waiting])
-        services_threads.report_runs_check_alive([lost])  # sent now: not again
+        services.report_runs_check_alive([lost, waiting])
+        services.report_runs_check_alive([lost])  # sent now: not again
     assert len(sent) == 1 and lost.sent_at > services_threads.STARTED_AT
     assert ReportRun.objects.get(pk=waiting.pk).sent_at == waiting.sent_at
 

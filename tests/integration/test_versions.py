@@ -88,6 +88,10 @@ def rich_trust(db):
     if not AnnualReview.objects.filter(pupil__school=here).exists():  # the small demo has none due yet
         pupil = here.pupils.order_by("pk").first()
         AnnualReview.objects.create(pupil=pupil, held_on=dt.date(2025, 1, 20), recommendation="maintain")
+    from reports.models import PackCaseStudy
+
+    if not PackCaseStudy.objects.filter(school=here).exists():  # picked by the SENCo for the termly pack
+        PackCaseStudy.objects.create(school=here, pupil=here.pupils.order_by("pk").first())
     return here, elsewhere
 
 
@@ -295,7 +299,9 @@ def test_saving_a_school_never_writes_back_the_version_it_read(personas):
 def school_queries(queries) -> tuple[int, int]:
     """(reads of rows' schools, moves of versions) among captured queries."""
     sql = [q["sql"] for q in queries.captured_queries]
-    reads = [q for q in sql if q.startswith("SELECT") and '"school_id"' in q]
+    # versions reads schools with SELECT DISTINCT; a cascade's own SELECT of rows (the pack's case
+    # studies, which hold a school_id) is not a read of schools
+    reads = [q for q in sql if q.startswith("SELECT") and '"school_id"' in q and "reports_packcasestudy" not in q]
     return len(reads), len([q for q in sql if q.startswith('UPDATE "pupils_school"')])
 
 
