@@ -84,7 +84,7 @@ def test_the_senco_reads_who_changed_and_who_opened_a_pupils_record(page, live_s
     page.get_by_label("What helps me").fill("Short tasks with a timer")
     with page.expect_navigation():
         page.get_by_role("button", name="Save").click()
-    page.get_by_role("link", name="Audit history").click()
+    page.get_by_test_id("pupil-hub").get_by_role("link", name="Audit history").click()
     expect(page.get_by_role("heading", name="Audit history of Carl Quennell", level=1)).to_be_visible()
     first = page.get_by_test_id("audit-entry").first
     expect(first).to_contain_text("Pupil profile created")

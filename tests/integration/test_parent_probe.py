@@ -27,7 +27,8 @@ from tests.integration.test_access_walk import (  # noqa: F401 - walk_school is 
 pytestmark = pytest.mark.django_db
 
 #: Pages that are not about any pupil and answer a parent as they answer anyone signed in.
-OWN_PAGES = {"home", "login", "logout", "health", "admin:index", "family:home", "family:welcome"}
+# pages for anyone: the source offer (AGPL) and a staff invitation link (a made-up token: "this link does not work")
+OWN_PAGES = {"home", "login", "logout", "health", "admin:index", "family:home", "family:welcome", "source", "staff:welcome"}
 
 
 def test_a_parent_gets_nothing_of_any_other_child_at_any_address(walk_school):

@@ -16,7 +16,7 @@ from reports import pack_trust
 from reports.models import ReportKind, ReportRun, RunStatus
 from tests import factories as f
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_eager")]  # built here, with a broker too
 ASKED = {"academic_year": 2025, "term": "summer"}
 
 
