@@ -25,7 +25,7 @@ def ta_group(personas):
     group = f.InterventionFactory(
         programme=programme,
         name="Y9 Toe by Toe",
-        schedule="Mon, Wed and Fri, 8:40-9:00, library",
+        schedule=f"{today:%a} and the day after, 8:40-9:00, library",  # meets today: "Today's sessions" lists it
         sessions_per_week=3,
         cost_per_session=Decimal("12.50"),
         start_date=today - dt.timedelta(days=21),
