@@ -87,16 +87,12 @@ def tasks_where_they_are_sent(settings):
 
 
 @pytest.fixture
-def run_tasks_here(monkeypatch):
+def run_tasks_here(monkeypatch, tasks_eager):
     """Import jobs sent at once (a test's transaction never commits) and run where they are sent,
     with a broker too (CI): no test leaves a job waiting on Redis for a worker that is not there."""
     from imports import jobs
-    from sencotrack.celery import app
 
     monkeypatch.setattr(jobs.transaction, "on_commit", lambda fn, *a, **k: fn())
-    previous, app.conf.task_always_eager = app.conf.task_always_eager, True
-    yield
-    app.conf.task_always_eager = previous
 
 
 @pytest.fixture
