@@ -150,6 +150,8 @@ class Writer:
                 value = f.get_default()
             elif f.null:
                 value = None
+            elif f.blank and f.empty_strings_allowed:
+                value = ""  # an optional text field, left empty as a form would leave it
             else:
                 raise ValueError(f"{model.__name__}.{f.name} has no default: give it in every row")
             names.append(f.attname)

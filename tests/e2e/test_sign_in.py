@@ -31,7 +31,7 @@ def school_day(personas):
     group = f.InterventionFactory(
         programme=programme,
         name="Tuesday Lego club",
-        schedule="Tue and Thu, 12:30-13:00, library",
+        schedule=f"{today:%a}, 12:30-13:00, library",  # meets today: "Today's sessions" lists it
         start_date=today - dt.timedelta(days=40),
         end_date=today + dt.timedelta(days=10),
     )

@@ -99,8 +99,8 @@ def _get(port: int, path: str, *, method: str = "GET", body: bytes | None = None
 
 
 @pytest.mark.django_db(transaction=True)
-def test_pages_json_and_css_come_compressed(proxy):
-    page, body = _get(proxy["https"], "/login/")
+def test_pages_json_and_css_come_compressed(proxy, personas):
+    page, body = _get(proxy["https"], "/login/")  # a school exists, so the sign-in page (not first-run setup)
     assert page.status == 200 and page.getheader("Content-Encoding") == "gzip"
     assert "Accept-Encoding" in page.getheader("Vary")
     html = gzip.decompress(body).decode()
