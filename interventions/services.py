@@ -1,19 +1,7 @@
-"""Writes for interventions: enrolling pupils. One path for the UI, the CSV import and tasks.
+"""Every write of an enrolment: the group's page (a chosen group) and the import (a programme).
 
-Conventions as ``pupils.services``: keyword-only, typed, validated before saving, atomic; the
-record service returns ``(instance, Outcome)`` and has a ``*_many`` variant for imports.
-
-An enrolments file names a *programme* (e.g. "Toe by Toe"), not an intervention group, so an
-enrolment is placed in a group of that programme: the one whose staff includes the named member
-of staff and whose dates cover the start, else one made for the import, named
-"<programme> (imported 2024/25)" or "<programme>, <staff> (imported 2024/25)", spanning that
-academic year at the programme's cost per session. The SENCo can rename, re-date or merge it.
-
-An unknown programme is an error here; the import (``imports.kinds``) creates the programmes a
-file names before it calls this, and lists them in its preview, so the SENCo sees a misspelt name
-before it splits one programme's figures into two. A member of staff the import could not match
-to an account comes as ``staff_text``: the group is chosen and named by that text and keeps it in
-``Intervention.staff_names``; it never gives anyone access.
+Both save through ``_save``. An imported row names a programme, so it is placed in a group of it
+(docs/imports.md, "Enrolments"); unmatched staff stay text in ``Intervention.staff_names``.
 """
 
 from __future__ import annotations
@@ -27,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from interventions.models import Enrolment, Intervention, Programme
+from interventions.services_ui import canonical_measure
 from pupils.models import Pupil, School
 from pupils.services import StaffLookup, staff_display_name
 from pupils.writes import (
@@ -34,14 +23,15 @@ from pupils.writes import (
     RowsInvalid,
     as_date,
     bulk_write,
+    clean_full,
     clean_light,
     field_error,
     fmt_date,
     merge_errors,
-    save_planned,
     single,
     snapshot,
 )
+from sencotrack.conflicts import Loaded, check, lock, retry_lost_insert, version_of
 from sencotrack.parsing import format_academic_year, term_for_date
 
 ENROLMENT_FIELDS = ("end_date", "sessions_attended")
@@ -255,8 +245,119 @@ def enrolments_record_many(
         raise RowsInvalid(errors)
     for school_groups in groups.values():
         school_groups.save()
-    if len(rows) == 1:
-        save_planned(new + changed, thorough=True)
-    else:
-        bulk_write(Enrolment, new=new, changed=changed, fields=ENROLMENT_FIELDS)
+    _save(new=new, changed=changed, thorough=len(rows) == 1)
     return [results[i] for i in range(len(rows))]
+
+
+def _save(*, new: Sequence[Enrolment] = (), changed: Sequence[Enrolment] = (), thorough: bool) -> None:
+    """Where every enrolment is written, with its audit history. ``thorough`` runs full_clean() on
+    each first (a page's few rows); an import's many are checked field by field before this."""
+    new, changed = list(new), list(changed)
+    if thorough:
+        for enrolment in new + changed:
+            clean_full(enrolment)
+    if len(new) + len(changed) == 1:
+        (new + changed)[0].save()
+    else:
+        bulk_write(Enrolment, new=new, changed=changed, fields=ENROLMENT_FIELDS)  # only an import changes many at once
+
+
+# --- Enrolling in a chosen group (the intervention's page) -----------------------------------------
+
+
+@transaction.atomic
+def enrolments_create(*, intervention: Intervention, pupils: Sequence[Pupil], start_date: dt.date) -> list[Enrolment]:
+    """Enrol several pupils from ``start_date``: all of them or, if any cannot be, none.
+
+    The group's row is locked, so two people enrolling the same pupil at once are told the second
+    time that the pupil is already in the group (an import, which takes no lock, is caught too).
+    """
+    lock(Intervention, [intervention.pk])
+    return retry_lost_insert(lambda: _enrol(intervention=intervention, pupils=pupils, start_date=start_date))
+
+
+def _enrol(*, intervention: Intervention, pupils: Sequence[Pupil], start_date: dt.date) -> list[Enrolment]:
+    if not pupils:
+        raise ValidationError({"pupils": "Choose at least one pupil."})
+    if start_date < intervention.start_date:
+        raise ValidationError(
+            {"start_date": f"The group starts on {intervention.start_date:%d/%m/%Y}: pupils cannot join before that."}
+        )
+    if intervention.end_date is not None and start_date > intervention.end_date:
+        raise ValidationError(
+            {"start_date": f"The group ended on {intervention.end_date:%d/%m/%Y}: pupils cannot join after that."}
+        )
+    school_id = intervention.programme.school_id
+    if any(pupil.school_id != school_id for pupil in pupils):
+        raise ValidationError({"pupils": "Pupils must be at the group's school."})
+    already = set(
+        Enrolment.objects.filter(intervention=intervention, pupil__in=pupils, end_date__isnull=True).values_list(
+            "pupil_id", flat=True
+        )
+    )
+    if already:
+        names = ", ".join(sorted(p.full_name for p in pupils if p.pk in already))
+        raise ValidationError({"pupils": f"Already in this group: {names}."})
+    same_day = set(
+        Enrolment.objects.filter(intervention=intervention, pupil__in=pupils, start_date=start_date).values_list(
+            "pupil_id", flat=True
+        )
+    )
+    if same_day:
+        names = ", ".join(sorted(p.full_name for p in pupils if p.pk in same_day))
+        raise ValidationError(
+            {"start_date": f"{names} already had a place starting on {start_date:%d/%m/%Y}: choose another start date."}
+        )
+    enrolments = [Enrolment(intervention=intervention, pupil=pupil, start_date=start_date) for pupil in pupils]
+    _save(new=enrolments, thorough=True)
+    return enrolments
+
+
+@transaction.atomic
+def enrolment_end(*, enrolment: Enrolment, end_date: dt.date, reason: str = "", loaded: Loaded | None = None) -> Enrolment:
+    """A pupil leaves the group on ``end_date`` (no earlier than they joined)."""
+    enrolment = _current_enrolment(enrolment, loaded)
+    if end_date < enrolment.start_date:
+        raise ValidationError(
+            {"end_date": f"{enrolment.pupil.full_name} joined on {enrolment.start_date:%d/%m/%Y}: "
+             "the end date cannot be before that."}
+        )
+    enrolment.end_date = end_date
+    enrolment.end_reason = reason.strip()
+    _save(changed=[enrolment], thorough=True)
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_measures_record(
+    *, enrolment: Enrolment, entry_measure: str, exit_measure: str, loaded: Loaded | None = None
+) -> Enrolment:
+    """Record the entry and exit measures, in the group's measure, stored in a standard form."""
+    enrolment = _current_enrolment(enrolment, loaded)
+    kind = enrolment.intervention.measure
+    errors = {}
+    values = {}
+    for field, text in (("entry_measure", entry_measure), ("exit_measure", exit_measure)):
+        try:
+            values[field] = canonical_measure(kind, text)
+        except ValidationError as exc:
+            errors[field] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    enrolment.entry_measure = values["entry_measure"]
+    enrolment.exit_measure = values["exit_measure"]
+    _save(changed=[enrolment], thorough=True)
+    return enrolment
+
+
+def _current_enrolment(enrolment: Enrolment, loaded: Loaded | None) -> Enrolment:
+    """The enrolment as stored now, under its group's lock, checked against what the page showed."""
+    if loaded is None:
+        return enrolment
+    lock(Intervention, [enrolment.intervention_id])
+    current = Enrolment.objects.filter(pk=enrolment.pk).first()
+    check(loaded, version=version_of(current), history=Enrolment.history.filter(id=enrolment.pk), current=current)
+    if current is None:
+        raise ValidationError("This enrolment has been deleted.")
+    current.intervention, current.pupil = enrolment.intervention, enrolment.pupil  # loaded already
+    return current

@@ -33,7 +33,7 @@ from interventions.models import (
 )
 from pupils.models import Pupil, School, Subject
 from pupils.writes import bulk_write, delete_with_history
-from sencotrack.conflicts import ABSENT, Loaded, check, lock, retry_lost_insert, version_of
+from sencotrack.conflicts import ABSENT, Loaded, check, lock, version_of
 
 LEVEL_CODES_TEXT = f"{VALID_CODES_TEXT}; or a pre-key-stage standard PK1-PK6"
 
@@ -263,113 +263,6 @@ def intervention_version(intervention: Intervention | None) -> str:
     if intervention is None:
         return ABSENT
     return version_of(intervention, extra=sorted(intervention.staff.values_list("pk", flat=True)))
-
-
-# --- Enrolments -----------------------------------------------------------------------------
-
-
-@transaction.atomic
-def enrolments_create(*, intervention: Intervention, pupils: Sequence[Pupil], start_date: dt.date) -> list[Enrolment]:
-    """Enrol several pupils from ``start_date``: all of them or, if any cannot be, none.
-
-    The group's row is locked, so two people enrolling the same pupil at once are told the second
-    time that the pupil is already in the group (an import, which takes no lock, is caught too).
-    """
-    lock(Intervention, [intervention.pk])
-    return retry_lost_insert(lambda: _enrol(intervention=intervention, pupils=pupils, start_date=start_date))
-
-
-def _enrol(*, intervention: Intervention, pupils: Sequence[Pupil], start_date: dt.date) -> list[Enrolment]:
-    if not pupils:
-        raise ValidationError({"pupils": "Choose at least one pupil."})
-    if start_date < intervention.start_date:
-        raise ValidationError(
-            {"start_date": f"The group starts on {intervention.start_date:%d/%m/%Y}: pupils cannot join before that."}
-        )
-    if intervention.end_date is not None and start_date > intervention.end_date:
-        raise ValidationError(
-            {"start_date": f"The group ended on {intervention.end_date:%d/%m/%Y}: pupils cannot join after that."}
-        )
-    school_id = intervention.programme.school_id
-    if any(pupil.school_id != school_id for pupil in pupils):
-        raise ValidationError({"pupils": "Pupils must be at the group's school."})
-    already = set(
-        Enrolment.objects.filter(intervention=intervention, pupil__in=pupils, end_date__isnull=True).values_list(
-            "pupil_id", flat=True
-        )
-    )
-    if already:
-        names = ", ".join(sorted(p.full_name for p in pupils if p.pk in already))
-        raise ValidationError({"pupils": f"Already in this group: {names}."})
-    same_day = set(
-        Enrolment.objects.filter(intervention=intervention, pupil__in=pupils, start_date=start_date).values_list(
-            "pupil_id", flat=True
-        )
-    )
-    if same_day:
-        names = ", ".join(sorted(p.full_name for p in pupils if p.pk in same_day))
-        raise ValidationError(
-            {"start_date": f"{names} already had a place starting on {start_date:%d/%m/%Y}: choose another start date."}
-        )
-    enrolments = []
-    for pupil in pupils:
-        enrolment = Enrolment(intervention=intervention, pupil=pupil, start_date=start_date)
-        enrolment.full_clean()
-        enrolment.save()
-        enrolments.append(enrolment)
-    return enrolments
-
-
-@transaction.atomic
-def enrolment_end(*, enrolment: Enrolment, end_date: dt.date, reason: str = "", loaded: Loaded | None = None) -> Enrolment:
-    """A pupil leaves the group on ``end_date`` (no earlier than they joined)."""
-    enrolment = _current_enrolment(enrolment, loaded)
-    if end_date < enrolment.start_date:
-        raise ValidationError(
-            {"end_date": f"{enrolment.pupil.full_name} joined on {enrolment.start_date:%d/%m/%Y}: "
-             "the end date cannot be before that."}
-        )
-    enrolment.end_date = end_date
-    enrolment.end_reason = reason.strip()
-    enrolment.full_clean()
-    enrolment.save()
-    return enrolment
-
-
-@transaction.atomic
-def enrolment_measures_record(
-    *, enrolment: Enrolment, entry_measure: str, exit_measure: str, loaded: Loaded | None = None
-) -> Enrolment:
-    """Record the entry and exit measures, in the group's measure, stored in a standard form."""
-    enrolment = _current_enrolment(enrolment, loaded)
-    kind = enrolment.intervention.measure
-    errors = {}
-    values = {}
-    for field, text in (("entry_measure", entry_measure), ("exit_measure", exit_measure)):
-        try:
-            values[field] = canonical_measure(kind, text)
-        except ValidationError as exc:
-            errors[field] = exc.messages
-    if errors:
-        raise ValidationError(errors)
-    enrolment.entry_measure = values["entry_measure"]
-    enrolment.exit_measure = values["exit_measure"]
-    enrolment.full_clean()
-    enrolment.save()
-    return enrolment
-
-
-def _current_enrolment(enrolment: Enrolment, loaded: Loaded | None) -> Enrolment:
-    """The enrolment as stored now, under its group's lock, checked against what the page showed."""
-    if loaded is None:
-        return enrolment
-    lock(Intervention, [enrolment.intervention_id])
-    current = Enrolment.objects.filter(pk=enrolment.pk).first()
-    check(loaded, version=version_of(current), history=Enrolment.history.filter(id=enrolment.pk), current=current)
-    if current is None:
-        raise ValidationError("This enrolment has been deleted.")
-    current.intervention, current.pupil = enrolment.intervention, enrolment.pupil  # loaded already
-    return current
 
 
 # --- The session log ------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
-from interventions import forms, selectors, services_ui
+from interventions import forms, selectors, services, services_ui
 from interventions.access import (
     INTERVENTION_ROLES,
     MANAGER_ROLE,
@@ -275,7 +275,7 @@ def enrol(request: HttpRequest, public_id) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            enrolled = services_ui.enrolments_create(
+            enrolled = services.enrolments_create(
                 intervention=intervention, pupils=form.cleaned_data["pupils"], start_date=form.cleaned_data["start_date"]
             )
         except ValidationError as exc:
@@ -296,7 +296,7 @@ def enrolment_end(request: HttpRequest, public_id, pupil_id, start: dt.date) -> 
     form = forms.EnrolmentEndForm(_posted(request), initial=initial, enrolment=enrolment, drawn_from=version_of(enrolment))
     if request.method == "POST" and form.is_valid():
         try:
-            enrolment = services_ui.enrolment_end(enrolment=enrolment, loaded=form.loaded, **_typed(form))
+            enrolment = services.enrolment_end(enrolment=enrolment, loaded=form.loaded, **_typed(form))
         except Conflict as conflict:
             form.show_conflict(conflict)
         except ValidationError as exc:
@@ -324,7 +324,7 @@ def enrolment_measures(request: HttpRequest, public_id, pupil_id, start: dt.date
     form = forms.MeasuresForm(_posted(request), initial=initial, enrolment=enrolment, drawn_from=version_of(enrolment))
     if request.method == "POST" and form.is_valid():
         try:
-            enrolment = services_ui.enrolment_measures_record(enrolment=enrolment, loaded=form.loaded, **_typed(form))
+            enrolment = services.enrolment_measures_record(enrolment=enrolment, loaded=form.loaded, **_typed(form))
         except Conflict as conflict:
             form.show_conflict(conflict)
         except ValidationError as exc:

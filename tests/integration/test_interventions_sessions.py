@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from interventions import selectors, services_ui
+from interventions import selectors, services, services_ui
 from interventions.models import Attendance, InterventionSession
 from pupils.models import Role
 from tests import factories as f
@@ -156,7 +156,7 @@ def test_a_day_the_group_was_not_running_is_explained_and_cannot_be_saved(client
 
 def test_a_pupil_who_left_before_the_day_is_not_on_the_sheet(client, personas, group, today):
     enrolment = group.enrolments.get(pupil=personas.other_pupil)
-    services_ui.enrolment_end(enrolment=enrolment, end_date=today - dt.timedelta(days=2))
+    services.enrolment_end(enrolment=enrolment, end_date=today - dt.timedelta(days=2))
     client.force_login(personas.ta)
     page = client.get(_log_url(group, today)).content.decode()
     assert "Ben Jones" not in page

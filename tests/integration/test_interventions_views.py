@@ -466,11 +466,11 @@ def test_measures_saved_with_htmx_return_just_the_table_cell(client, personas, g
 def test_a_pupil_can_rejoin_after_leaving_but_not_twice_at_once(personas, group, today):
     from django.core.exceptions import ValidationError
 
-    from interventions import services_ui
+    from interventions import services
 
     enrolment = group.enrolments.get()
     with pytest.raises(ValidationError, match="Already in this group"):
-        services_ui.enrolments_create(intervention=group, pupils=[personas.pupil], start_date=today)
-    services_ui.enrolment_end(enrolment=enrolment, end_date=today - dt.timedelta(days=5))
-    services_ui.enrolments_create(intervention=group, pupils=[personas.pupil], start_date=today)
+        services.enrolments_create(intervention=group, pupils=[personas.pupil], start_date=today)
+    services.enrolment_end(enrolment=enrolment, end_date=today - dt.timedelta(days=5))
+    services.enrolments_create(intervention=group, pupils=[personas.pupil], start_date=today)
     assert Enrolment.objects.filter(intervention=group, pupil=personas.pupil).count() == 2
