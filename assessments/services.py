@@ -172,6 +172,7 @@ def _apply_many(
     results: dict[int, tuple[Any, Outcome]] = {}
     new: list = []
     changed: list = []
+    touched: set[str] = set()  # the fields some changed row changed: only those are updated
     for i, (key, values, optional) in prepared.items():
         if key in first_row:
             errors[i] = ValidationError(f"row {i + 1} repeats row {first_row[key] + 1} (the same natural key)")
@@ -201,6 +202,7 @@ def _apply_many(
             outcome = Outcome.CREATED
         elif snapshot(instance, fields) != before:
             outcome = Outcome.UPDATED
+            touched.update(name for name, old in zip(fields, before, strict=True) if getattr(instance, name) != old)
         else:
             outcome = Outcome.UNCHANGED
         if outcome is not Outcome.UNCHANGED and on_change is not None:
@@ -215,7 +217,9 @@ def _apply_many(
     if len(rows) == 1:
         save_planned(new + changed, thorough=True)
     else:
-        write_fields = list(fields) + (["recorded_by"] if "recorded_by" in {f.name for f in model._meta.fields} else [])
+        # bulk_update() writes a CASE per field over every row: a grid save moves results, not the rest.
+        write_fields = [name for name in fields if name in touched]
+        write_fields += ["recorded_by"] if "recorded_by" in {f.name for f in model._meta.fields} else []
         bulk_write(model, new=new, changed=changed, fields=write_fields, user=user)
     return [results[i] for i in range(len(rows))]
 
