@@ -1,27 +1,9 @@
-"""Expected progress for one pupil and subject (docs/figures.md 9.1-9.4), without pandas or Django.
+"""Expected progress for one pupil and subject (docs/figures.md 9.1-9.4, 9.9), without pandas or Django.
 
-The pupil page shows, beside each current level, the baseline it is measured from and the level
-the pupil is expected to have reached by now. ``reports/metrics.py`` computes the same figures for
-whole cohorts with pandas; this module is the one-pupil version of the same definitions, so the
-page and the expected-progress report always agree:
-
-- 9.1 the baseline is the most recent usable baseline whose term is *before* the current term;
-  its key stage picks the span (KS1: 2 levels in 12 terms; KS2: 3 in 15, or 2 in 9 when the school
-  chooses KS2-KS3; KS3 and Entry: 2 in 9);
-- 9.2 terms elapsed t is the difference of the two term indexes;
-- 9.3 levels of progress = (current points - baseline points) / 6;
-- 9.4 expected points = baseline points + expected_levels x 6 x t / span_terms; ``exceeding`` when
-  the gain is at least the pro-rata gain for expected_levels + 1, ``expected`` when at least the
-  pro-rata expected gain, else ``below``.
-
-For display, points are mapped back to the highest step of the ladder whose points are not above
-them (:func:`level_not_above`): 21.4 points under NS2007-extended shows as 3b (21), never 3a (23).
-Pages should prefer ``assessments.ladder.place_points`` ("20.6 points, between 3c and 3b").
-
-9.9 the quartile rule (:func:`quartile_progress`): for a baseline the school's setting covers and a
-row of the quartile table in force, the pro-rata quartile after t terms is
-Q_t = b + (Q - b) x min(t, span) / span; ``exceeding`` when current >= UQ_t and current > median_t,
-``expected`` when current >= median_t, else ``below``; comparisons allow 1e-9.
+The one-pupil version of what ``reports/metrics.py`` computes for cohorts, so the pupil page and
+the expected-progress report always agree; definitions and worked examples are in
+docs/figures.md, "Expected progress". For display, points map to the highest ladder step not above
+them (:func:`level_not_above`); pages should prefer ``assessments.ladder.place_points``.
 """
 
 from __future__ import annotations

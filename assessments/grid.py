@@ -1,23 +1,9 @@
 """Saving the assessment entry grid: one teaching group's results for a subject and term at once.
 
-Unlike a CSV import this is deliberately NOT all-or-nothing (issue 3): a teacher types thirty
-results, two are slips, and the other twenty-eight should not be lost. So each cell is read on its
-own; valid cells are saved together through ``assessments_record_many`` (one bulk path, a fixed
-number of queries whatever the group size) and invalid cells come back with the reason and the
-text as typed, saving nothing for that pupil.
-
-Blank cells mean "no result": nothing is written. A cell that showed a result when the page was
-drawn and was cleared by the person deletes that result (and the summary says so).
-
-No lost updates (``sencotrack.conflicts``): each cell carries what it showed when the page was
-drawn (``original-<pupil pk>``), its version. The group's pupils are locked, then each cell is
-compared with what is stored now. A cell the person changed whose result someone else changed
-(or filled, or removed) since is a **conflict**: it is not saved, and comes back with both results
-and who changed it when, from the audit history. The other cells are saved. A cell the person left
-as it was keeps the colleague's newer result. Two saves at once run one after the other, so the
-second sees the first and a first save never meets a unique-constraint error; a row inserted
-meanwhile by a writer that takes no lock (an import) fails our insert inside a savepoint, and the
-cells are compared again with it there.
+Deliberately not all or nothing (issue 3): valid cells are saved and invalid ones come back with
+the reason, so two slips do not lose the other twenty-eight results. Each cell carries what it
+showed (``original-<pupil pk>``) and is checked against what is stored now (``sencotrack.conflicts``).
+See docs/editing-and-conflicts.md, "The assessment grid" and "How the check works".
 """
 
 from __future__ import annotations

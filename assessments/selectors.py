@@ -494,15 +494,10 @@ def evaluate_target(
 ) -> None:  # fmt: skip
     """Fill in the suggestion and the on-track status of a row (pure arithmetic on loaded rows).
 
-    Suggested target: where the quartile rule covers the baseline (DOMAIN 9.9: the school's
-    setting and a row of the table in force), the pro-rata median at the summer term of the year,
-    Q_t = b + (Q - b) x min(t, span) / span, with the upper quartile there offered as a challenging
-    target; each as the lowest ladder code at or above its points, so reaching the code reaches
-    the figure. Otherwise DOMAIN 9.4's expected progress plus one level (the line the reports call
-    exceeding), as the ladder code at or below, beside expected progress. On track: the latest
-    result's points are at least the pro-rata target in that result's term, baseline points +
-    (target points - baseline points) x t / T, where t is terms from the baseline to the result and
-    T terms from the baseline to the summer term.
+    Suggested: the quartile rule's pro-rata median at the summer term where it covers the baseline
+    (upper quartile as a challenge), as the lowest code at or above it so reaching the code reaches
+    the figure; else expected progress plus one level, as the code at or below (docs/figures.md 9.4,
+    9.9). On track: the latest result is at least the pro-rata line from baseline to target in its term.
     """
     end = target_term_index(row.academic_year)
     row.scheme = scheme

@@ -1,16 +1,9 @@
 """Writes for the other measures of progress: SEMH checklists, behaviour, ratings, pupil voice, targets.
 
-House rules as ``assessments.services``: keyword-only, typed, values checked with messages a
-SENCo can act on, ``full_clean()`` then ``save()``, atomic; record services match their natural
-key and return ``(instance, Outcome)``. Definitions: docs/figures.md section 8 (SDQ, Boxall,
-behaviour, qualitative ratings, pupil voice) and 9.4 (targets from expected progress plus one level).
-
-The record services take ``loaded``, what the page was drawn from (``sencotrack.conflicts``):
-with it, the pupil's row is locked and a record at the same key saved since the page was drawn
-raises ``Conflict``, saving nothing. Without it (imports, tasks) the last write wins.
-
-Boxall section totals are stored in ``scores`` as ``{"I": x, "II": y}`` (the section keys of ``assessments.semh.BOXALL_SECTIONS``): the reports
-(``reports.datasets.semh_measures``) read exactly those keys.
+House rules as ``assessments.services``; definitions in docs/figures.md sections 8 and 9.4. Record
+services take ``loaded`` (``sencotrack.conflicts``): with it, a record saved since the page was
+drawn raises ``Conflict``; without it (imports, tasks) the last write wins. Boxall section totals
+are stored as ``{"I": x, "II": y}`` because ``reports.datasets.semh_measures`` reads those keys.
 """
 
 from __future__ import annotations
@@ -362,15 +355,10 @@ def targets_set_many(
 ) -> list[tuple[Target | None, Outcome | None]]:
     """Set, change or clear many targets at once, all or nothing, in a fixed number of queries.
 
-    Each row: pupil, subject, academic_year, result (blank clears the target) and suggested.
-    Returns per row (target, outcome); a cleared row gives (None, None). Any bad row raises
-    :class:`RowsInvalid` naming every bad row, and nothing is saved.
-
-    A row from the targets page also carries ``loaded`` (the version of the target it showed) and
-    ``shown`` (what its box showed). A target changed since the page was drawn to another figure
-    than its box showed is left as it is when the person left the box as it was (UNCHANGED), and
-    is a conflict when they typed something else there: :class:`Conflicts` names every such row,
-    and nothing is saved.
+    Each row: pupil, subject, academic_year, result (blank clears) and suggested; returns per row
+    (target, outcome), or (None, None) when cleared; bad rows raise :class:`RowsInvalid`. A targets-page
+    row also carries ``loaded`` and ``shown``: a target changed meanwhile is kept if its box was left
+    as it was, and is a conflict if the person typed something else (:class:`Conflicts`, nothing saved).
     """
     errors: dict[int, ValidationError] = {}
     planned: list[tuple[int, tuple[int, int, int], str, bool]] = []

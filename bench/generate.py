@@ -1,27 +1,9 @@
 """A synthetic trust, written into the real models' tables by the bulk path.
 
-PostgreSQL gets COPY (``copy_expert``, streamed in chunks); any other database (the SQLite test
-database) gets ``bulk_create`` in batches. Ids are allocated here, after the highest id already in
-each table, so foreign keys can be written without reading anything back; the sequences are reset
-at the end. Everything comes from one seed, so a scale always produces the same rows for the same
-anchor day (the default anchor is today, so that "today" on the pages falls where the data does).
-
-The shape of a school (per pupil, roughly; see :func:`_school` for the exact rules):
-
-- secondary, year groups 7-11; KS1 and KS2 baselines in four subjects (English and maths core);
-- a teacher assessment in every subject in each of the last 18 ended terms (six academic years),
-  about 1% missing at random, written term by term across the whole trust as a live database
-  receives them (likewise behaviour points; reading tests by date); a target per subject for
-  the current year;
-- SEN register: about 14% SEN support and 3% EHC plans (some with an earlier entry), plus a few
-  old, closed entries; profiles for the pupils on the register; a few open concerns;
-- teaching groups of 30 by year group and subject; a reading test every September;
-- 12 intervention programmes, 10 intervention groups a year of 8 pupils (mostly from the
-  register), two sessions a week for 12 weeks with attendance, pre- and post-tests for reading
-  and spelling groups; SDQ, Boxall, behaviour points, ratings and self-assessments; comments.
-
-Run on its own: ``python -m bench.generate --scale small`` (with DATABASE_URL pointing at an
-empty, migrated database); ``bench.run`` calls :func:`generate` itself.
+PostgreSQL gets COPY, any other database ``bulk_create``. Ids are allocated here so foreign keys
+need no read-back; one seed gives the same rows for the same anchor day. The shape of a school:
+bench/README.md, "The data" (:func:`_school` has the exact rules). On its own:
+``python -m bench.generate --scale small``, with DATABASE_URL pointing at an empty, migrated database.
 """
 
 from __future__ import annotations

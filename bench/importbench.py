@@ -1,18 +1,8 @@
 """Import throughput: a pupils file imported in the browser and on the command line, beside a COPY.
 
-``python -m bench.importbench --rows 60000`` (also step 4 of ``make bench``, ``bench/run.py``) on
-a PostgreSQL database (``DATABASE_URL``; the schools it makes are deleted at the end):
-
-- **command line**: ``manage.py import_data pupils FILE --school CODE --user USERNAME`` in a child
-  process, its whole wall time (Django's start-up included), into a school with no pupils;
-- **browser**: the upload, the check (a dry run, off the request), the confirm and the import
-  (off the request), through Django's test client with the embedded mode's threads, polling the
-  upload's page every half second as the page does every second: what a person waits, start
-  to "Imported"; into another empty school;
-- **floor**: PostgreSQL ``COPY`` of the same rows into ``pupils_pupil`` for a third school, in a
-  transaction rolled back: no parsing, no checks, no audit history.
-
-Each as rows per second. The same file is generated every time (valid UPNs, all new pupils).
+``python -m bench.importbench --rows 60000`` (also step 4 of ``make bench``) on a PostgreSQL
+database (``DATABASE_URL``; the schools it makes are deleted at the end). Each way is reported in
+rows per second; what each includes: bench/README.md, "Import throughput".
 """
 
 from __future__ import annotations

@@ -1,20 +1,9 @@
 """Page weight in real Chromium: what a first and a repeat visit download, and when the page is ready.
 
-Headless Chromium (the system's, ``/usr/bin/chromium`` or ``CHROMIUM_PATH``, driven by Playwright as
-the e2e tests drive it) opens each page of the benchmark's gunicorn through nginx running the
-project's own configuration (``bench.proxy``: TLS and gzip, as docker-compose.yml serves pages), so
-HTML is compressed as in production and static files come as whitenoise serves them (brotli).
-Without nginx the pages are loaded from gunicorn directly, uncompressed, and the results say so.
-
-- **first visit**: a new browser context (empty cache), signed in through the login form (those
-  downloads are not counted), then the page. Kilobytes are what came over the wire for the page
-  and everything it loaded (Chromium's ``encodedDataLength``: compressed bodies and headers);
-  also the decoded size, the number of requests and the Navigation Timing marks
-  (DOMContentLoaded, load), medians of ``runs`` fresh contexts.
-- **repeat visit**: the same page opened again in the same context: what the cache does not hold.
-
-The server's own caches are warm (each page is opened once first): this measures what the browser
-downloads and how long it takes to be ready, not the first build of a dashboard on the server.
+Pages go through nginx with the project's own configuration (``bench.proxy``) so HTML is
+compressed as in production; without nginx they come from gunicorn uncompressed, and the results
+say so. The server's caches are warm: this measures the browser's side. Method: bench/README.md,
+"(e) Page weight".
 """
 
 from __future__ import annotations

@@ -1,23 +1,9 @@
 """The report worker's side of the benchmark, run by ``bench.run`` in a fresh child process.
 
-``--mode timing``: the termly pack's computation (every report of ``reports.packs.PACK_REPORTS``,
-without the CSV and PDF) for one school, as ``reports.packs.build_pack`` computes it
-(``compute_pack_reports``), and for every school of the trust together, as the termly schedule
-computes the packs due for one term (``compute_trust_reports``), against the floor: one raw SQL
-query that reads the same rows (pupils, baselines, the two terms of teacher assessments, register
-entries, enrolments, reading tests and the SEMH measures) into a DataFrame. Medians of a few
-repeats, floor and pack interleaved so both see the same cache. Also, once: the trust computed
-school by school (each school's own pack in turn), checked to give identical reports. The CSV/JSON
-serialisation is timed apart.
-
-``--mode memory``: what a report worker holds at its peak: every school's pack computed together
-(the whole trust in one batch), then one real ``build_pack`` (CSVs and the WeasyPrint PDF, timed) for
-the largest school. The peak is this process's own high-water mark, ``VmHWM`` in ``/proc/self/status``: on Linux
-``ru_maxrss`` (``getrusage`` in the child, or ``os.wait4``/``RUSAGE_CHILDREN`` in the parent)
-starts from the parent's peak at the fork, so it would report the parent's size whenever that is
-larger. The parent still records the ``os.wait4`` figure beside it.
-
-Prints one line ``BENCHJSON {...}`` on stdout; everything else goes to stderr.
+``--mode timing`` times the termly pack for one school and for the whole trust against a raw SQL
+floor; ``--mode memory`` reports the peak of a whole-trust batch and one real ``build_pack`` as
+``VmHWM``, not ``ru_maxrss``, which on Linux starts from the parent's peak at the fork. Method:
+bench/README.md, (a) and (d). Prints one line ``BENCHJSON {...}`` on stdout; the rest to stderr.
 """
 
 from __future__ import annotations

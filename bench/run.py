@@ -1,24 +1,9 @@
 """``make bench [SCALE=small|medium|large]``: generate a trust, time packs and pages, write the results.
 
-One run, side by side, on one machine:
-
-(a) the termly pack's computation for one school and for the whole trust, against the floor of
-    reading the same rows into a DataFrame with one raw SQL query (``bench.reportbench``);
-(b) the SENCo dashboard, the pupil page, the register list and the assessment-grid save under 1,
-    8 and 32 concurrent clients, served by gunicorn and loaded by wrk over loopback, against a
-    trivial view on the same server (``bench.load``); pages not built yet are skipped with a note;
-(c) queries per page (Django's test client in this process, ``CaptureQueriesContext``), with the
-    pages' caches warm and right after a write (the school's data version moved on: nothing
-    cached applies), with the time of that cold request (the median of three);
-(d) the report worker's peak memory (a child process's own high-water mark, VmHWM; see
-    ``bench.reportbench`` for why not ``ru_maxrss``);
-(e) page weight: what Chromium downloads on a first and a repeat visit to each page, through nginx
-    with the project's configuration, and when the page is ready (``bench.pageweight``).
-
-Writes ``bench/results/<date>-<scale>.json`` and appends a row to ``bench/RESULTS.md``.
-The benchmark uses its own PostgreSQL database, ``sencotrack_bench_<scale>`` on
-127.0.0.1:5432 as user postgres (or ``BENCH_DATABASE_URL``), dropped and created by this
-command; it never touches the development database.
+Measures (a) the termly pack, (b) pages under load, (c) queries per page, (d) the report worker's
+peak memory and (e) page weight, each beside a floor from the same run (bench/README.md says how).
+Writes ``bench/results/<date>-<scale>.json`` and a row of ``bench/RESULTS.md``. Drops and creates
+its own database, ``sencotrack_bench_<scale>`` (or ``BENCH_DATABASE_URL``), never the development one.
 """
 
 from __future__ import annotations
@@ -513,19 +498,9 @@ def run_pages(base: str, cookies: dict, targets: dict, plan: dict, clients: list
               workers: int, meter) -> dict:
     """Each page at each concurrency, right after the trivial view at the same concurrency (its floor).
 
-    The floor is measured again before every page measurement, so a page and its floor share the
-    machine's conditions even when other work comes and goes; the trivial view's row reports the
-    median of those floors. Every measurement follows a warm-up that reaches every worker, and
-    starts once the server has settled.
-
-    A fast page is loaded by wrk for the plan's duration. A slow one, where fewer than five rounds
-    (single-request time x clients / cores) would fit in that time, is loaded in whole rounds
-    instead: max(clients, 5) requests in all, every one of them counted.
-
-    Server CPU per request (gunicorn workers, their PostgreSQL backends and those backends'
-    parallel workers, the server settled) is kept beside each latency: unlike latency it hardly
-    moves with the machine's load. A wrk run is credited with its counted requests plus the
-    ``clients`` still in flight at its end.
+    The floor is measured again before every page, so the two share the machine's conditions. A slow
+    page is loaded in whole rounds rather than for a fixed time, because wrk drops the requests still
+    in flight when it stops. Method: bench/README.md, "(b) Pages".
     """
     from bench.load import load
 

@@ -1,15 +1,9 @@
 """Plans, reviews, annual reviews and parents for the demo schools (``manage.py seed_demo``).
 
-Demo tooling, like ``demo.seed`` which calls it once a school is built: bulk inserts, one
-seeded random generator per school, dates anchored to "today", so two seeds on the same day write
-the same rows. It gives the school:
-
-- a plan in place for a dozen pupils on SEN support, with outcomes linked to their interventions,
-  curricular targets checked last term, and for some an earlier plan with its review;
-- for the EHC plan pupils, annual reviews held a year ago or so, so that a few are overdue, a few
-  are due within the 10 weeks the SENCo's home page looks ahead, and the rest later;
-- the demo logins ``parent`` (a parent of a pupil with a plan, with their views added and two
-  comments shared) and ``parent2`` (a parent of two children at the school).
+Demo tooling, called by ``demo.seed`` once a school is built and deterministic in the same way. It
+gives a dozen SEN support pupils a plan in place, EHC plan pupils annual reviews (a few overdue, a
+few due within the 10 weeks the SENCo's home page looks ahead), and the demo logins ``parent``
+(one child with a plan) and ``parent2`` (two children).
 """
 
 from __future__ import annotations

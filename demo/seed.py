@@ -1,16 +1,9 @@
 """The demo schools: a realistic, deterministic data set to try sencotrack with (``manage.py seed_demo``).
 
-Riverside Academy (code ``demo``, about 600 pupils in years 7-11 plus last summer's year 11 as
-archived leavers) and Hillside School (``demo-2``, about 100 pupils), both in Riverside Learning
-Trust. Everything is drawn from one seeded random generator per school, so two runs on empty
-databases on the same day write the same rows. Dates are anchored to "today": the current
-academic year is the one that contains it, and the data covers the five academic years before it
-plus the current year's completed terms.
-
-Demo tooling, not product code: it writes with ``bulk_create`` (the whole seed must take seconds,
-not minutes) and checks what it writes itself (ladder codes, UPNs, model constraints) rather than
-going through the services one row at a time. It lives in ``sencotrack`` so that the ``pupils``
-app does not depend on ``assessments`` and ``interventions``.
+Riverside Academy (``demo``, about 600 pupils) and Hillside School (``demo-2``, about 100), in
+Riverside Learning Trust, covering the five academic years before today's and this year's
+completed terms. Demo tooling: it writes with ``bulk_create`` and checks its own rows rather than
+going through the services, so the seed takes seconds. See docs/contributing.md, "Design notes".
 """
 
 from __future__ import annotations

@@ -1,33 +1,9 @@
 """CSV import: read what a school's MIS exports, check every row, save all of it or nothing.
 
-The contract is docs/imports.md; this module keeps it exactly and extends it only
-with optional columns and header aliases (listed in :data:`COLUMNS`, shown to people by
-:func:`column_help`). Used by ``manage.py import_data`` and by the browser's preview and confirm.
-
-- Headers are matched ignoring case, spaces, underscores and hyphens
-  (``sencotrack.parsing.normalise_header``); each column also accepts the aliases listed with it,
-  e.g. ``DOB`` for ``date_of_birth`` or ``Legal Surname`` for ``surname``. Missing required
-  columns are one error naming them; unknown columns are ignored with a warning.
-- Every cell is read with the shared parsers (``sencotrack.parsing``, ``pupils.upn``,
-  ``assessments.ladder``, ``assessments.ages``) and every row is written through the services
-  (``pupils.services``, ``assessments.services``, ``interventions.services``), so the import
-  validates exactly as the UI does.
-- All or nothing: every bad row is reported as :class:`RowError` (line 1 is the header, the first
-  data row is line 2) and nothing is saved. ``dry_run`` runs everything in a transaction and
-  rolls it back, returning the same counts and errors: the browser's preview.
-- Rows are matched on their natural keys, so re-importing a file changes nothing; a natural key
-  repeated within one file is an error on the later line. A blank optional cell leaves the stored
-  value as it is when a row updates one (an older export never wipes a flag, nor reopens a
-  register entry or enrolment closed since); a new row takes the default.
-- Bytes are read as UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order mark
-  (Excel's "Unicode text"), else Windows-1252 (what older MIS exports write). A workbook, a zip
-  or other binary data is refused with a clear message; so is a file over
-  ``settings.IMPORT_MAX_BYTES``. Blank lines are skipped. Commas separate cells; a file whose
-  header has no comma but tabs or semicolons is read with those, as is one that starts with
-  Excel's ``sep=;`` line. Line numbers are physical lines of the file.
-- Free-text cells (names, test names) are stored as written, even when they begin with ``=``,
-  ``+``, ``-`` or ``@``; exports neutralise such cells when they write them. In other columns an
-  Excel-protected value written ``="..."`` is unwrapped.
+Keeps the contract of docs/imports.md, extended only by the optional columns and aliases in
+:data:`COLUMNS`. Cells are read with the shared parsers and rows written through the services, so
+an import validates exactly as the pages do; ``dry_run`` (rolled back) is the browser's preview.
+How files are read and rows matched: docs/imports.md, "How the import code works".
 """
 
 from __future__ import annotations

@@ -1,17 +1,9 @@
 """Import jobs: start, run, watch. A browser import's check and confirm run here, off the request.
 
-- :func:`job_start` saves a job for a waiting upload and, once the transaction commits, sends it
-  to a Celery worker, or in the embedded mode to a thread of the web process
-  (``sencotrack.background``). The request answers at once with the job's page.
-- :func:`job_execute` (the task) claims the job with a conditional update, so a message delivered
-  twice runs it once, then runs the import engine on the upload's bytes with a listener
-  (``pupils.progress``) that keeps the rows done and the phase, and names the person who started
-  it in the audit history (``pupils.history.acting_as``). A thread writes the progress and a
-  heartbeat to the job's row every :data:`HEARTBEAT_SECONDS`.
-- :func:`job_for` finds a job for the person who started it, at their school, and on the way
-  marks a job whose worker has died as failed (:func:`job_check_alive`): its heartbeat stopped
-  more than ``IMPORT_JOB_STALE_SECONDS`` ago, or it ran in a thread of this process that has
-  ended. An import is all or nothing, so a job that died saved nothing, and says so.
+A job is claimed with a conditional update, so a message delivered twice runs it once, and writes
+a heartbeat every :data:`HEARTBEAT_SECONDS`; :func:`job_for` marks a job whose worker has died as
+failed (an import is all or nothing, so it saved nothing). See docs/imports.md, "How the import
+code works".
 """
 
 from __future__ import annotations

@@ -1,24 +1,9 @@
-"""The import kinds a school needs to set itself up: staff, class lists (groups) and programmes,
-and what an enrolments file does with names the school does not know yet (docs/imports.md).
+"""Staff, class lists (groups) and programmes, and what an enrolments file does with unknown names.
 
-Called by the engine (``imports.engine.run_import``) inside its transaction with the rows it
-has already parsed cell by cell; each function here adds row errors to the result (so nothing is
-saved), counts outcomes, and tells the :class:`imports.grants.AccessWatch` about every person a
-row names before the row is written.
-
-- staff: one row per person, matched on email (then username). A new person gets an account
-  with no password and a set-password link; roles are added, never taken away (a role ends on the
-  staff pages). A data manager's file cannot give the SENCo or trust role.
-- groups: one row per pupil in a class; the group is made if new, the pupil added, and the staff
-  named (``;`` between several) attached. Pupils are found by UPN, or by surname, forename and
-  date of birth when a class list has no UPNs.
-- programmes: the school's library of interventions, matched on name.
-- enrolments: a programme the school does not have is created (no area of need or cost yet,
-  judged by reading and spelling ages until a measure is set: DOMAIN 9.7 in docs/figures.md); a
-  member of staff who matches no account is kept as text on the group with a warning.
-
-Names are matched ignoring case, spaces and punctuation ("Toe-by-toe" is "Toe by Toe"); staff
-also as "Mr A Smith" or "Smith, Anna" when only one person fits.
+Called by the engine inside its transaction with rows already parsed. Every person a row names is
+reported to :class:`imports.grants.AccessWatch` before the row is written, so the preview can list
+who gains access to pupils. What each kind does: docs/imports.md, "What the pupils, staff, groups,
+programmes and enrolments files do".
 """
 
 from __future__ import annotations

@@ -1,17 +1,9 @@
 """Read the first sheet of an Excel ``.xlsx`` workbook as the rows of a CSV file.
 
-Most MIS exports are Excel files, so an import takes one beside CSV (docs/imports.md). Each cell
-becomes the text a CSV export would hold, so every column parses one way whatever the file:
-
-- a date cell (or a date-and-time cell at midnight) becomes ``YYYY-MM-DD``; a date with another
-  time keeps it, and the date parser refuses it with a message;
-- a whole number stored as a float (``7.0``) becomes ``7``; a number shown with a fixed count of
-  decimals keeps them as shown, so a reading age typed 7.10 (7 years 10 months) and stored as 7.1
-  is read as 7.10; other numbers as Python writes them;
-- TRUE/FALSE become ``Y``/``N``; an empty cell becomes an empty string.
-
-Row numbers are the sheet's own (row 1 is usually the header), so a message points at the row
-Excel shows. Blank rows are skipped, as in a CSV file. Uses openpyxl (pinned in requirements).
+Each cell becomes the text a CSV export would hold, so every column parses one way whatever the
+file (dates as ``YYYY-MM-DD``, ``7.0`` as ``7``, a reading age shown as 7.10 kept as 7.10). Row
+numbers are the sheet's own, so a message points at the row Excel shows. The full rules:
+docs/imports.md, "How the import code works".
 """
 
 from __future__ import annotations

@@ -1,15 +1,7 @@
 """Who may see and change plans, reviews, annual reviews and parents' access (docs/roles.md).
 
-- The SENCo: everything of their school's pupils: writes plans, reviews them, records annual
-  reviews, invites parents and revokes their access, chooses the comments parents see.
-- A teacher: views the plans of their own pupils and contributes (their views before a review,
-  the termly check of a curricular target).
-- A TA: views the plans of their own pupils.
-- A parent or carer: only their own child, on the family pages (``pupils.access.child_for_parent``).
-- Governors and data managers: nothing named (403).
-
-Anything outside the person's school or scope is a 404, so ids leak nothing; a role that may
-see the record but not do what is asked gets a 403.
+Anything outside the person's school or scope is a 404, so ids leak nothing; a role that may see
+the record but not do what is asked gets a 403.
 """
 
 from __future__ import annotations

@@ -1,17 +1,9 @@
 """The graduated approach (assess, plan, do, review), EHC plan annual reviews, and parents' access.
 
-- A **support plan** is one turn of the cycle for a pupil: outcomes (what the pupil will achieve, by
-  when, how it is measured, and the provision that supports each), curricular targets ("I can ...")
-  per subject, strategies for staff and a review date. A plan is a draft while it is written, then
-  the one plan in place for the pupil, then closed when the next one starts.
-- Its **review** records, per outcome, achieved / partly / not yet with evidence (assessments,
-  reading tests, comments, intervention results), the pupil's and parents' views and next steps;
-  the next plan is drafted from it. A plan has at most one review.
-- **Contributions**: parents (and teachers) add their views to the plan in place before its review.
-- **Annual reviews** of an EHC plan: the statutory meeting, at least every 12 months.
-- **Parent links**: a parent or carer's account sees the named child until the SENCo revokes it.
-
-Every model keeps its audit history. Dependencies: pupils <- assessments <- interventions <- plans.
+A support plan is one turn of the cycle: a draft, then the one plan in place for the pupil, then
+closed when the next starts; it has at most one review, from which the next plan is drafted. Every
+model keeps its audit history. Dependencies: pupils <- assessments <- interventions <- plans.
+See docs/plans-and-parents.md.
 """
 
 from __future__ import annotations

@@ -1,25 +1,9 @@
 """Progress in plain words for parents and carers: no points, no level codes, no jargon.
 
 Pure Python (no Django): plain values in, sentences out. The pages and the termly report for
-parents build every sentence about progress here, so one set of tests pins the wording.
-
-What each sentence rests on:
-
-- **Reading and spelling ages** are said in years and months, with the change since an earlier
-  test ("Reading age 8 years 2 months, up 7 months since September.").
-- **Where a pupil is working** on the national curriculum levels is said as a school year. The
-  national expectation is level 2 (2b) at the end of Year 2 and level 4 (4b) at the end of Year 6,
-  twelve points apart over four years (DOMAIN 5: 3 points a year). On the DfE's points (a level is
-  6 points; c, b, a are 6L+1, 6L+3, 6L+5; a whole level scores as its b; EP 57), the end of Year Y
-  is therefore 9 + 3Y points, and a result with p points is "at about the level expected at the end
-  of Year floor((p - 9) / 3)". Below the end of Year 1 (12 points) it is "towards" Year 1; above
-  Year 9 (the end of key stage 3, where the levels stop) it is "above" Year 9. The DfE's points are
-  used, not the school's scheme, because schemes differ only below level 1.
-- **P-scales, W and the pre-key-stage standards** are "early steps of learning" before the
-  national curriculum levels; the engagement model's ratings are its own words.
-- **Progress** is the expected-progress status the school's reports compute (DOMAIN 9.4, or the
-  quartile rule of 9.9): exceeding, expected or below, said in words; below is split by whether
-  the pupil has moved up at all since their starting point.
+parents build every sentence about progress here, so one set of tests pins the wording. How each
+sentence is worked out (ages, "the level expected at the end of Year N", progress):
+docs/plans-and-parents.md, "How the plain words are worked out".
 """
 
 from __future__ import annotations

@@ -1,15 +1,9 @@
 """Where other apps join in the pupils app's data-protection work, without pupils importing them.
 
-``pupils`` is the base app and imports no other app (docs/contributing.md). Most of what is held on a pupil is
-a row pointing at them, which the retention purge deletes by cascade and the subject-access export
-finds in the app registry. Some copies do not point at the pupil: a stored report run keeps
-pupils' UPNs in its result and its PDF and ZIP files. The app holding such copies registers, from
-its ``AppConfig.ready()``:
-
-- a **retention step**: called with the pupils a purge removes, inside the purge's transaction
-  after their rows are deleted (``apply=True``), or with the pupils it would remove (a dry run,
-  ``apply=False``). It removes (or lists) its copies of them and says what it did.
-- a **subject-access section**: called with a pupil, it returns the rows it holds about them.
+Rows that point at a pupil are covered by cascade and the app registry; an app holding copies that
+do not (a report run's UPNs and files) registers from ``AppConfig.ready()`` a retention step,
+called in the purge's transaction with the pupils removed (``apply=False``: a dry run, list only),
+and a subject-access section, called with a pupil. See docs/contributing.md, "Design notes".
 """
 
 from __future__ import annotations

@@ -1,16 +1,8 @@
-"""Reads for the SENCo's audit page of a pupil: every change to the pupil and their records, and
-who viewed or downloaded them.
+"""Reads for the SENCo's audit page of a pupil: every change to their records, and who viewed them.
 
-The tracked models are found from the app registry rather than imported (``pupils`` is the base
-app: it imports no other app's models, docs/contributing.md): every model with an audit history
-(django-simple-history's ``history = HistoricalRecords()``) whose rows point at a pupil, directly
-(a ``ForeignKey`` to ``Pupil``) or through one tracked parent that does (an attendance through its
-enrolment). A model given a history later is on the page without a change here.
-
-Queries: one per tracked model (its history rows, with the person who made each change), one per
-kind of record the changed fields point at (subjects, staff, groups, ...), one for the access log.
-None per history row: before and after come from ``diff_against`` on consecutive history rows
-already in memory.
+Tracked models are found in the app registry, not imported (``pupils`` is the base app), so a
+model given a history later appears here without a change. One query per tracked model and per
+kind of related record, none per history row (``diff_against`` on rows already in memory).
 """
 
 from __future__ import annotations

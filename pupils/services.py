@@ -1,16 +1,9 @@
 """Writes for schools, pupils and the SEN register: one path for the UI, the CSV import and tasks.
 
-House rules (docs/contributing.md): keyword-only, typed, validated with ``full_clean()`` before ``save()``, and
-atomic, so a call either saves everything it was asked to or nothing.
-
-Each record service returns ``(instance, Outcome)`` like ``get_or_create``, so an import can count
-what it created, updated and left unchanged. The ``*_many`` variants apply a list of rows with the
-same validation, looked up and written in a few queries (an MIS export has thousands of rows); a
-single call is the many call with one row. In a many call uniqueness is guaranteed by matching
-every row to its natural key, related objects are fetched rather than re-checked one query at a
-time, and every CHECK constraint of the model is tested in Python first with a message a SENCo can
-act on; a single call also runs the full ``full_clean()`` (constraints and all) just before saving.
-Any bad row raises :class:`RowsInvalid` naming every bad row, and nothing is saved.
+House rules (docs/contributing.md): keyword-only, typed, ``full_clean()`` before ``save()``, atomic.
+Record services return ``(instance, Outcome)`` so an import can count its changes; the ``*_many``
+variants apply many rows in a few queries and raise :class:`RowsInvalid` naming every bad row,
+saving nothing. See docs/contributing.md, "Design notes".
 """
 
 from __future__ import annotations

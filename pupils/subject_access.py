@@ -1,21 +1,9 @@
-"""Subject-access export: everything sencotrack holds on one pupil, as a ZIP.
+"""Subject-access export: everything sencotrack holds on one pupil, as a ZIP (UK GDPR right of access).
 
-UK GDPR gives a pupil (through their parents) the right to a copy of their personal data. The ZIP
-holds ``subject-access.json`` (every table, nested under the pupil), a CSV per table in ``csv/``
-for people who open it in a spreadsheet, and ``README.txt`` saying what each file holds. Text cells
-of the CSV files are neutralised (``sencotrack.csvsafe``) so a value such as ``=HYPERLINK(...)``
-typed into a comment opens as text, not a formula. The JSON keeps every value exactly as stored.
-
-What is held on a pupil is found in the app registry, so a table added later cannot be left out:
-every model whose rows reach the pupil through foreign keys (an attendance through its enrolment)
-or a many-to-many field (their teaching groups) is exported, those named in :data:`TABLES` with a
-friendly name and joins, any other by its label with foreign keys as ids. Copies that do not point
-at the pupil (the rows about them in stored report runs) come from the apps holding them
-(``pupils.hooks``). Then the audit history of all of it, and the log of who opened the record.
-``export.sources`` in the JSON names the model behind each table.
-
-This base app imports no other app's models: it names them by label. One query per table, one per
-section and one per audit-history table, whatever the pupil's history.
+What is held is found in the app registry (other apps' models named by label, never imported), so
+a table added later cannot be left out; copies that do not point at the pupil come from
+``pupils.hooks``. CSV text cells are neutralised (``sencotrack.csvsafe``); the JSON keeps values as
+stored. See docs/data-protection.md and docs/contributing.md, "Design notes".
 """
 
 from __future__ import annotations

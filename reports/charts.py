@@ -1,17 +1,9 @@
 """Plotly figures for the dashboards, built from report rows and metrics output.
 
-Each function takes plain rows or DataFrames and returns the figure as a JSON-ready dict
-(``{"data": [...], "layout": {...}}``, as ``plotly.io.to_json`` gives): no HTML, no CDN. A page
-passes it to ``json_script`` and ``static/js/charts.js`` draws it with the vendored Plotly bundle
-(static/vendor/plotly/plotly-sencotrack.min.js: scatter, bar and heatmap traces only, built by
-tools/plotly-bundle; a chart of another trace type needs it added there).
-
-Accessible by construction: every figure has a title and axis titles; colours come from the
-Okabe-Ito palette (distinguishable with the common colour-vision deficiencies), darkened where
-needed so that every line, marker and bar is at least 3:1 against the white plot and every text at
-least 4.5:1 (WCAG 1.4.11 and 1.4.3); every status is also told by marker shape and, in the hover
-text, in words. Small-number suppression is honoured:
-a suppressed row is drawn as the word "suppressed", never as a number.
+Each returns the figure as a JSON-ready dict, drawn by ``static/js/charts.js`` with the vendored
+bundle (scatter, bar and heatmap only: another trace type must be added in tools/plotly-bundle).
+Okabe-Ito colours darkened to WCAG contrast, statuses told by marker shape and words too; a
+suppressed row is the word "suppressed", never a number. See docs/accessibility.md.
 """
 
 from __future__ import annotations

@@ -1,18 +1,9 @@
 """Writes for report runs: request, execute (claimed, idempotent), and the termly schedule's claim.
 
-A run is executed at most once to completion: a worker claims it by bumping ``attempts``, writes
-progress only while its attempt is current, and stores its result with a conditional update. While
-it builds, a thread writes the run's ``heartbeat_at`` every few seconds (the PDF is one long call
-that reports no progress). A run can be claimed only when it is queued, or running with a heartbeat
-older than ``REPORT_RUN_STALE_SECONDS``: a task delivered twice never takes a run from a worker
-that is still building it. A worker that dies stops the heartbeat, and the sweeper (a periodic task)
-queues the run again and sends it to another worker; a run already done is left alone.
-docs/operations-reports.md tells the whole story and the settings.
-
-The termly schedule queues the packs that fall due for one term in batches of a few schools, one
-task each: the batch's reports are computed together (each table read once for the batch), while
-every run is still claimed, stored or failed on its own. A retry or the stale-run sweeper sends a
-run on its own again, through the one-run path.
+A run is built to completion at most once: a worker claims it by bumping ``attempts``, keeps a
+heartbeat, and stores its result only while its attempt is current, so a duplicate task or a slow
+worker given up for dead never overwrites a newer attempt. Termly packs are computed in batches of
+a few schools, each run still claimed and stored on its own. See docs/operations-reports.md.
 """
 
 from __future__ import annotations
@@ -343,16 +334,10 @@ def _build(run: ReportRun, progress) -> tuple[dict, dict]:
 def report_runs_requeue_stale(*, now=None) -> int:
     """The sweeper (beat runs it every REPORT_RUN_SWEEP_SECONDS): returns how many runs it sent.
 
-    - A running run whose heartbeat is older than REPORT_RUN_STALE_SECONDS has lost its worker
-      (killed, out of memory, its machine gone): it goes back to the queue, or, once it has been
-      started REPORT_RUN_MAX_ATTEMPTS times, fails with a message saying so.
-    - A queued run is sent if it was never handed to the broker (the broker was down or hung), or
-      its message was lost (Redis restarted without its data, a worker died holding it, a dropped
-      connection): handed over REPORT_RUN_STALE_SECONDS ago with the queue now empty, so it is not
-      waiting in line, or REPORT_RUN_RESEND_SECONDS ago whatever the queue holds.
-
-    Rows are locked while they are decided (``skip_locked``: a second sweeper leaves them alone),
-    and a run that is sent twice is built once: only one delivery can claim it.
+    Re-queues running runs whose heartbeat went stale (or fails them after REPORT_RUN_MAX_ATTEMPTS) and
+    re-sends queued runs whose message never reached the broker or was lost. Rows are locked with
+    ``skip_locked``, so a second sweeper leaves them alone; a run sent twice is built once. The rules:
+    docs/operations-reports.md, "The sweeper".
     """
     build_report_run = _task("build_report_run")
     now = now or timezone.now()

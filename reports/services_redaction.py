@@ -1,24 +1,9 @@
 """Retention for stored report runs: purged pupils' rows come out of every run and file that names them.
 
-The retention purge (``pupils.services_retention``) deletes pupils past the school's retention
-period; this step, registered with ``pupils.hooks`` in ``ReportsConfig.ready``, runs in the purge's
-transaction right after. For each stored run of the school that names a purged pupil (by UPN or
-public id, ``reports.pupil_rows``) it *redacts* the run rather than building it again, so what the
-school reported at the time stays as it was for everyone else:
-
-- the pupils' rows are removed from the stored result (every report of a pack);
-- the summary tables of a pack (value added, progress from starting points, the register summary)
-  were computed with them: they are worked out again for the run's term from the records now held,
-  which no longer hold the pupils; if that fails, they are kept and the note says they still
-  count them;
-- a pack's ZIP and PDF are written again from the redacted result (each to a temporary file renamed
-  into place); a PDF that cannot be rendered is deleted, and the note says so;
-- a note ("2 pupils' rows were removed on 2026-12-03 under the school's retention policy.") is kept
-  in the result under ``redactions``: the run page, the JSON download, the PDF and the ZIP's
-  README show it.
-
-The old files are deleted only once the transaction has committed; if the step fails, the files it
-wrote are deleted and the purge rolls back. A dry run lists the runs and changes nothing.
+The reports app's retention step (``pupils.hooks``), run in the purge's transaction. A run is
+redacted rather than rebuilt, so what the school reported at the time stays as it was for everyone
+else; old files are deleted only after the commit. What changes: docs/data-protection.md, "What
+retention removes"; how: docs/contributing.md, "Design notes".
 """
 
 from __future__ import annotations

@@ -1,36 +1,9 @@
 """No lost updates: a save never writes over a change the person did not see.
 
-Every page that edits a shared record carries what it was drawn from, and the service that saves
-checks it under a lock before writing anything:
-
-- A page that shows a record (an edit form) carries its **version**: a short fingerprint of the
-  values stored when the page was drawn (``version_of``; ``ABSENT`` when there was no record).
-  The save is refused when the record's version is no longer that one. A grid cell's version is
-  simply the result it showed (``assessments.grid``; a target box's too).
-- A page that adds a record matched on a key the person only picks on the form (a result for a
-  subject and term, an SDQ on a day) cannot know that record's version: it carries the time it
-  was drawn (``loaded_at``). The save is refused when a record at that key was saved after it.
-  One saved before the page was drawn is replaced, as these forms always said.
-
-Refused means :class:`Conflict` (a ``ValidationError``): nothing is written, and the view shows
-what the person typed beside what is there now and who changed it and when, read from the audit
-history (django-simple-history) by :func:`last_change`. The page then carries the version now
-stored, so "Save mine anyway" checks again against that one, and a further change is caught too.
-
-The check happens inside the writer's transaction after :func:`lock` has locked the parent row
-(the pupil, the intervention group), so two saves of the same thing run one after the other and
-the second sees the first (PostgreSQL ``SELECT ... FOR NO KEY UPDATE``; SQLite takes the
-database's write lock when the transaction begins, ``transaction_mode = IMMEDIATE`` in settings).
-A record that did not exist yet cannot be locked, which is why the parent is. Two first saves at
-once therefore never meet the unique constraint; a writer that takes no lock (an import) still can,
-and :func:`retry_lost_insert` turns that into a second look, which finds its row.
-
-Imports, tasks and commands pass no ``loaded`` (None): the last write wins there, as before (a
-file from the MIS is the source of truth for what it holds). A form posted without its hidden
-fields (not from these pages) is treated the same way.
-
-:class:`VersionedForm` adds the two hidden fields to a form and works out what to show in a
-conflict; ``templates/components/conflict.html`` draws it.
+An edit page carries the record's version (``version_of``), a page that adds a record the time it
+was drawn (``loaded_at``). The service checks it after :func:`lock` and raises :class:`Conflict`,
+writing nothing, when the record changed since. Imports and tasks pass no ``loaded``: the last
+write wins there. See docs/editing-and-conflicts.md, "How the check works (for developers)".
 """
 
 from __future__ import annotations

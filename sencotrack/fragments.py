@@ -1,16 +1,8 @@
 """The one way pages use the cache: derived fragments, under keys that name everything they depend on.
 
-A fragment is rendered HTML (a pupil page's body, a dashboard's blocks) or plain data derived
-from records (a dashboard's table rows, its default term). Never a User, a membership, a model
-object or an access answer: who may see what is checked against the database on every request,
-before any fragment is read. A key names the school, its data version (``sencotrack.versions``:
-moved on by every write, in the writer's transaction), the viewer's scope and the validated
-filters; anything else a request carries never reaches a key, so an unknown query parameter
-cannot make a new entry.
-
-The cache is an optimisation only. Any error or timeout is a miss: the fragment is built from the
-database and the page answers. After one, this process leaves the cache alone for a few seconds,
-so a hung Redis costs one short timeout (settings: ``REDIS_CACHE_OPTIONS``), not one per call.
+Never a User, a membership, a model object or an access answer: access is checked against the
+database before any fragment is read. The cache is an optimisation only: any error or timeout is a
+miss, and after one this process leaves the cache alone for a few seconds. See docs/caching.md.
 """
 
 from __future__ import annotations

@@ -1,25 +1,9 @@
 """Data versions: every write to a school's records moves ``School.data_version`` on, in the writer's transaction.
 
-Cached fragments (``sencotrack.fragments``) carry their school's version in their keys, so a
-fragment built before a write is never read after it: it is not deleted, only no longer asked
-for, and expires on its own. The version is a column, moved with ``F("data_version") + 1`` in the
-same transaction as the write, so it commits (or rolls back) with the data it stands for, and
-losing, restarting or flushing the cache can never bring an old page back.
-
-Every write path reaches it:
-
-- models of the tracked apps inherit :class:`TrackedModel`: ``save()`` and ``delete()`` run in one
-  transaction with their signals, and the default manager's ``update()`` (and so
-  ``bulk_update()``), ``bulk_create()`` and ``delete()`` move the schools of the rows they write;
-- one set of signal handlers (``connect``) does the moving for single rows, whoever writes them
-  (a view, the admin, a shell): post_save, post_delete and m2m_changed from either side;
-- a delete collects the rows it and its cascade remove and works out their schools when it ends,
-  in at most one query per kind of row (:func:`deleting`);
-- a person's save (other than signing in) moves the schools of their memberships on;
-- a report run that finishes moves its school on (``reports.services``).
-
-A row finds its school by the shortest chain of foreign keys to ``School`` (:func:`school_path`);
-a model with none (a subject, a points scheme, a trust) moves every school on.
+Cached fragments carry the version in their keys, so none built before a write is read after it.
+Being a column, the version commits or rolls back with the data, so no cache fault can bring an
+old page back. How every write path reaches it (:class:`TrackedModel`, the signals, bulk writes,
+cascading deletes): docs/caching.md, "The data version".
 """
 
 from __future__ import annotations

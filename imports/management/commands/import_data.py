@@ -1,22 +1,9 @@
 """python manage.py import_data KIND FILE --user USERNAME [--school CODE] [--name NAME] [--dry-run]  (docs/imports.md).
 
-``--user`` names the person running the import: the audit history records them as having made
-every change, as it records the signed-in person of a browser import. It must be an active account
-that may import at the school (its SENCo or data manager) or a superuser. A dry run saves nothing,
-so it needs no user.
-
-Exit status 0 when the file was imported (or, with --dry-run, would be), with a summary on
-standard output; non-zero otherwise, with every problem on standard error as
-``line 7: date_of_birth: '31/02/2025' is not a real date: ...`` and nothing saved.
-On a database with no school it first creates one (code DEFAULT); with several, --school is
-required. The new school is kept only if the import succeeds. A reference set (``quartiles``,
-``national``) goes into the set ``--name`` names (made if new, updated if not); without it, the set
-is named after the file.
-
-The same problem on many rows is printed once with its lines ("lines 2-51: programme: ...").
-Anyone the file gives access to pupils they could not see is listed ("Gives Jo Morgan access to
-12 more pupils"). A staff file prints each new person's set-password link (``--site-url``, default
-``settings.SITE_URL``) and e-mails it to them (the console in the embedded mode).
+``--user`` is who the audit history records as making every change, as a browser import records
+the signed-in person; a dry run saves nothing and needs none. Exit status 0 when imported (with
+--dry-run: importable), else non-zero with every problem on standard error and nothing saved.
+Options, output and examples: docs/imports.md, "On the command line".
 """
 
 from __future__ import annotations
