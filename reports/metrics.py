@@ -421,8 +421,8 @@ def expected_progress(
 ) -> pd.DataFrame:
     """Expected-progress rows: one per pupil and subject with a baseline and a current result.
 
-    ``baselines_selected`` is the output of :func:`select_baselines`; ``current`` as in the
-    module docstring. Rows whose baseline or current points are NaN are excluded. With
+    ``baselines_selected`` is the output of :func:`select_baselines`; ``current`` as in
+    docs/metrics-frames.md. Rows whose baseline or current points are NaN are excluded. With
     t = report_term_index - baseline term, L and S the span's expected levels and terms:
 
     - points_gained = current - baseline; levels_of_progress = points_gained / 6
