@@ -43,7 +43,7 @@ urlpatterns = [p for p in site_urlpatterns if getattr(p, "namespace", None) not 
 def without_app_routes(settings, monkeypatch):
     """The site as it was before any app added pages: only sencotrack's own routes."""
     module = types.ModuleType("sencotrack_urls_without_apps")
-    module.urlpatterns = [p for p in site_urlpatterns if not hasattr(p, "namespace") or p.namespace == "admin"]
+    module.urlpatterns = [p for p in site_urlpatterns if getattr(p, "namespace", None) in (None, "admin")]
     monkeypatch.setitem(sys.modules, module.__name__, module)
     settings.ROOT_URLCONF = module.__name__
 

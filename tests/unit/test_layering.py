@@ -184,3 +184,7 @@ def test_no_file_imports_itself_through_other_files():
 )
 def test_the_circle_finder_finds_circles(graph, expected):
     assert _cycles(graph) == expected
+
+
+def test_the_root_url_configuration_includes_the_apps_by_name_and_imports_none():
+    assert {_app(target) for target in imports()["sencotrack.urls"]} <= {"sencotrack"}
