@@ -4,6 +4,10 @@ Called by the engine inside its transaction with rows already parsed. Every pers
 reported to :class:`imports.grants.AccessWatch` before the row is written, so the preview can list
 who gains access to pupils. What each kind does: docs/imports.md, "What the pupils, staff, groups,
 programmes and enrolments files do".
+
+Rows are matched and checked here; each programme is then saved by
+``interventions.services_ui.programme_write`` and each teaching group by
+``pupils.services.teaching_group_write``, the same writes the pages use.
 """
 
 from __future__ import annotations
@@ -22,9 +26,14 @@ from django.utils.text import slugify
 from imports.grants import AccessWatch
 from imports.rows import RowError, lines_text
 from interventions.models import AreaOfNeed, MeasureKind, Programme
+from interventions.services_ui import programme_write
 from pupils.models import Membership, Pupil, Role, School, Subject, TeachingGroup, TrustMembership
-from pupils.services import StaffLookup, SubjectLookup, staff_display_name
+from pupils.services import StaffLookup, SubjectLookup, staff_display_name, teaching_group_write
 from staff.tokens import welcome_path
+
+#: Names longer than the field are cut to it when an import makes the record (a programmes file's are refused).
+PROGRAMME_NAME_MAX = Programme._meta.get_field("name").max_length
+GROUP_NAME_MAX = TeachingGroup._meta.get_field("name").max_length
 
 # --- Reading cells ---------------------------------------------------------------------------------
 
@@ -195,10 +204,14 @@ def prepare_enrolments(
             continue
         if key not in programmes:
             programme = Programme(
-                school=school, name=name[:120], area_of_need="", cost_per_session=Decimal("0"),
+                school=school, name=name[:PROGRAMME_NAME_MAX], area_of_need="", cost_per_session=Decimal("0"),
                 default_measure=MeasureKind.NONE,
             )  # fmt: skip
-            programme.save()
+            try:
+                programme_write(programme=programme)
+            except ValidationError as exc:
+                result.errors.extend(RowError(line, "programme", message) for message in exc.messages)
+                continue
             programmes[key] = programme
             created[programme.name] = []
         programme = programmes[key]
@@ -389,8 +402,12 @@ def apply_groups(
         name = " ".join(values["group"].split())
         group = groups.get(squash(name))
         if group is None:
-            group = TeachingGroup(school=school, name=name[:60], subject=subject, year_group=pupil.year_group)
-            group.save()
+            group = TeachingGroup(school=school, name=name[:GROUP_NAME_MAX], subject=subject, year_group=pupil.year_group)
+            try:
+                teaching_group_write(group=group)
+            except ValidationError as exc:
+                result.errors.extend(RowError(line, "group", m) for m in exc.messages)
+                continue
             groups[squash(name)] = group
             new_groups[group.name] = []
         if group.name in new_groups:
@@ -438,7 +455,11 @@ def apply_groups(
                 outcome = "updated" if outcome == "unchanged" else outcome
         if group.pk in subject_changes and group.subject_id != subject_changes[group.pk].pk:
             group.subject = subject_changes[group.pk]
-            group.save(update_fields=["subject"])
+            try:
+                teaching_group_write(group=group)
+            except ValidationError as exc:
+                result.errors.extend(RowError(line, "subject", m) for m in exc.messages)
+                continue
             outcome = "updated" if outcome == "unchanged" else outcome
         result.outcomes[line] = outcome
         setattr(result, outcome, getattr(result, outcome) + 1)
@@ -477,7 +498,12 @@ def place_in_registration_groups(rows: list[tuple[int, Pupil, str | None]], scho
     for line, pupil, name in wanted:
         group = groups.get(squash(name))
         if group is None:
-            group = TeachingGroup.objects.create(school=school, name=name[:60], year_group=pupil.year_group)
+            group = TeachingGroup(school=school, name=name[:GROUP_NAME_MAX], year_group=pupil.year_group)
+            try:
+                teaching_group_write(group=group)
+            except ValidationError as exc:
+                result.errors.extend(RowError(line, "reg_group", m) for m in exc.messages)
+                continue
             groups[squash(name)] = group
             new_groups[group.name] = []
         if group.name in new_groups:
@@ -525,13 +551,12 @@ def apply_programmes(parsed: list[tuple[int, dict[str, Any]]], school: School, r
             if value is not None and getattr(programme, field) != value:  # a blank cell keeps what is stored
                 setattr(programme, field, value)
                 outcome = "updated" if outcome == "unchanged" else outcome
-        try:
-            programme.full_clean(exclude=["school"], validate_unique=False)
-        except ValidationError as exc:
-            result.errors.extend(RowError(line, None, m) for m in exc.messages)
-            continue
-        if outcome != "unchanged":
-            programme.save()
+        if outcome != "unchanged":  # a row that changes nothing leaves the stored (checked) programme alone
+            try:
+                programme_write(programme=programme)
+            except ValidationError as exc:
+                result.errors.extend(RowError(line, None, m) for m in exc.messages)
+                continue
         programmes[key] = programme
         result.outcomes[line] = outcome
         setattr(result, outcome, getattr(result, outcome) + 1)

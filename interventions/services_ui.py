@@ -1,5 +1,7 @@
 """Writes behind the intervention and comment pages: keyword-only, full_clean() then save().
 
+Every programme is written through ``programme_write``: the library page here and the imports.
+
 Multi-row writes are atomic: an enrolment of several pupils, or a session with its attendances,
 is saved whole or not at all.
 
@@ -16,7 +18,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from assessments.ages import AgeEquivalentError, format_age_equivalent, parse_age_equivalent
@@ -32,7 +34,7 @@ from interventions.models import (
     Programme,
 )
 from pupils.models import Pupil, School, Subject
-from pupils.writes import bulk_write, delete_with_history
+from pupils.writes import bulk_write, delete_with_history, save_named
 from sencotrack.conflicts import ABSENT, Loaded, check, lock, version_of
 
 LEVEL_CODES_TEXT = f"{VALID_CODES_TEXT}; or a pre-key-stage standard PK1-PK6"
@@ -107,18 +109,17 @@ def programme_create(
         description=description.strip(),
         active=active,
     )
+    return programme_write(programme=programme)
+
+
+def programme_write(*, programme: Programme) -> Programme:
+    """Where every programme is written: the library page and the imports (programmes and
+    enrolments files) set its fields, and this checks the whole record (``full_clean()``) and saves
+    it with its history. A name taken by a save at the same moment is a clash on ``name``."""
+    when = "added" if programme._state.adding else "named so"
     programme.full_clean()
-    _save_named(programme, "The library already has a programme with this name (it was added a moment ago).")
+    save_named(programme, clash=f"The library already has a programme with this name (it was {when} a moment ago).")
     return programme
-
-
-def _save_named(record, clash: str) -> None:
-    """Save a record whose name must be unique; a name taken by a save at the same moment is ``clash``, not a 500."""
-    try:
-        with transaction.atomic():
-            record.save()
-    except IntegrityError:
-        raise ValidationError({"name": clash}) from None
 
 
 @transaction.atomic
@@ -145,9 +146,7 @@ def programme_update(
     programme.default_measure = default_measure
     programme.description = description.strip()
     programme.active = active
-    programme.full_clean()
-    _save_named(programme, "The library already has a programme with this name (it was named so a moment ago).")
-    return programme
+    return programme_write(programme=programme)
 
 
 # --- Intervention groups ------------------------------------------------------------------------
@@ -203,7 +202,7 @@ def intervention_create(
         end_date=end_date,
     )
     intervention.full_clean()
-    _save_named(intervention, f"{programme.name} already has a group with this name (it was added a moment ago).")
+    save_named(intervention, clash=f"{programme.name} already has a group with this name (it was added a moment ago).")
     intervention.staff.set(staff)
     return intervention
 
@@ -253,7 +252,7 @@ def intervention_update(
     intervention.start_date = start_date
     intervention.end_date = end_date
     intervention.full_clean()
-    _save_named(intervention, f"{programme.name} already has a group with this name (it was named so a moment ago).")
+    save_named(intervention, clash=f"{programme.name} already has a group with this name (it was named so a moment ago).")
     intervention.staff.set(staff)
     return intervention
 

@@ -4,6 +4,8 @@ House rules (docs/contributing.md): keyword-only, typed, ``full_clean()`` before
 Record services return ``(instance, Outcome)`` so an import can count its changes; the ``*_many``
 variants apply many rows in a few queries and raise :class:`RowsInvalid` naming every bad row,
 saving nothing. See docs/contributing.md, "Design notes".
+
+Every teaching group is written through ``teaching_group_write``: the staff pages and the imports.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pupils.models import (
     RegisterEntry,
     School,
     Subject,
+    TeachingGroup,
 )
 from pupils.upn import UpnError, validate_upn
 from pupils.writes import (
@@ -39,6 +42,7 @@ from pupils.writes import (
     field_error,
     fmt_date,
     merge_errors,
+    save_named,
     save_planned,
     single,
     snapshot,
@@ -158,6 +162,19 @@ class StaffLookup:
 
 def staff_display_name(user: Any) -> str:
     return user.get_full_name() or user.get_username()
+
+
+# --- Teaching groups ------------------------------------------------------------------------------
+
+
+def teaching_group_write(*, group: TeachingGroup) -> TeachingGroup:
+    """Where every teaching group is written: the staff pages and the imports (groups and pupils
+    files) set its fields, and this checks the whole record (``full_clean()``) and saves it. A name
+    taken by a save at the same moment is a clash on ``name``. Its teachers and pupils are links,
+    set by the callers."""
+    group.full_clean()
+    save_named(group, clash=f"There is already a group called {group.name}.")
+    return group
 
 
 # --- Pupils ----------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import connections, models, router, transaction
+from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models import Case, Value, When
 from django.db.models.functions import Cast
 from django.db.models.deletion import Collector
@@ -227,6 +227,16 @@ def has_history(model: type[models.Model]) -> bool:
     except NotHistoricalModelError:
         return False
     return True
+
+
+def save_named(record: models.Model, *, clash: str) -> None:
+    """Save a record whose name must be unique; a name taken by a save at the same moment is
+    ``clash`` on ``name``, not a 500 (the check before it cannot see an unfinished transaction)."""
+    try:
+        with transaction.atomic(using=router.db_for_write(type(record))):
+            record.save()
+    except IntegrityError:
+        raise ValidationError({"name": clash}) from None
 
 
 def single(many: Callable[..., list], **kwargs: Any):

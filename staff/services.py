@@ -2,7 +2,8 @@
 
 One write path for the setup page, ``manage.py setup_school`` and the staff pages. Every function
 checks everything before it writes anything, and raises ``ValidationError`` (keyed on the form
-field it is about) for bad input, so nothing is half saved.
+field it is about) for bad input, so nothing is half saved. A teaching group itself is saved by
+``pupils.services.teaching_group_write``, the one write the imports share.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.db import connection, transaction
 
 from assessments.models import AcademicYear, Term
 from pupils.models import Membership, Pupil, Role, School, Subject, TeachingGroup
+from pupils.services import teaching_group_write
 from sencotrack.conflicts import Loaded, check, lock, version_of
 from sencotrack.parsing import TERM_ORDER, default_term_dates
 
@@ -318,8 +320,7 @@ def teaching_group_save(*, school: School, group: TeachingGroup | None, name: st
         raise _error("pupils", "Choose pupils of your school.")
     group = group or TeachingGroup(school=school)
     group.name, group.subject, group.year_group = name, subject, year_group
-    group.full_clean()
-    group.save()
+    teaching_group_write(group=group)
     group.staff.set(list(staff_ids))
     if pupils is not None:
         group.pupils.set(pupils)
