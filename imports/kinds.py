@@ -402,7 +402,9 @@ def apply_groups(
         name = " ".join(values["group"].split())
         group = groups.get(squash(name))
         if group is None:
-            group = TeachingGroup(school=school, name=name[:GROUP_NAME_MAX], subject=subject, year_group=pupil.year_group)
+            group = TeachingGroup(
+                school=school, name=name[:GROUP_NAME_MAX], subject=subject, year_group=pupil.year_group
+            )
             try:
                 teaching_group_write(group=group)
             except ValidationError as exc:

@@ -252,7 +252,9 @@ def intervention_update(
     intervention.start_date = start_date
     intervention.end_date = end_date
     intervention.full_clean()
-    save_named(intervention, clash=f"{programme.name} already has a group with this name (it was named so a moment ago).")
+    save_named(
+        intervention, clash=f"{programme.name} already has a group with this name (it was named so a moment ago)."
+    )
     intervention.staff.set(staff)
     return intervention
 

@@ -173,6 +173,16 @@ def test_a_class_list_makes_groups_attaches_teachers_and_lists_the_access_it_giv
     assert (again.created, again.updated, again.unchanged, again.access) == (0, 0, 5, [])
 
 
+def test_two_group_names_the_same_once_cut_to_length_are_refused_on_the_second_line(oak):
+    # Both names are cut to the field's 60 characters; the second would take the first's name.
+    long = "Year 7 English set 1 taught in the library on Monday mornings"
+    text = f"Class,Subject,UPN\n{long} A,English,{UPNS['amy']}\n{long} B,English,{UPNS['ben']}\n"
+    result = run_import(kind="groups", data=text, school=oak.school)
+
+    assert not result.ok and TeachingGroup.objects.count() == 0
+    assert [str(e) for e in result.errors] == ["line 3: group: Teaching group with this School and Name already exists."]
+
+
 def test_a_class_list_without_upns_finds_pupils_by_name_and_date_of_birth(oak):
     text = (
         "Registration Group,Legal Surname,Preferred Forename,DOB,Tutor\n"

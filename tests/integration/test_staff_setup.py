@@ -8,6 +8,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
@@ -262,6 +263,18 @@ def test_a_group_name_in_use_is_refused(client, personas):
     client.force_login(personas.data_manager)
     response = client.post(reverse("staff:group_add"), {"name": "9e1"})
     assert "There is already a group called 9e1." in " ".join(response.context["form"].errors["name"])
+
+
+def test_two_people_adding_the_same_group_at_once_get_a_message_not_an_error(personas, monkeypatch):
+    """The check before saving cannot see the other person's unfinished save: the clash is caught on saving."""
+    from pupils.services import teaching_group_write
+
+    TeachingGroup.objects.create(school=personas.school, name="7Z9")
+    monkeypatch.setattr(TeachingGroup, "validate_constraints", lambda self, exclude=None: None)
+    with pytest.raises(ValidationError) as caught:
+        teaching_group_write(group=TeachingGroup(school=personas.school, name="7Z9"))
+    assert caught.value.message_dict == {"name": ["There is already a group called 7Z9."]}
+    assert TeachingGroup.objects.filter(name="7Z9").count() == 1
 
 
 def test_a_data_manager_keeps_the_programme_library_but_runs_no_groups(client, personas):
