@@ -40,7 +40,8 @@ NOTE_COSTS = (
     "Cost to date = sessions delivered up to the last day of the term x the cost per session. Months gained = the "
     "sum over pupils of (post-test - pre-test) reading age in months, for enrolments with both tests (as in the "
     "intervention-impact report). Cost per month gained = cost to date / months gained; not shown when a programme "
-    "is not costed or gained nothing. Read from the costs and tests recorded when the page opened."
+    "is not costed or gained nothing. Read from the termly pack stored for the term (see where the figures come "
+    "from), else from the costs and tests recorded when the page opened."
 )
 NOTE_COHORT = (
     "Each marker is one pupil in one subject: their baseline points across, their teacher assessment this term up. "
@@ -156,10 +157,12 @@ def _records(data: dict | pd.DataFrame) -> list[dict]:
 def report_rows(
     school: School, *, academic_year: int, term: str, kinds: list[str], governor: bool = False,
     runs: dict[str, selectors.StoredRun] | None = None,
-) -> tuple[dict[str, list[dict]], list[Source], list[str]]:
+) -> tuple[dict[str, list[dict]], list[Source], list[str], dict[str, dict]]:
     """Rows of each report for the term: from stored runs where they exist, else computed now.
 
     ``runs``: the runs :func:`selectors.stored_runs` chose, when the caller has read them already.
+    Also returned: the kinds computed now, and for each kind read from a termly pack, that pack's
+    own figures (``pack_content.pack_extras``: its per-programme table, say).
     """
     if runs is None:
         runs = selectors.stored_runs(school, academic_year=academic_year, term=term, kinds=kinds, governor=governor)
@@ -179,7 +182,8 @@ def report_rows(
         ctx = generators.context_for(school=school, academic_year=academic_year, term=term, governor=governor)
         for kind in missing:
             rows[kind] = generators.build(kind, ctx).records()
-    return rows, sources, missing
+    packs = {kind: found.pack for kind, found in stored.items() if found.pack}
+    return rows, sources, missing, packs
 
 
 # --- SENCo and teacher ---------------------------------------------------------------------------------

@@ -263,12 +263,15 @@ def impact_block(frame: pd.DataFrame, *, with_costs: bool = True):
 
 
 def add_blocks(dashboard, school, rows: dict[str, list[dict]], *, ep: list[dict], impact: list[dict], names: dict,
-               teacher: bool) -> None:
+               teacher: bool, pack: dict | None = None) -> None:
     """Append the blocks after the cohort chart and the expected-progress table.
 
     A teacher's figures are worked out from their own pupils alone (``ep`` and ``impact`` are
     theirs already); whole-school figures (value added, costs, the school's transition matrix) are
-    the SENCo's.
+    the SENCo's. ``pack``: the own figures of the termly pack the intervention-impact rows came from
+    (``pack_content.pack_extras``): its per-programme table and costs are drawn as stored, the same
+    figures :func:`impact_frame` and ``costs_frame`` give; a pack stored without them, or none, and
+    they are worked out now.
     """
     d = _dash()
     year, term = dashboard.academic_year, dashboard.term
@@ -291,8 +294,13 @@ def add_blocks(dashboard, school, rows: dict[str, list[dict]], *, ep: list[dict]
     dashboard.blocks.extend(standardised_blocks(standardised, names))
     dashboard.blocks.append(no_gain_block(no_gain, names))
     dashboard.blocks.extend(d.ratio_gain_block(impact, names))
-    upns = {r["upn"] for r in impact} if teacher else None
-    frame = impact_frame(school, academic_year=year, term=term, upns=upns, with_costs=not teacher)
+    pack = {} if teacher else (pack or {})
+    if "programmes" in pack:
+        frame = pd.DataFrame(pack["programmes"])
+    else:
+        upns = {r["upn"] for r in impact} if teacher else None
+        frame = impact_frame(school, academic_year=year, term=term, upns=upns, with_costs=not teacher)
     dashboard.blocks.append(impact_block(frame, with_costs=not teacher))
     if not teacher:
-        dashboard.blocks.append(d.costs_block(d.costs_frame(school, academic_year=year, term=term)))
+        costs = pd.DataFrame(pack["costs"]) if "costs" in pack else d.costs_frame(school, academic_year=year, term=term)
+        dashboard.blocks.append(d.costs_block(costs))

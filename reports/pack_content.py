@@ -62,7 +62,7 @@ def pack_extras(ctx: generators.ReportContext, reports: list[generators.Report])
     Reads the rows the reports were computed from (the context's batch, so nothing is read twice)
     and, for the comparison with last year, the expected-progress rows of the same term a year earlier.
     """
-    from reports.dashboards import sen_gap_series  # the governor dashboard's own series
+    from reports.dashboards import costs_frame, sen_gap_series  # the dashboards' own tables
 
     batch = ctx.batch
     by_kind = {r.kind: r.frame for r in reports}
@@ -87,13 +87,17 @@ def pack_extras(ctx: generators.ReportContext, reports: list[generators.Report])
         semh_count=len(semh), subjects=batch.core_subjects(), governor=ctx.governor,
     )
     gap = sen_gap_series(ctx.school, academic_year=ctx.term.academic_year, term=ctx.term.term)
-    return {
+    extras = {
         "summary": summary.to_dict(),
         "programmes": generators.Report(kind="", frame=programmes).records(),
         "semh_count": None if ctx.governor and len(semh) < metrics.SUPPRESSION_THRESHOLD else len(semh),
         "sen_gap": generators.Report(kind="", frame=gap).records(),
         "case_studies": case_study_entries(ctx.school, governor=ctx.governor, day=ctx.term.end),
     }
+    if not ctx.governor:  # the SENCo's dashboard draws the costs block from here (figures_dashboard.add_blocks)
+        costs = costs_frame(ctx.school, academic_year=ctx.term.academic_year, term=ctx.term.term)
+        extras["costs"] = generators.Report(kind="", frame=costs).records()
+    return extras
 
 
 # --- Cells ---------------------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ class StoredResult:
     run_public_id: object
     finished_at: dt.datetime | None
     from_pack: bool
+    pack: dict | None = None  # the pack's own figures (``pack_content.pack_extras``) when it came from a pack
 
 
 def stored_runs(
@@ -100,7 +101,8 @@ def results_of(runs: dict[str, StoredRun]) -> dict[str, StoredResult]:
         result = results.get(run.pk) or {}
         data = result.get("reports", {}).get(kind) if run.from_pack else result
         if data and "rows" in data:
-            found[kind] = StoredResult(kind, data, run.public_id, run.finished_at, run.from_pack)
+            found[kind] = StoredResult(kind, data, run.public_id, run.finished_at, run.from_pack,
+                                       result.get("pack") if run.from_pack else None)
     return found
 
 

@@ -14,7 +14,7 @@ def senco_dashboard(
     school = membership.school
     teacher = membership.role == Role.TEACHER
     kinds = dashboards.TEACHER_KINDS if teacher else dashboards.SENCO_KINDS
-    rows, sources, computed = dashboards.report_rows(
+    rows, sources, computed, packs = dashboards.report_rows(
         school, academic_year=academic_year, term=term, kinds=kinds, runs=runs
     )
     names = selectors.pupil_names(membership)
@@ -28,5 +28,6 @@ def senco_dashboard(
     dashboard.blocks.append(dashboards.expected_progress_block())
     term_end = datasets.report_term(school, academic_year, term).end
     dashboard.progress = progress_rows(ep, names, selectors.provisions_on(school, term_end))
-    figures_dashboard.add_blocks(dashboard, school, rows, ep=ep, impact=impact, names=names, teacher=teacher)
+    figures_dashboard.add_blocks(dashboard, school, rows, ep=ep, impact=impact, names=names, teacher=teacher,
+                                  pack=packs.get("intervention-impact"))
     return dashboard
