@@ -232,15 +232,6 @@ def register_entries_of(days: Mapping[int, date]) -> pd.DataFrame:
     return df[[SCHOOL, "pupil_id", "provision", "primary_need"]].reset_index(drop=True)
 
 
-#: Broad area of need (DOMAIN 2) of each primary-need code, as the value-added group it gives.
-NEED_AREA_GROUPS = {
-    "SLCN": "need_communication", "ASD": "need_communication",
-    "SPLD": "need_cognition", "MLD": "need_cognition", "SLD": "need_cognition", "PMLD": "need_cognition",
-    "SEMH": "need_semh", "BESD": "need_semh",
-    "HI": "need_sensory", "VI": "need_sensory", "MSI": "need_sensory", "PD": "need_sensory",
-}
-
-
 def pupil_groups_of(days: Mapping[int, date], register: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per pupil: upn, year_group and the value-added group flags (DESIGN, DOMAIN 9.11).
 
@@ -272,7 +263,7 @@ def pupil_groups_of(days: Mapping[int, date], register: pd.DataFrame | None = No
     df["year_group"] = df["year_group"].astype("int64")
     for group in metrics.YEAR_GROUPS:
         df[group] = df["year_group"].eq(int(group.removeprefix("year_")))
-    area = _lookup(df["primary_need"].fillna(""), NEED_AREA_GROUPS, "object")
+    area = _lookup(df["primary_need"].fillna(""), metrics.NEED_AREAS, "object")
     for group in metrics.NEED_GROUPS:
         df[group] = area.eq(group).to_numpy()
     return df.drop(columns=["gender", "primary_need"])

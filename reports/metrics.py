@@ -135,6 +135,13 @@ SIGNIFICANCE_IN_LINE = "in line"
 
 YEAR_GROUPS = tuple(f"year_{year}" for year in range(7, 14))
 NEED_GROUPS = ("need_communication", "need_cognition", "need_semh", "need_sensory")
+#: The broad area of need of each census primary-need code (DOMAIN 2, 9.11); other codes have none.
+NEED_AREAS = {
+    "SLCN": "need_communication", "ASD": "need_communication",
+    "SPLD": "need_cognition", "MLD": "need_cognition", "SLD": "need_cognition", "PMLD": "need_cognition",
+    "SEMH": "need_semh", "BESD": "need_semh",
+    "HI": "need_sensory", "VI": "need_sensory", "MSI": "need_sensory", "PD": "need_sensory",
+}
 #: Every value-added group, in the order the report lists them (DESIGN and DOMAIN 9.11).
 VALUE_ADDED_GROUPS = (
     "all",
@@ -1212,12 +1219,15 @@ def secondary_suppression(
     *,
     shown: Iterable,
     suppressed: Iterable,
+    known: Iterable = (),
 ) -> set:
     """The figures to suppress so that no suppressed figure can be worked out from those shown.
 
     ``rank``: every group (node) in the order the page lists them, with the size that decides
     which is "the next smallest" (ties: the first listed). ``shown``: the groups that are rows on
     the page (or on the pages beside it); others (a total no report prints) are never shown.
+    ``known``: totals this table does not print but other tables of the same page or pack do (the
+    SEN count in value added, say): readable, and never chosen, as this table cannot hide them.
     ``suppressed``: the groups suppressed for small numbers. Two rules, applied until neither
     adds a group:
 
@@ -1233,6 +1243,7 @@ def secondary_suppression(
     """
     order = {key: i for i, key in enumerate(rank)}
     rows = {key for key in shown if key in order}
+    outside = {key for key in known if key in order and key not in rows}
     hidden = {key for key in suppressed if key in order}
     parts = [Partition(p.parent, tuple(m for m in p.members if m in order), p.complete) for p in partitions]
 
@@ -1240,7 +1251,7 @@ def secondary_suppression(
         return (rank[node], order[node])
 
     def readable(hidden_now: set) -> set:
-        seen = {node for node in rows if node not in hidden_now}
+        seen = {node for node in rows if node not in hidden_now} | outside
         changed = True
         while changed:
             changed = False
@@ -1375,9 +1386,12 @@ def suppress_register_summary(
 
     A row is suppressed when this year's or last year's count is under ``threshold``. The
     provision rows split the pupils on roll; those other than N (pupils with SEN) are split again
-    by the primary-need rows, so the SEN total can be worked out from either: both partitions are
-    protected (DOMAIN 9.8). The next smallest row is the one with the fewest pupils this year (then
-    last year). Suppressed rows lose both counts and the change.
+    by the primary-need rows, and the needs of each broad area of need (:data:`NEED_AREAS`) add up
+    to that area. The number on roll, the SEN total and each area's total are printed beside this
+    table in a governor's pack and page (value added's groups, the SEN gap, the summary), so they
+    count as known: with EHC plans hidden, SEN support is hidden too, and with SLD hidden, the next
+    smallest need of cognition and learning (DOMAIN 9.8). The next smallest row is the one with the
+    fewest pupils this year (then last year). Suppressed rows lose both counts and the change.
     """
     by = list(by)
     _require(table, by + ["dimension", "code", "this_year", "previous_year"], "register summary")
@@ -1392,15 +1406,18 @@ def suppress_register_summary(
         sen = tuple(k for k in provisions if k[1] != "N")
         needs = tuple(k for k in rank if k[0] == "primary_need")
         no_sen = tuple(k for k in provisions if k[1] == "N")
-        partitions = [
+        areas = {area: tuple(k for k in needs if NEED_AREAS.get(k[1]) == area) for area in NEED_GROUPS}
+        partitions = [  # the finest first: two needs hidden in one area protect both it and the SEN total
+            *(Partition(("area", area), members, True) for area, members in areas.items() if members),
             Partition(("roll",), provisions, True),
             Partition(("roll",), (*no_sen, ("sen",)), True),
             Partition(("sen",), sen, True),
             Partition(("sen",), needs, True),
         ]
-        nodes = {**rank, ("sen",): (0, 0), ("roll",): (0, 0)}
+        known = [("sen",), ("roll",), *(("area", area) for area in NEED_GROUPS)]
+        nodes = {**rank, **{node: (0, 0) for node in known}}
         small = [k for k, (t, p) in rank.items() if t < threshold or p < threshold]
-        hidden = secondary_suppression(nodes, partitions, shown=rank, suppressed=small)
+        hidden = secondary_suppression(nodes, partitions, shown=rank, suppressed=small, known=known)
         mask[part.index] = [(d, c) in hidden for d, c in zip(part["dimension"], part["code"], strict=True)]
     return _blank(table, mask, ["this_year", "previous_year", "change"])
 

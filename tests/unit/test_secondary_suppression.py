@@ -174,10 +174,38 @@ def test_register_summary_protects_provisions_and_needs():
 
 
 def test_register_summary_a_small_last_year_suppresses_the_row():
-    # MLD this year 6 but last year 4: suppressed; then the next smallest need (SEMH 5) too.
+    # MLD this year 6 but last year 4: suppressed. Value added prints cognition and learning (SPLD + MLD)
+    # beside it, so the other need of that area (SPLD) goes too; SEMH can stay: SEN - SEMH gives only
+    # SPLD + MLD together.
     table = register([
         ("provision", "K", 20, 18), ("provision", "E", 6, 6),
         ("primary_need", "SPLD", 15, 14), ("primary_need", "MLD", 6, 4), ("primary_need", "SEMH", 5, 6),
     ])  # fmt: skip
     out = m.suppress_register_summary(table)
-    assert out["suppressed"].tolist() == [False, False, False, True, True]
+    assert out["suppressed"].tolist() == [False, False, True, True, False]
+
+
+def test_register_summary_hides_sen_support_beside_a_hidden_ehc_count_as_the_sen_total_is_printed_elsewhere():
+    # Hillside in the demo: SEN support 12, EHC plans 4. Value added, the SEN gap and the summary print
+    # SEN n = 16 on the same pack, so 16 - 12 would give the EHC plans: SEN support is hidden too. Last
+    # year the same (10 and 1). The needs (SPLD 9 and SEMH 7 this year) are all 5 or more and stay.
+    table = register([
+        ("provision", "K", 12, 10), ("provision", "E", 4, 1), ("provision", "N", 86, 90),
+        ("primary_need", "SPLD", 9, 6), ("primary_need", "SEMH", 7, 5),
+    ])  # fmt: skip
+    out = m.suppress_register_summary(table)
+    assert out["suppressed"].tolist() == [True, True, False, False, False]
+
+
+def test_register_summary_hides_a_second_need_of_an_area_whose_total_is_printed_elsewhere():
+    # Riverside in the demo: SPLD 20, MLD 21 and SLD 3 are cognition and learning, 44, which value added
+    # prints as a group. SLD alone hidden would be 44 - 20 - 21: SPLD (the smaller) goes too. Other areas
+    # are untouched, and the provisions (K 40, E 10) too.
+    table = register([
+        ("provision", "K", 40, 38), ("provision", "E", 10, 9), ("provision", "N", 500, 480),
+        ("primary_need", "SPLD", 20, 19), ("primary_need", "MLD", 21, 20), ("primary_need", "SLD", 3, 3),
+        ("primary_need", "SLCN", 6, 5),
+    ])  # fmt: skip
+    out = m.suppress_register_summary(table)
+    assert out["suppressed"].tolist() == [False, False, False, True, False, True, False]
+    # Whatever a reader adds or takes away, SLD stays hidden: cognition 44 - MLD 21 = SPLD + SLD, 23.
