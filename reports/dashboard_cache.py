@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from pupils.access import visible_pupils
 from pupils.models import Membership, Role
 from reports import governor_page, selectors
-from reports.dashboards import GOVERNOR_KINDS, SENCO_KINDS, TEACHER_KINDS, Source
+from reports.dashboards import GOVERNOR_KINDS, LISTS, SENCO_KINDS, TEACHER_KINDS, Source
 from reports.senco_page import senco_dashboard
 from reports.forms import TermForm
 from reports.progress_table import (
@@ -61,6 +63,7 @@ class DashboardPage:
     computed: list[str]
     subjects: list[str]
     progress_run: selectors.StoredRun | None = None  # the stored run the expected-progress rows came from
+    lists: dict[str, str] = field(default_factory=dict)  # each list of pupils' block with every row (dashboards.LISTS)
 
     @property
     def term_label(self) -> str:
@@ -113,6 +116,11 @@ class CachedDashboard:
             scope = "pupils-" + _digest(",".join(str(pk) for pk in ids))
         self.key = ("dashboard", "governor" if governor else "named", self.school.pk, self.school.data_version,
                     "default" if term is None else f"{term[0]}-{term[1]}", scope, today.isoformat())
+
+    def list_url(self, key: str) -> str:
+        """A list of pupils' own page, for the same term as this dashboard (none named: its default term)."""
+        url = reverse("reports:dashboard_list", args=[key])
+        return url if self.asked is None else f"{url}?{urlencode({'academic_year': self.asked[0], 'term': self.asked[1]})}"
 
     def body(self, filters: ProgressFilters | None = None) -> DashboardBody:
         """The page's body for these table filters (the first page, unfiltered, from the cache)."""
@@ -168,6 +176,12 @@ class CachedDashboard:
             dashboard = governor_page.governor_dashboard(self.school, **options)
         else:
             dashboard = senco_dashboard(self.membership, **options)
+        lists = {}
+        for b in dashboard.blocks:
+            if b.key in LISTS and b.table is not None:  # its own page draws every row
+                lists[b.key] = render_to_string("reports/_block.html", {"block": replace(b, table=replace(b.table, limit=None))})
+                if b.table.cut:
+                    b.more_href = self.list_url(b.key)
         page = DashboardPage(
             academic_year=academic_year,
             term=term,
@@ -176,6 +190,7 @@ class CachedDashboard:
                             b.html or ("" if b.table is None else render_to_string("reports/_block.html", {"block": b})))
                 for b in dashboard.blocks
             ],
+            lists=lists,
             sources=dashboard.sources,
             computed=dashboard.computed,
             subjects=sorted({row[SUBJECT] for row in dashboard.progress}),

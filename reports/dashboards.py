@@ -34,6 +34,10 @@ SENCO_KINDS = ["expected-progress", "starting-points", "value-added", "intervent
 TEACHER_KINDS = ["expected-progress", "intervention-impact", "standardised-progress", "no-gain-but-semh"]
 GOVERNOR_KINDS = ["value-added", "starting-points", "register-summary"]
 GAP_TERMS = 6
+#: Rows of a list of pupils shown on a dashboard; the list's own page has them all (``LISTS``).
+LIST_ROWS = 25
+#: The dashboard blocks that list pupils one by one, each with a page of its own.
+LISTS = ("standardised-pupils", "no-gain-but-semh", "intervention-impact")
 SUPPRESSED = "suppressed"
 
 NOTE_COSTS = (
@@ -84,10 +88,23 @@ class Table:
     headers: list[str]
     rows: list[list[Cell]] = field(default_factory=list)
     empty: str = "No rows."
+    limit: int | None = None  # a list of pupils: the dashboard shows this many rows, its own page all of them
+
+    @property
+    def shown(self) -> list[list[Cell]]:
+        return self.rows if self.limit is None else self.rows[: self.limit]
+
+    @property
+    def count(self) -> str:
+        return f"{len(self.rows):,}"
+
+    @property
+    def cut(self) -> bool:
+        return self.limit is not None and len(self.rows) > self.limit
 
     def body_html(self) -> str:
-        """The rows of ``<tbody>``, one ``<tr>`` a line."""
-        return mark_safe("\n      ".join("<tr>" + "".join(cell.html() for cell in row) + "</tr>" for row in self.rows))
+        """The rows of ``<tbody>`` (the first ``limit`` of them), one ``<tr>`` a line."""
+        return mark_safe("\n      ".join("<tr>" + "".join(cell.html() for cell in row) + "</tr>" for row in self.shown))
 
 
 @dataclass
@@ -102,6 +119,7 @@ class Block:
     summary: str = ""
     reading: str = ""  # one plain sentence beside the chart: what it says (the governor page)
     html: str = ""  # a block that draws itself (the governor page's summary)
+    more_href: str = ""  # a cut list's own page (reports:dashboard_list), with every row
 
     @property
     def data_id(self) -> str:
@@ -289,6 +307,7 @@ def ratio_gain_block(rows: list[dict], names: dict | None) -> list[Block]:
                     summary="Bar chart of the mean ratio gain of each programme, with the impact bands marked.")]
     if names is not None:
         detail = Table(
+            limit=LIST_ROWS,
             caption="Ratio gain per pupil and intervention",
             headers=["Pupil", "Programme", "Measure", "Pre (months)", "Post (months)", "Months elapsed", "Ratio gain",
                      "Band", "Flag"],

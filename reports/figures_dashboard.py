@@ -173,8 +173,11 @@ def standardised_blocks(rows: list[dict], names: dict | None) -> list:
                       charts_figures.standardised_summary(summary),
                       summary="Stacked bar chart of pupils who accelerated, kept pace or fell behind, per measure.")]
     if names is not None:
+        order = {"fell behind": 0, "kept pace": 1, "accelerated": 2}
+        rows = sorted(rows, key=lambda r: (order.get(str(r["status"]), 3), float(r["change"] or 0)))
         detail = d.Table(
-            caption="Standardised-score change per pupil and measure",
+            limit=d.LIST_ROWS,
+            caption="Standardised-score change per pupil and measure: those who fell behind first",
             headers=["Pupil", "Measure", "Earlier", "Latest", "Change", "Status"],
             rows=[
                 [d._pupil_link(names, r["upn"]), d.Cell(str(r["measure"]).capitalize()),
@@ -203,6 +206,7 @@ def _day(value) -> str:
 def no_gain_block(rows: list[dict], names: dict):
     d = _dash()
     table = d.Table(
+        limit=d.LIST_ROWS,
         caption="Pupils with no rise in English or maths this term whose SEMH or qualitative measures improved",
         headers=["Pupil", "Subjects without a gain", "Measures that improved"],
         rows=[[d._pupil_link(names, r["upn"]), d.Cell(r["subjects_without_gain"]), d.Cell(r["improved_measures"])]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("runs/<uuid:public_id>/download/<str:fmt>/", views.run_download, name="run_download"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/expected-progress.csv", views.dashboard_csv, name="dashboard_csv"),
+    path("dashboard/lists/<slug:key>/", views.dashboard_list, name="dashboard_list"),
     path("dashboard/pupils/<uuid:public_id>/", views.pupil_dashboard, name="pupil_dashboard"),
     path("governors/", views.governor, name="governor"),
     path("pupils/<uuid:public_id>/case-study/", views.case_study, name="case_study"),

@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.text import slugify
@@ -291,6 +292,26 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
     name = f"{membership.school.code}-expected-progress-{page.academic_year}-{page.term}"
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return _private(response)
+
+
+@login_required
+@require_GET
+def dashboard_list(request: HttpRequest, key: str) -> HttpResponse:
+    """One list of pupils from the named dashboard with every row (the dashboard shows the first few)."""
+    membership = dashboard_membership(request)
+    if key not in dashboards.LISTS:
+        raise Http404("No such list on the dashboard.")
+    cached = _cached_dashboard(request, membership)
+    page = cached.page()
+    block = next((b for b in page.blocks if b.key == key), None)
+    if block is None or key not in page.lists:
+        raise Http404("No such list on the dashboard.")
+    query = cached.list_url(key).partition("?")[2]  # the same term as the list
+    back = reverse("reports:dashboard") + (f"?{query}" if query else "") + f"#{key}"
+    return _private(render(request, "reports/dashboard_list.html", {
+        "title": block.title, "html": page.lists[key], "term_label": page.term_label, "back": back,
+        "teacher": membership.role == Role.TEACHER,
+    }))
 
 
 @login_required

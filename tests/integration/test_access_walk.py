@@ -139,6 +139,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "reports:run_download": row(200, 403, 403, 404, 403, 404),
     "reports:dashboard": row(200, 200, 403, 403, 403, 200),
     "reports:dashboard_csv": row(200, 403, 403, 403, 403, 200),
+    "reports:dashboard_list": row(200, 200, 403, 403, 403, 200),
     "reports:pupil_dashboard": row(200, 200, 403, 403, 403, 404),
     "reports:governor": row(200, 403, 403, 200, 403, 200),
     "reports:case_study": SENCO_ONLY_PUPIL,
@@ -289,6 +290,8 @@ def url_kwargs(name: str, kwargs: list[str], s: WalkSchool) -> dict[str, object]
             values[kwarg] = s.entry.pk
         elif (name, kwarg) == ("pupils:concern_close", "concern_id"):
             values[kwarg] = s.concern.pk
+        elif (name, kwarg) == ("reports:dashboard_list", "key"):
+            values[kwarg] = "standardised-pupils"
         elif (name, kwarg) == ("assessments:targets", "group_id"):
             values[kwarg] = s.group.pk
         elif (name, kwarg) == ("interventions:programme_edit", "name"):
@@ -562,12 +565,13 @@ def test_a_ta_sees_the_pupils_of_the_group_she_runs_and_no_other(walk_school):
 def test_every_url_that_names_a_pupil_names_them_by_public_id_never_the_database_id():
     # A keyword that names a pupil is a UUID (public_id, pupil_id); integer keywords name records
     # found only under a pupil or a group the person may see (checked above and by the walk), or a
-    # member of staff found only among the acting school's staff (staff:edit, a 404 otherwise).
+    # member of staff found only among the acting school's staff (staff:edit, a 404 otherwise); ``key`` names a
+    # dashboard's list of pupils (reports:dashboard_list).
     for name, kwargs in walked_patterns():
         for kwarg in kwargs:
             assert kwarg in {"public_id", "pupil_id", "entry_id", "concern_id", "group_id", "name", "day", "start",
                              "fmt", "kind", "token", "plan_id", "outcome_id", "target_id", "link_id", "comment_id",
-                             "uidb64", "user_id"}, f"{name} takes {kwarg}: is it a pupil's database id?"  # fmt: skip
+                             "uidb64", "user_id", "key"}, f"{name} takes {kwarg}: is it a pupil's database id?"  # fmt: skip
     # And a database id in a pupil's place matches no page at all.
     for path in ("/pupils/12/", "/reports/dashboard/pupils/12/", "/assessments/pupils/12/", "/pupils/12/audit/"):
         with pytest.raises(Resolver404):

@@ -11,8 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from assessments.models import ReadingTest
 from pupils.models import Pupil, Provision, Role
-from reports import progress_table, services
+from reports import dashboards, progress_table, services
 from reports.models import ReportKind, ReportRun
 from sencotrack import versions
 from tests import factories as f
@@ -121,6 +122,49 @@ def test_the_programme_tables_are_read_from_the_stored_pack_and_match_the_live_o
     del pack.result["pack"]["costs"]
     pack.save(update_fields=["result"])
     assert block_html(client.get(DASHBOARD, TERM_QUERY).content.decode(), "costs") == live["costs"]
+
+
+def body_rows(html: str) -> int:
+    return html.count("<tr>") - 1  # less the header row
+
+
+def test_a_long_list_of_pupils_shows_its_first_rows_and_links_to_a_page_with_every_row(
+    client, report_school, monkeypatch
+):
+    monkeypatch.setattr(dashboards, "LIST_ROWS", 1)
+    for pupil, (before, after) in zip(add_pupils_with_results(report_school.school, 3), [(90, 84), (95, 97), (88, 99)],
+                                      strict=True):  # standardised-score progress for three more pupils
+        for day, score in ((dt.date(2025, 9, 15), before), (dt.date(2026, 5, 15), after)):
+            ReadingTest.objects.create(pupil=pupil, measure="reading", test_name="NGRT", tested_on=day,
+                                       age_equivalent_months=120, standardised_score=score)
+    sign_in(client, report_school.senco)
+    page = client.get(DASHBOARD, TERM_QUERY).content.decode()
+    # The one who fell behind (90 -> 84) comes first
+    assert "Extra000" in block_html(page, "standardised-pupils") and "Extra002" not in block_html(page, "standardised-pupils")
+    cut = 0
+    for key in dashboards.LISTS:
+        url = reverse("reports:dashboard_list", args=[key])
+        response = client.get(url, TERM_QUERY)
+        assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+        full, shown = block_html(response.content.decode(), key), block_html(page, key)
+        if body_rows(full) > 1:
+            cut += 1
+            assert body_rows(shown) == 1
+            assert f'data-testid="more-{key}"' in shown
+            assert f"The first 1 of {body_rows(full)} rows." in shown
+            assert f'href="{url}?academic_year=2025&amp;term=summer"' in shown
+        else:
+            assert "data-testid=\"more-" not in shown and body_rows(shown) == body_rows(full)
+    assert cut, "the school has no list of more than one pupil"
+    assert client.get(reverse("reports:dashboard_list", args=["value-added"])).status_code == 404
+
+
+def test_a_teachers_list_of_pupils_holds_only_their_pupils(client, report_school):
+    b = report_school.report_pupils["B"]
+    sign_in(client, report_school.teacher)
+    for key in dashboards.LISTS:
+        page = client.get(reverse("reports:dashboard_list", args=[key]), TERM_QUERY).content.decode()
+        assert b.upn not in page and "Test B" not in page
 
 
 def test_the_refresh_button_queues_a_termly_pack_that_the_dashboard_then_reads(
