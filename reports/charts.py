@@ -341,13 +341,19 @@ def ratio_gain_by_programme(rows, *, title: str = "Ratio gain by programme (mean
                             summary: pd.DataFrame | None = None) -> dict:
     """Mean ratio gain per programme and measure, with the impact bands marked (DOMAIN 7).
 
-    ``summary``: :func:`programme_ratio_summary` of ``rows``, when the caller has it already.
+    ``rows``: intervention-impact rows, one per pupil. ``summary``: :func:`programme_ratio_summary`
+    of them when the caller has it already, or a programme table of its own (programme, measure,
+    n, mean_ratio_gain, band, and ``suppressed`` on a governors' copy): the hover text gives each
+    bar's n from it. A suppressed programme is the word "suppressed" at 0, never a number.
     """
     summary = programme_ratio_summary(rows) if summary is None else summary
     if summary.empty:
         return empty_figure(title, "No intervention has ended with a test before and after it.")
+    hidden_mask = (summary[metrics.SUPPRESSED_FLAG_COLUMN].fillna(False).astype(bool)
+                   if metrics.SUPPRESSED_FLAG_COLUMN in summary else pd.Series(False, index=summary.index))
+    shown, hidden = summary[~hidden_mask], summary[hidden_mask]
     fig = go.Figure()
-    for i, (measure, part) in enumerate(summary.groupby("measure", sort=True)):
+    for i, (measure, part) in enumerate(shown.groupby("measure", sort=True)):
         fig.add_trace(go.Bar(
             x=part["mean_ratio_gain"].astype(float).tolist(), y=part["programme"].tolist(), orientation="h",
             name=f"{measure.capitalize()} age", marker={"color": SERIES[i % len(SERIES)]},
@@ -355,8 +361,17 @@ def ratio_gain_by_programme(rows, *, title: str = "Ratio gain by programme (mean
                 f"{r['programme']} ({measure}): mean ratio gain {_fmt(r['mean_ratio_gain'])}, {r['band']}, n = {_whole(r['n'])}"
                 for r in part.to_dict("records")
             ],
-            hoverinfo="text", text=[f"{v:.2f} {b}" for v, b in zip(part["mean_ratio_gain"], part["band"])],
+            hoverinfo="text",
+            text=[f"{v:.2f} {b}" for v, b in zip(part["mean_ratio_gain"].astype(float), part["band"], strict=True)],
             textposition="auto", **BAR_TEXT,
+        ))
+    if not hidden.empty:
+        fig.add_trace(go.Scatter(
+            x=[0] * len(hidden), y=hidden["programme"].tolist(), mode="text", text=[SUPPRESSED] * len(hidden),
+            textposition="middle right", textfont={"color": GREY}, name="Suppressed (fewer than 5 pupils)",
+            hovertext=[f"{r['programme']} ({r['measure']}): {SUPPRESSED}, fewer than 5 pupils"
+                       for r in hidden.to_dict("records")],
+            hoverinfo="text",
         ))
     band_line = {"color": GREY, "dash": "dot", "width": 1}
     programmes = summary["programme"].nunique()

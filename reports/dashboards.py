@@ -25,7 +25,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from pupils.models import School
-from reports import charts, datasets, generators, metrics, selectors
+from reports import charts, datasets, generators, metrics, pack_content, selectors
 from reports.explain import NOTES, TITLES
 from sencotrack.parsing import format_academic_year, split_term, term_index, term_label
 
@@ -120,6 +120,7 @@ class Block:
     reading: str = ""  # one plain sentence beside the chart: what it says (the governor page)
     html: str = ""  # a block that draws itself (the governor page's summary)
     more_href: str = ""  # a cut list's own page (reports:dashboard_list), with every row
+    wide: bool = False  # the chart above its table, each the page's full width (a long chart, a wide table)
 
     @property
     def data_id(self) -> str:
@@ -426,14 +427,16 @@ def gap_block(series: pd.DataFrame) -> Block:
 
 
 def register_block(rows: list[dict]) -> Block:
+    """The register against a year earlier, each row in the pack's plain words (``pack_content.register_label``)."""
     table = Table(
         caption="SEN register on the last day of the term, against a year earlier",
-        headers=["By", "Code", "This term", "A year earlier", "Change"],
+        headers=["Provision or primary need", "This term", "A year earlier", "Change"],
         rows=[
-            [Cell("provision" if r["dimension"] == "provision" else "primary need"), Cell(r["code"]),
+            [Cell(pack_content.register_label(r)),
              fmt(r["this_year"], suppressed=bool(r.get("suppressed"))),
              fmt(r["previous_year"], suppressed=bool(r.get("suppressed"))),
-             fmt(r["change"], suppressed=bool(r.get("suppressed")))]
+             fmt(None, suppressed=bool(r.get("suppressed"))) if pd.isna(r.get("change"))
+             else Cell(f"{int(r['change']):+d}", numeric=True)]  # signed, as the pack writes it
             for r in rows
         ],
         empty="Nobody is on the register.",

@@ -86,30 +86,52 @@ def starting_points_block(rows: list[dict]):
     return d.Block("starting-points", TITLES["starting-points"], table, NOTES["starting-points"] + NOTE_SOURCES,
                    starting_points_chart(rows),
                    summary="Bar chart of the percentage at least expected from each starting point, with the "
-                           "national percentage beside it where the national table has the starting point.")
+                           "national percentage beside it where the national table has the starting point.",
+                   wide=True)
 
 
 def starting_points_chart(rows: list[dict], *, title: str = "At least expected progress: ours and national") -> dict:
+    """Our percentage at least expected from each starting point, with the national one beside it.
+
+    A suppressed starting point (a governors' copy, DOMAIN 9.8) keeps its place on the axis with the
+    word "suppressed" where our bar would be, never a number: our bar, its label and its hover text
+    say "suppressed". The national bar is drawn for it all the same (the national figures are not
+    the school's pupils).
+    """
     import plotly.graph_objects as go
 
-    shown = [r for r in rows if not r.get("suppressed") and r.get("pct_expected") is not None]
-    if not shown:
-        return charts.empty_figure(title, "No starting point to show.")
-    labels = [f"{r['subject']} from {r['starting_point']}" for r in shown]
+    drawn = [r for r in rows if r.get("suppressed") or r.get("pct_expected") is not None]
+    if not any(not r.get("suppressed") for r in drawn):
+        return charts.empty_figure(title, "No starting point to show." if not drawn else
+                                   "Every starting point has fewer than 5 pupils, or is hidden with one: suppressed.")
+    labels = [f"{r['subject']} from {r['starting_point']}" for r in drawn]
+    hidden = [bool(r.get("suppressed")) for r in drawn]
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=labels, y=[r["pct_expected"] for r in shown], name="This school",
-                         marker={"color": charts.BLUE}, hovertext=[f"{lab}: {r['pct_expected']:.2f}% ({r['n']} pupils)"
-                                                                   for lab, r in zip(labels, shown, strict=True)],
-                         hoverinfo="text"))
-    fig.add_trace(go.Bar(x=labels, y=[r.get("national_pct_expected") for r in shown], name="National",
-                         marker={"color": charts.GREY},
+    # Horizontal bars, a line per starting point in the table's order: a school has dozens of them.
+    fig.add_trace(go.Bar(
+        y=labels, x=[None if h else r["pct_expected"] for r, h in zip(drawn, hidden, strict=True)], orientation="h",
+        name="This school", marker={"color": charts.BLUE},
+        hovertext=[f"{lab}: {charts.SUPPRESSED} (fewer than 5 pupils, or hidden with them)" if h
+                   else f"{lab}: {r['pct_expected']:.2f}% ({charts._whole(r['n'])} pupils)"
+                   for lab, r, h in zip(labels, drawn, hidden, strict=True)],
+        hoverinfo="text"))
+    fig.add_trace(go.Bar(y=labels, x=[r.get("national_pct_expected") for r in drawn], orientation="h",
+                         name="National", marker={"color": charts.GREY},
                          hovertext=[f"{lab}: national {r['national_pct_expected']:.2f}%"
                                     if r.get("national_pct_expected") is not None else f"{lab}: no national figure"
-                                    for lab, r in zip(labels, shown, strict=True)],
+                                    for lab, r in zip(labels, drawn, strict=True)],
                          hoverinfo="text"))
-    charts._layout(fig, title=title, x_title="Subject and starting point", y_title="% at least expected",
-                   barmode="group")
-    fig.update_yaxes(range=[0, 100])
+    words = [lab for lab, h in zip(labels, hidden, strict=True) if h]
+    if words:  # the word where our bar would be (a bar of no length draws no label)
+        fig.add_trace(go.Scatter(
+            y=words, x=[0] * len(words), mode="text", text=[charts.SUPPRESSED] * len(words),
+            textposition="middle right", textfont={"color": charts.GREY}, name="Suppressed (fewer than 5 pupils)",
+            hovertext=[f"{lab}: {charts.SUPPRESSED} (fewer than 5 pupils, or hidden with them)" for lab in words],
+            hoverinfo="text"))
+    charts._layout(fig, title=title, x_title="% at least expected", y_title="", barmode="group",
+                   height=max(300, 110 + 30 * len(labels)),
+                   xaxis={"range": [0, 100]},
+                   yaxis={"type": "category", "categoryorder": "array", "categoryarray": list(reversed(labels))})
     return charts.to_dict(fig)
 
 

@@ -12,8 +12,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from pupils.models import School
-from reports import charts, dashboards, generators, pack_content
+from reports import charts, dashboards, figures_dashboard, generators, pack_content
 from reports.dashboards import Block, Dashboard
+from reports.explain import NOTES
 
 KINDS = ["register-summary", "starting-points", "value-added", "transition-matrix"]
 
@@ -45,7 +46,10 @@ def governor_dashboard(school: School, *, academic_year: int, term: str, runs=No
     dashboard.blocks.append(gap)
 
     sp, sp_hidden = _shown(rows["starting-points"])
-    block = dashboards.starting_points_block(sp)
+    block = figures_dashboard.starting_points_block(sp)  # the SENCo's, with the national columns
+    # The chart marks hidden starting points "suppressed" (the national bar beside them is public).
+    block.figure = figures_dashboard.starting_points_chart(rows["starting-points"])
+    block.note = NOTES["starting-points"]  # the reference sets page it names is the SENCo's
     block.reading = pack_content.starting_points_section(rows["starting-points"], governor=True).reading
     if sp_hidden:
         block.table.caption += f" ({sp_hidden} starting points with fewer than 5 pupils, or hidden with them, are not listed)"
@@ -56,7 +60,9 @@ def governor_dashboard(school: School, *, academic_year: int, term: str, runs=No
     dashboard.blocks.append(block)
 
     programmes = pack_content.programmes_section(extras["programmes"], governor=True)
-    dashboard.blocks.append(pack_block(programmes, "programmes"))
+    block = pack_block(programmes, "programmes")
+    block.wide = True  # ten columns: the table needs the page's width
+    dashboard.blocks.append(block)
     return dashboard
 
 

@@ -130,12 +130,18 @@ def _hidden(row: dict) -> bool:
 # --- Sections --------------------------------------------------------------------------------------------
 
 
+def register_label(row: dict) -> str:
+    """A register-summary row in plain words: "SEN support (K)", "Need: Specific learning difficulty (SPLD)"."""
+    if row["dimension"] == "provision":
+        return PROVISION_WORDS.get(row["code"], row["code"])
+    return "Need: " + NEED_WORDS.get(row["code"], row["code"])
+
+
 def register_section(rows: list[dict]) -> Section:
     table = PackTable(
         "Pupils on the register on the last day of the term, against the same day a year earlier",
         ["Provision or primary need", "This term", "A year earlier", "Change"],
-        [[PROVISION_WORDS.get(r["code"], r["code"]) if r["dimension"] == "provision"
-          else "Need: " + NEED_WORDS.get(r["code"], r["code"]),
+        [[register_label(r),
           count(r["this_year"], suppressed=_hidden(r)), count(r["previous_year"], suppressed=_hidden(r)),
           num(r["change"], 0, suppressed=_hidden(r)) if r.get("change") is None
           else f"{int(r['change']):+d}"]
@@ -322,9 +328,15 @@ def programmes_section(rows: list[dict], *, governor: bool) -> Section:
                    f"{float(best['mean_ratio_gain']):.2f} ({best['band']}) over {int(best['n'])} pupils.")
     else:
         reading = "No programme has reading or spelling tests before and after for 5 pupils or more."
-    chart_rows = [{"programme": r["programme"], "measure": r["measure"], "ratio_gain": r["mean_ratio_gain"]}
-                  for r in shown]
-    figure = charts.ratio_gain_by_programme(chart_rows) if chart_rows else None
+    # The chart is drawn from this table's own rows (one per programme and measure, with its n), not
+    # from pupil rows: a programme's bar says how many pupils it stands for, a hidden one "suppressed".
+    drawn = [r for r in rows if r.get("age_equivalent") and (_hidden(r) or r.get("mean_ratio_gain") is not None)]
+    summary = pd.DataFrame(
+        [{"programme": r["programme"], "measure": r["measure"], "n": None if _hidden(r) else int(r["n"]),
+          "mean_ratio_gain": None if _hidden(r) else float(r["mean_ratio_gain"]),
+          "band": "" if _hidden(r) else (r.get("band") or ""), "suppressed": _hidden(r)} for r in drawn],
+        columns=["programme", "measure", "n", "mean_ratio_gain", "band", "suppressed"])
+    figure = charts.ratio_gain_by_programme([], summary=summary) if shown else None
     note = NOTES["intervention-impact"] + " " + FIGURE_NOTES["intervention-measures"]
     if governor:
         note += " Governors: a programme's figures about fewer than 5 pupils are suppressed."

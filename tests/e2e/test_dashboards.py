@@ -33,7 +33,7 @@ def test_the_governor_dashboard_draws_its_charts_with_no_pupil_named(page, table
     login(page, live_server, "gwen")
     expect(page).to_have_url(f"{live_server.url}/reports/governors/")  # a governor's home page
     expect(page.get_by_role("heading", name="Governor dashboard")).to_be_visible()
-    expect(page.locator(".js-plotly-plot")).to_have_count(3)  # value added, SEN gap, register
+    expect(page.locator(".js-plotly-plot")).to_have_count(4)  # value added, SEN gap, starting points, register
     expect(page.get_by_test_id("block-value-added")).to_contain_text("suppressed")  # maths SEN support: 2 pupils
     text = page.content()
     for pupil in report_school.report_pupils.values():
@@ -42,7 +42,7 @@ def test_the_governor_dashboard_draws_its_charts_with_no_pupil_named(page, table
     screenshot(page, "governor-dashboard-desktop")
 
     login(tablet_page, live_server, "gwen")
-    expect(tablet_page.locator(".js-plotly-plot")).to_have_count(3)
+    expect(tablet_page.locator(".js-plotly-plot")).to_have_count(4)
     fits_the_width(tablet_page)
     screenshot(tablet_page, "governor-dashboard-tablet")
 

@@ -499,14 +499,126 @@ def test_a_teacher_never_gets_the_senco_s_cached_dashboard_nor_the_senco_the_tea
 def test_the_governor_dashboard_shows_a_change_to_the_register_on_the_next_request(client, report_school):
     sign_in(client, report_school.governor)
     page = client.get(GOVERNORS, TERM_QUERY).content.decode()
-    rows = dict(re.findall(r"<tr><td[^>]*>provision</td><td[^>]*>(\w)</td><td[^>]*>([^<]+)</td>", page))
+    rows = dict(re.findall(r"<tr><td[^>]*>([^<]+)</td><td[^>]*>([^<]+)</td>", block_html(page, "register-summary")))
     # M3 and M5 have SEN support on the last day of the term: 2 pupils, fewer than 5, suppressed
-    assert rows.get("K") == "suppressed"
+    assert rows.get("SEN support (K)") == "suppressed"
     for i, pupil in enumerate(f.PupilFactory.create_batch(3, school=report_school.school)):
         f.RegisterEntryFactory(pupil=pupil, provision=Provision.SEN_SUPPORT, start_date=dt.date(2024, 9, 2 + i))
     page = client.get(GOVERNORS, TERM_QUERY).content.decode()
-    rows = dict(re.findall(r"<tr><td[^>]*>provision</td><td[^>]*>(\w)</td><td[^>]*>([^<]+)</td>", page))
-    assert rows.get("K") == "5"
+    rows = dict(re.findall(r"<tr><td[^>]*>([^<]+)</td><td[^>]*>([^<]+)</td>", block_html(page, "register-summary")))
+    assert rows.get("SEN support (K)") == "5"
+
+
+def block_html(page: str, key: str) -> str:
+    """One block of a dashboard, from its <section> to the end of it."""
+    return re.search(rf'<section[^>]*data-testid="block-{key}">(.*?)</section>', page, flags=re.S).group(1)
+
+
+def table_rows(html: str) -> list[list[str]]:
+    """The rows of the (first) table's body in ``html``, as cell texts."""
+    body = html.split("<tbody>")[1].split("</tbody>")[0]
+    return [[re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)]
+
+
+def test_the_governor_register_table_names_provisions_and_needs_in_the_pack_s_plain_words(client, report_school):
+    from reports import generators, pack_content
+
+    for pupil in f.PupilFactory.create_batch(5, school=report_school.school):  # 7 on SEN support: shown
+        f.RegisterEntryFactory(pupil=pupil, provision=Provision.SEN_SUPPORT, start_date=dt.date(2024, 9, 2))
+    sign_in(client, report_school.governor)
+    block = block_html(client.get(GOVERNORS, TERM_QUERY).content.decode(), "register-summary")
+    headers = re.findall(r"<th[^>]*>([^<]+)</th>", block)
+    assert headers == ["Provision or primary need", "This term", "A year earlier", "Change"]
+    rows = table_rows(block)
+    by_label = {row[0]: row[1:] for row in rows}
+    # 7 with SEN support now (factory need: specific learning difficulty): M3, M5 and the five; a year earlier M1
+    # too (closed in December 2025): 8. The change is signed, as in the pack.
+    assert by_label["SEN support (K)"] == ["7", "8", "-1"]
+    assert "Need: Specific learning difficulty (SPLD)" in by_label
+    # No code alone: "provision | K" and "primary need | SPLD" read as plain words, the pack's own.
+    assert not {"provision", "primary need", "K", "SPLD"} & {cell for row in rows for cell in row}
+    ctx = generators.context_for(school=report_school.school, academic_year=2025, term="summer", governor=True)
+    register = generators.build("register-summary", ctx).records()
+    pack_labels = [row[0] for row in pack_content.register_section(register).tables[0].rows]
+    assert [row[0] for row in rows] == pack_labels
+
+
+def test_the_governor_starting_points_show_the_national_figures_and_a_chart_with_hidden_points_as_words(
+    client, small_sen_school
+):
+    from assessments.models import NationalRow, ReferenceSet
+
+    school, governor, _ = small_sen_school
+    maths = f.SubjectFactory(code="maths", name="Maths")
+    # Beside the ten pupils from 4b (27 points): two from 3a (23) and five from 5c (31). 3a has fewer than 5;
+    # 5c, the next smallest, is hidden with it (else 12 - 10 gives 3a away, DOMAIN 9.8); 4b is shown.
+    for key, baseline, summer in [("T1", "3a", "5b"), ("T2", "3a", "4c"),
+                                  *((f"F{i}", "5c", "6b" if i < 2 else "5a") for i in range(5))]:
+        pupil = f.PupilFactory(school=school, forename=f"Quilliam{key}", surname=f"Zorblax{key}")
+        f.BaselineFactory(pupil=pupil, subject=maths, key_stage="KS2", result=baseline, academic_year=2023,
+                          term="summer")
+        f.AssessmentFactory(pupil=pupil, subject=maths, academic_year=2025, term="summer", result=summer)
+    national = ReferenceSet.objects.create(school=school, kind="national", name="Illustrative national figures")
+    for transition in ("KS2-KS3", "KS2-KS4"):
+        for start, pct, more in (("4b", 60, 20), ("3a", 55, 15), ("5c", 65, 25)):
+            NationalRow.objects.create(reference_set=national, transition=transition, subject="Maths",
+                                       starting_point=start, pct_expected=pct, pct_more_than_expected=more)
+    sign_in(client, governor)
+    page = client.get(GOVERNORS, TERM_QUERY).content.decode()
+    block = block_html(page, "starting-points")
+    headers = re.findall(r"<th[^>]*>([^<]+)</th>", block)
+    assert headers == ["Subject", "Starting point", "Pupils", "% at least expected", "% more than expected",
+                       "National % at least expected", "National % more than expected", "Gap (points)"]
+    # 4b: t = 6, expected gain 7.2; gains 2 2 4 4 4 6 6 8 8 8: 3 of 10 at least expected (30%), none more (9.6)
+    assert table_rows(block) == [["Maths", "4b", "10", "30.00", "0.00", "60.00", "20.00", "-30.00"]]
+    assert "2 starting points with fewer than 5 pupils, or hidden with them, are not listed" in block
+    assert 'data-testid="reading-starting-points"' in block  # the one-sentence reading beside the chart
+
+    chart = figures(page)["starting-points-data"]
+    ours, nationally, words = chart["data"]
+    assert ours["name"] == "This school" and nationally["name"] == "National"
+    assert ours["y"] == ["Maths from 3a", "Maths from 4b", "Maths from 5c"]  # up the ladder, as the table
+    assert ours["x"] == [None, 30.0, None]
+    hidden = "suppressed (fewer than 5 pupils, or hidden with them)"
+    assert ours["hovertext"] == [f"Maths from 3a: {hidden}", "Maths from 4b: 30.00% (10 pupils)",
+                                 f"Maths from 5c: {hidden}"]
+    # The national figures are not the school's pupils: drawn for every starting point.
+    assert nationally["x"] == [55.0, 60.0, 65.0]
+    assert words["y"] == ["Maths from 3a", "Maths from 5c"] and words["text"] == ["suppressed", "suppressed"]
+    assert words["hovertext"] == [f"Maths from 3a: {hidden}", f"Maths from 5c: {hidden}"]
+    # 3a: 1 of 2 at least expected (50%), 2 pupils; 5c: 2 of 5 (40%), 5 pupils, gap -25: in neither chart nor table
+    text = json.dumps(chart)
+    for figure in ("50.0", "40.0", "-25", "2 pupils", "(5 pupils"):
+        assert figure not in text, figure
+        assert figure not in block, figure
+
+
+def test_the_governor_programme_chart_gives_each_programme_its_own_pupils_or_suppressed(client, report_school):
+    from assessments.models import ReadingTest
+
+    # Six pupils in Precision teaching, each 7:06 (90 months) on 2 Sep 2024 and 8:06 (102) on 10 Mar 2025:
+    # ratio gain 12 / (189 / 30.4375) = 1.93 (useful). Paired reading keeps its one pupil: suppressed.
+    group = f.InterventionFactory(programme__school=report_school.school, programme__name="Precision teaching",
+                                  measure="reading")
+    for pupil in f.PupilFactory.create_batch(6, school=report_school.school):
+        f.EnrolmentFactory(intervention=group, pupil=pupil, start_date=dt.date(2024, 9, 9),
+                           end_date=dt.date(2025, 3, 14))
+        for day, months in ((dt.date(2024, 9, 2), 90), (dt.date(2025, 3, 10), 102)):
+            ReadingTest.objects.create(pupil=pupil, measure="reading", test_name="NGRT", tested_on=day,
+                                       age_equivalent_months=months, standardised_score=90)
+    sign_in(client, report_school.governor)
+    page = client.get(GOVERNORS, TERM_QUERY).content.decode()
+    chart = figures(page)["programmes-data"]
+    [bars] = [t for t in chart["data"] if t["type"] == "bar"]
+    assert (bars["y"], bars["x"]) == (["Precision teaching"], [1.93])
+    assert bars["hovertext"] == ["Precision teaching (reading): mean ratio gain 1.93, useful, n = 6"]
+    [words] = [t for t in chart["data"] if t.get("mode") == "text"]
+    assert words["y"] == ["Paired reading"] and words["text"] == ["suppressed"]
+    assert words["hovertext"] == ["Paired reading (reading): suppressed, fewer than 5 pupils"]
+    assert "n = 1" not in json.dumps(chart)
+    rows = {row[0]: row for row in table_rows(block_html(page, "programmes"))}
+    assert rows["Precision teaching"][2] == "6" and rows["Paired reading"][2] == "suppressed"
 
 
 # --- The expected-progress table: filters, sort, pages and download ----------------------------------------
