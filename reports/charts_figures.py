@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
 
-from assessments.ladder import LadderError, ladder_position
+from assessments.ladder import ENGAGEMENT_SCALE, LadderError, ladder_position
 from reports.charts import (
     BAR_TEXT,
     BLUE,
@@ -92,9 +92,13 @@ def transition_heatmap(cells: Sequence[Mapping], subject: str, *, title: str | N
 
 
 def _up_the_ladder(code: str) -> tuple:
+    """National-curriculum codes by position, then pre-key-stage standards (PK1-PK6), then engagement ratings."""
     try:
         return (0, ladder_position(code), code)
     except (LadderError, ValueError, KeyError):
+        word = str(code).strip().lower()
+        if word in ENGAGEMENT_SCALE:
+            return (2, float(ENGAGEMENT_SCALE.index(word)), code)
         return (1, 0.0, code)
 
 

@@ -139,37 +139,59 @@ def starting_points_chart(rows: list[dict], *, title: str = "At least expected p
 
 
 def transition_blocks(rows: list[dict]) -> list:
-    """One block per subject: its national-curriculum cells as a heat map; every cell in the table."""
+    """Per subject, a heat map with its table: one for the national-curriculum ladder (sub-levels and
+    P-scales) and one for pre-key-stage standards or engagement ratings, steps on their own ladder
+    (DOMAIN 9.14), which never mix with points and have no expected-progress verdict."""
     d = _dash()
     subjects = list(dict.fromkeys(r["subject"] for r in rows))
     blocks = []
     for i, subject in enumerate(subjects):
         cells = [r for r in rows if r["subject"] == subject]
-        # Pre-key-stage standards and engagement ratings have no expectation (on_or_above blank): table only.
         nc = [r for r in cells if r.get("on_or_above") is not None]
-        table = d.Table(
-            caption=f"{subject}: pupils by starting point and this term's result",
-            headers=["Starting point", "Result this term", "Pupils", "On or above expected"],
-            rows=[
-                [d.Cell(r["baseline_result"]), d.Cell(r["current_result"]),
-                 d.fmt(r["n"], suppressed=r["n"] is None),
-                 d.Cell("–" if r.get("on_or_above") is None else ("yes" if r["on_or_above"] else "no"),
-                        muted=r.get("on_or_above") is None)]
-                for r in cells
-            ],
-        )
-        # A subject on the other ladders only (an engagement area) has its table alone.
-        figure = charts_figures.transition_heatmap(nc, subject) if nc else None
-        blocks.append(d.Block(f"transition-{i}", f"{subject}: transition matrix", table,
-                              NOTES["transition-matrix"], figure,
-                              summary=f"Heat map of {subject} pupils by starting point (down) and this term's "
-                                      "result (across)."))
+        steps = [r for r in cells if r.get("on_or_above") is None]
+        if nc:
+            blocks.append(d.Block(
+                f"transition-{i}", f"{subject}: transition matrix", _matrix_table(subject, nc, verdict=True),
+                NOTES["transition-matrix"], charts_figures.transition_heatmap(nc, subject),
+                summary=f"Heat map of {subject} pupils by starting point (down) and this term's result (across).",
+            ))
+        if steps:
+            title = f"{subject}: pre-key-stage standards and engagement"
+            blocks.append(d.Block(
+                f"transition-{i}-steps", title, _matrix_table(subject, steps, verdict=False),
+                NOTES["transition-matrix"] + " " + NOTE_STEPS,
+                charts_figures.transition_heatmap(steps, subject, title=f"{title}: from the earliest result in the "
+                                                                        "key stage to this term's"),
+                summary=f"Heat map of {subject} pupils by their earliest pre-key-stage standard or engagement rating "
+                        "in the key stage (down) and this term's (across).",
+            ))
     if not blocks:
         blocks.append(d.Block("transition-0", TITLES["transition-matrix"],
                               d.Table("Transition matrix", ["Starting point", "Result this term", "Pupils"],
                                       empty="No pupil has a baseline and a result this term."),
                               NOTES["transition-matrix"]))
     return blocks
+
+
+NOTE_STEPS = (
+    "Pre-key-stage standards (PK1 to PK6) and engagement ratings (not yet, emerging, developing, established) are "
+    "ladders of their own: a pupil moves from the earliest result in their key stage to this term's, counted in "
+    "steps, never in points, and with no expected-progress verdict."
+)
+
+
+def _matrix_table(subject: str, cells: list[dict], *, verdict: bool):
+    d = _dash()
+    headers = ["Starting point", "Result this term", "Pupils"] + (["On or above expected"] if verdict else [])
+    return d.Table(
+        caption=f"{subject}: pupils by starting point and this term's result",
+        headers=headers,
+        rows=[
+            [d.Cell(r["baseline_result"]), d.Cell(r["current_result"]), d.fmt(r["n"], suppressed=r["n"] is None)]
+            + ([d.Cell("yes" if r["on_or_above"] else "no")] if verdict else [])
+            for r in cells
+        ],
+    )
 
 
 # --- Standardised-score progress (DOMAIN 9.13) ----------------------------------------------------------------------

@@ -273,3 +273,11 @@ def test_the_register_reading_and_semh_charts_are_at_3_to_1_or_better():
 def test_empty_data_gives_a_figure_that_says_why():
     figure = charts.value_added([])
     assert figure["data"] == [] and "No value added" in figure["layout"]["annotations"][0]["text"]
+
+
+def test_a_heat_map_orders_codes_up_their_own_ladders():
+    from reports.charts_figures import _up_the_ladder
+
+    codes = ["established", "not yet", "PK3", "3b", "developing", "PK1", "P4", "emerging"]
+    assert sorted(codes, key=_up_the_ladder) == ["P4", "3b", "PK1", "PK3", "not yet", "emerging", "developing",
+                                                  "established"]

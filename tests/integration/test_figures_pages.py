@@ -144,6 +144,13 @@ def test_the_senco_dashboard_shows_the_new_figures_as_worked_by_hand(client, bir
     row = heat["y"].index("P4")
     counts = dict(zip(heat["x"], heat["text"][row], strict=True))
     assert {k: v for k, v in counts.items() if v} == {"P4": "1", "P5": "2", "P6": "2", "P7": "1"}
+    # Pre-key-stage standards and engagement ratings have heat maps of their own, in steps (DOMAIN 9.14):
+    # F1's English PK2 -> PK4 beside the NC one, F2's Exploration emerging -> developing alone.
+    steps = {k: v["data"][0] for k, v in charts.items() if k.endswith("-steps-data")}
+    assert steps["transition-0-steps-data"]["type"] == "heatmap"
+    assert (steps["transition-0-steps-data"]["y"], steps["transition-0-steps-data"]["x"]) == (["PK2"], ["PK4"])
+    assert [(v["y"], v["x"]) for k, v in steps.items() if k != "transition-0-steps-data"] == [(["emerging"], ["developing"])]
+    assert "English: pre-key-stage standards and engagement" in shown
     assert "How this is calculated." in page and page.count("How this is calculated.") >= 14
 
 
