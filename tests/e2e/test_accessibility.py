@@ -3,10 +3,12 @@
 The pages are not listed by hand: they are every URL the resolver knows
 (``tests/integration/test_access_walk.walked_patterns``), filled with the access walk's records,
 that answers the person with an HTML page (200). A page added later is checked without anyone
-remembering to. Each role (SENCo, teacher, TA, governor, data manager, and a trust user with no
-school role) has one browser context; each page is loaded once at 1366 px, checked, narrowed to
-390 px and checked again. A few states that htmx swaps in (a filtered table, a search, an inline
-form) are checked too, and the sign-in page, its error, and the 403 and 404 pages.
+remembering to. Each role (SENCo, teacher, TA, governor, data manager, a trust user with no
+school role, and a parent who signs in to see their own children's family pages) has one browser
+context; each page is loaded once at 1366 px, checked, narrowed to 390 px and checked again. A few
+states that htmx swaps in (a filtered table, a search, an inline form) or that a refused form shows
+are checked too, and the sign-in page, its error, a parent's invitation page (choosing a password)
+and its error, and the 403 and 404 pages.
 
 Rules: axe's WCAG 2.0/2.1/2.2 A and AA rules and its best practices, plus rules axe leaves off by
 default: ``target-size`` (WCAG 2.2, 2.5.8), ``label-content-name-mismatch`` (2.5.3: the visible
@@ -32,11 +34,13 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from interventions.models import Comment
+from plans.services_parents import parent_invite
 from pupils.models import TrustMembership
 from reports import services
-from reports.models import ReportKind, ReportRun
+from reports.models import ReportKind, ReportRun, RunStatus
 from tests import factories as f
 from tests.e2e.conftest import ARTIFACTS, login
+from tests.factories import PASSWORD
 from tests.integration.test_access_walk import WalkSchool, url_kwargs, walk_school, walked_patterns  # noqa: F401
 from tests.integration.test_report_pages_helpers import fast_passwords, report_school  # noqa: F401 - fixtures
 
@@ -68,19 +72,29 @@ FAILING_IMPACTS = {"critical", "serious"}
 #: the health check (JSON) and the sign-in page (checked signed out, below).
 NOT_PAGES = {"admin:index", "logout", "health", "login"}
 
-ROLES = {  # role: username (the access walk's personas, plus a trust user)
+ROLES = {  # role: username (the access walk's personas and its parent, plus a trust user)
     "senco": "alice", "teacher": "bob", "ta": "tia", "governor": "gwen", "data_manager": "dan", "trust": "trudy",
+    "parent": "pat@example.org",
 }  # fmt: skip
 
 
+@dataclasses.dataclass
+class A11ySchool(WalkSchool):
+    welcome: str = ""  # a parent's invitation link that still works (the page that sets a password)
+    trust_run: object = None  # a trust pack built for the trust leader
+
+
 @pytest.fixture
-def a11y_school(walk_school, report_school) -> WalkSchool:
+def a11y_school(walk_school, report_school) -> A11ySchool:
     """The access walk's school with what makes pages show their fuller states.
 
     Amy's register review is overdue (a warning row), tia's group runs today (a "Log session"
     button), the report pupils give the dashboards charts, the run is a real expected-progress
     report (its table scrolls sideways), there are comments, thirty more pupils (the comment form's
-    pupil search) and a trust user with no school role.
+    pupil search) and a trust user with no school role, whose trust has a pack built. Pat, the
+    access walk's parent of Amy, has a password (to sign in through the form) and Carl as a second
+    child (the family pages' switch between children); Pam, a parent invited but not yet signed
+    in, has a working invitation link.
     """
     s = walk_school
     today = timezone.localdate()
@@ -102,7 +116,19 @@ def a11y_school(walk_school, report_school) -> WalkSchool:
     trust = f.SchoolFactory(code="oak").trust or _trust_for(s.personas.school)
     trudy = f.UserFactory(username="trudy", first_name="Trudy", last_name="Trust")
     TrustMembership.objects.create(user=trudy, trust=trust)
-    return dataclasses.replace(s, run=run)
+    trust_run = ReportRun.objects.create(
+        trust=trust, kind=ReportKind.TRUST_PACK, status=RunStatus.DONE, progress=100, requested_by=trudy,
+        parameters={"academic_year": 2025, "term": "summer"}, finished_at=timezone.now(),
+    )  # fmt: skip
+    parent_invite(school=s.personas.school, email="pat@example.org", first_name="Pat", last_name="Parent",
+                  pupils=[s.carl], invited_by=s.personas.senco)  # fmt: skip
+    s.parent.set_password(PASSWORD)
+    s.parent.save()
+    pam = parent_invite(school=s.personas.school, email="pam@example.org", first_name="Pam", last_name="Parent",
+                        pupils=[s.amy], invited_by=s.personas.senco)  # fmt: skip
+    fields = {field.name: getattr(s, field.name) for field in dataclasses.fields(s)}
+    welcome = reverse("family:welcome", args=[pam.uidb64, pam.token])
+    return A11ySchool(**fields | {"run": run, "welcome": welcome, "trust_run": trust_run})
 
 
 def _trust_for(school):
@@ -235,6 +261,14 @@ def test_every_page_of_every_role_passes_axe_at_desktop_and_phone_widths(
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_be_visible()
     _check_both_widths(page, axe, "login (wrong password)")
+    # A parent's invitation link: choosing a password, and the passwords not matching.
+    page.goto(a11y_school.welcome)
+    _check_both_widths(page, axe, "family:welcome (invitation link)")
+    page.get_by_label("Choose a password").fill("bedtime-stories-every-night")
+    page.get_by_label("Type it again").fill("bedtime-stories-every-day")
+    page.get_by_role("button", name="Set my password").click()
+    expect(page.locator(".invalid-feedback").first).to_be_visible()
+    _check_both_widths(page, axe, "family:welcome (passwords differ)")
     context.close()
 
     for role, username in ROLES.items():
@@ -270,7 +304,8 @@ def test_every_page_of_every_role_passes_axe_at_desktop_and_phone_widths(
     assert {"home", "interventions:session_log", "interventions:session_today"} <= set(visited["ta"])
     assert visited["governor"] and "reports:governor" in visited["governor"]
     assert "imports:upload" in visited["data_manager"]
-    assert "reports:trust" in visited["trust"]  # a trust leader's home is the trust dashboard
+    assert {"reports:trust", "reports:trust_pack"} <= set(visited["trust"])  # a trust leader's home: the dashboard
+    assert {"family:child", "family:views", "family:history"} <= set(visited["parent"])  # their child's pages
     failures = axe.failures()
     assert not failures, f"{len(failures)} critical or serious axe violations:\n  " + "\n  ".join(failures)
 
@@ -340,6 +375,17 @@ def _import_kind(page, s):
         page.locator("#id_kind").select_option(index=2)
 
 
+def _trust_pack_built(page, s):
+    page.goto(reverse("reports:trust_run", args=[s.trust_run.public_id]))
+    expect(page.get_by_test_id("run-downloads")).to_be_visible()
+
+
+def _parent_views_refused(page, s):
+    page.goto(reverse("family:views", args=[s.amy.public_id]))
+    page.get_by_role("button", name="Send your views").click()
+    expect(page.get_by_role("alert")).to_contain_text("Write something")
+
+
 HTMX_STATES = {
     "senco": [
         ("dashboard filtered by subject (htmx)", _dashboard_filtered),
@@ -352,4 +398,6 @@ HTMX_STATES = {
     ],
     "teacher": [("grid of a group", _grid_of_group), ("grid with a cell refused (htmx)", _grid_bad_cell)],
     "data_manager": [("upload form for another kind (htmx)", _import_kind)],
+    "trust": [("trust pack run page (built)", _trust_pack_built)],
+    "parent": [("your views form refused (nothing written)", _parent_views_refused)],
 }

@@ -4,7 +4,9 @@ Sign in, do the role's main task, sign out, with ``keyboard.press`` and ``keyboa
 the SENCo opens a pupil and adds a comment about them (after a refused first try), the teacher
 types a result into the grid and saves, the TA logs today's session, the governor opens the
 dashboard for another term, the data manager uploads a file (through the file chooser, opened
-with the space bar) and starts the import. Each step asserts where the focus lands, and every
+with the space bar) and starts the import, a parent reads their child's progress (opening what its
+words mean) and adds their views before the review, and a trust leader opens the trust dashboard
+for another term and asks for the trust pack. Each step asserts where the focus lands, and every
 element the focus passes through shows the focus ring: the yellow and near-black outline of
 static/css/app.css, whatever Bootstrap's own rules say (``assert_ring``).
 """
@@ -20,7 +22,10 @@ from playwright.sync_api import expect
 
 from assessments.models import Assessment
 from interventions.models import Comment, InterventionSession
-from pupils.models import Pupil
+from plans import services as plans_services
+from plans.services_parents import parent_invite
+from pupils.models import Provision, Pupil, Trust, TrustMembership
+from reports.models import ReportKind, ReportRun
 from sencotrack.parsing import term_for_date
 from tests import factories as f
 from tests.e2e.conftest import screenshot
@@ -295,4 +300,110 @@ def test_the_data_manager_uploads_a_file_and_starts_the_import_with_the_keyboard
     with page.expect_navigation():
         page.keyboard.press("Enter")
     expect(page.get_by_role("status").filter(has_text="Import")).to_be_visible()
+    sign_out(page)
+
+
+# --- Parent -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pat(personas):
+    """Pat, Amy's parent, with a password; Amy has results to read and a plan whose review is ahead."""
+    today = timezone.localdate()
+    amy = personas.pupil
+    f.RegisterEntryFactory(pupil=amy, provision=Provision.SEN_SUPPORT, start_date=today - dt.timedelta(days=400))
+    f.AssessmentFactory(pupil=amy, subject=personas.group.subject, academic_year=2024, term="spring", result="4c")
+    plan = plans_services.plan_create(pupil=amy, starts_on=today - dt.timedelta(days=20),
+                                      review_date=today + dt.timedelta(days=30), created_by=personas.senco)  # fmt: skip
+    plans_services.outcome_add(plan=plan, description="Amy will read a page of her book aloud", measure="Reading log",
+                               by_when=plan.review_date)  # fmt: skip
+    plans_services.plan_start(plan=plan)
+    user = parent_invite(school=personas.school, email="pat@example.org", first_name="Pat", last_name="Smith",
+                         pupils=[amy], invited_by=personas.senco).user  # fmt: skip
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def test_the_parent_reads_progress_and_adds_their_views_with_the_keyboard(page, live_server, personas, pat):
+    sign_in(page, live_server, "pat@example.org")
+    expect(page.get_by_role("heading", name="Amy Smith", level=1)).to_be_visible()  # their home: Amy's page
+    skip_to_main(page)
+    progress = page.get_by_test_id("child-progress")
+    expect(progress).to_contain_text("English: working at about the level expected at the end of Year 5")
+    meaning = progress.locator("summary", has_text="What these words mean")
+    tab_to(page, meaning)
+    page.keyboard.press("Enter")  # a <details> opens from the keyboard
+    expect(progress.locator("details")).to_have_attribute("open", "")
+    expect(progress.get_by_text(re.compile("^“Making the progress expected”"))).to_be_visible()
+
+    # Back up the page to the review card: the parent's views, before the review.
+    add_views = page.get_by_role("link", name="Add your views")
+    tab_to(page, add_views, backwards=True)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Your views on Amy's plan", level=1)).to_be_visible()
+    type_into(page, page.get_by_label("What is going well for Amy?"), "She reads to her sister every night")
+    page.keyboard.press("Tab")
+    assert has_focus(page, page.get_by_label("Is anything worrying you?")), focused(page)
+    page.keyboard.type("Spelling homework takes a long time")
+    screenshot(page, "keyboard-parent-views")
+    tab_to(page, page.get_by_role("button", name="Send your views"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    expect(page.get_by_role("status").filter(has_text="Thank you")).to_contain_text("part of the review")
+    expect(page.get_by_test_id("next-review")).to_contain_text("You added your views")
+    views = personas.pupil.support_plans.get().contributions.get()
+    assert (views.author, views.going_well, views.concerns) == (
+        pat, "She reads to her sister every night", "Spelling homework takes a long time"
+    )
+    sign_out(page)
+
+
+# --- Trust leader -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def terry(personas):
+    """Terry leads the trust that Oak Academy belongs to, with no role in any school."""
+    trust = Trust.objects.create(name="Oak Trust")
+    personas.school.trust = trust
+    personas.school.save(update_fields=["trust"])
+    user = f.UserFactory(username="terry", first_name="Terry", last_name="Lead")
+    TrustMembership.objects.create(user=user, trust=trust)
+    return user
+
+
+def test_the_trust_leader_opens_the_dashboard_and_asks_for_the_trust_pack_with_the_keyboard(
+    page, live_server, personas, terry, monkeypatch
+):
+    from reports.tasks import build_report_run
+
+    sent = []  # no worker builds the pack here: the journey is asking for it
+    monkeypatch.setattr(build_report_run, "apply_async", lambda *args, **kwargs: sent.append(kwargs))
+    sign_in(page, live_server, "terry")
+    expect(page.get_by_role("heading", name="Oak Trust: every school side by side", level=1)).to_be_visible()
+    skip_to_main(page)
+    term = page.get_by_label("Term", exact=True)
+    tab_to(page, term)
+    page.keyboard.press("ArrowUp")  # the term before, on a closed select
+    chosen = term.input_value()
+    tab_to(page, page.get_by_role("button", name="Show"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"term={chosen}"))
+
+    follow(page, page.get_by_role("link", name="Trust packs already built"))
+    expect(page.get_by_role("heading", name="Oak Trust: trust pack", level=1)).to_be_visible()
+    expect(page.get_by_label("Term", exact=True)).to_have_value(chosen)  # the term carried over
+    tab_to(page, page.get_by_role("button", name="Build the trust pack"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/reports/trust/pack/[0-9a-f-]+/$"))
+    expect(page.get_by_test_id("run-status")).to_contain_text("Queued")
+    run = ReportRun.objects.get()
+    assert (run.kind, run.trust.name, run.parameters["term"]) == (ReportKind.TRUST_PACK, "Oak Trust", chosen)
+    assert sent == [{"args": [run.pk]}]
+    screenshot(page, "keyboard-trust-pack-queued")
     sign_out(page)
