@@ -25,8 +25,9 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from pupils.models import School
-from reports import charts, datasets, generators, metrics, pack_content, selectors
+from reports import charts, datasets, generators, metrics, selectors
 from reports.explain import NOTES, TITLES
+from reports.words import register_label
 from sencotrack.parsing import format_academic_year, split_term, term_index, term_label
 
 SENCO_KINDS = ["expected-progress", "starting-points", "value-added", "intervention-impact", "transition-matrix",
@@ -427,12 +428,12 @@ def gap_block(series: pd.DataFrame) -> Block:
 
 
 def register_block(rows: list[dict]) -> Block:
-    """The register against a year earlier, each row in the pack's plain words (``pack_content.register_label``)."""
+    """The register against a year earlier, each row in the pack's plain words (``words.register_label``)."""
     table = Table(
         caption="SEN register on the last day of the term, against a year earlier",
         headers=["Provision or primary need", "This term", "A year earlier", "Change"],
         rows=[
-            [Cell(pack_content.register_label(r)),
+            [Cell(register_label(r)),
              fmt(r["this_year"], suppressed=bool(r.get("suppressed"))),
              fmt(r["previous_year"], suppressed=bool(r.get("suppressed"))),
              fmt(None, suppressed=bool(r.get("suppressed"))) if pd.isna(r.get("change"))

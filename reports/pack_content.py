@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pupils.models import Need, Pupil
+from pupils.models import Pupil
 from reports import charts, datasets, generators, metrics, pack_charts, pack_summary
 from reports.explain import FIGURE_NOTES, NOTES, TITLES
+from reports.words import register_label
 
 SUPPRESSED = "suppressed"
 EDITIONS = ("senco", "governors", "trust")
@@ -24,11 +25,6 @@ EDITION_TITLES = {
     "governors": "Governors' edition: figures only, groups under 5 pupils suppressed",
     "trust": "Trust edition: every school side by side, figures only, groups under 5 pupils suppressed",
 }
-PROVISION_WORDS = {"K": "SEN support (K)", "E": "EHC plan (E)", "N": "No SEN (N)", "A": "School Action (A)",
-                   "P": "School Action Plus (P)", "S": "Statement (S)"}
-NEED_WORDS = {code: (lambda words: words[:1].upper() + words[1:])(label.split(": ", 1)[1]) + f" ({code})"
-              for code, label in Need.choices}
-NEED_WORDS[metrics.NEED_NOT_RECORDED] = "Not recorded"
 
 
 @dataclass
@@ -128,13 +124,6 @@ def _hidden(row: dict) -> bool:
 
 
 # --- Sections --------------------------------------------------------------------------------------------
-
-
-def register_label(row: dict) -> str:
-    """A register-summary row in plain words: "SEN support (K)", "Need: Specific learning difficulty (SPLD)"."""
-    if row["dimension"] == "provision":
-        return PROVISION_WORDS.get(row["code"], row["code"])
-    return "Need: " + NEED_WORDS.get(row["code"], row["code"])
 
 
 def register_section(rows: list[dict]) -> Section:
