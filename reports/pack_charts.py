@@ -53,17 +53,22 @@ def exporting():
             kaleido.stop_sync_server(silence_warnings=True)
 
 
-def image(figure: dict | None, *, width: int = WIDTH) -> str | None:
+def image(figure: dict | None, *, width: int = WIDTH, height: int | None = None) -> str | None:
     """The figure as an SVG data URI for an <img>: Plotly's own export when kaleido works, else the
-    plain sketch of the same figure (``reports.pack_svg``); None when neither can draw it."""
+    plain sketch of the same figure (``reports.pack_svg``); None when neither can draw it.
+
+    ``height``: the image's height in pixels instead of the figure's own (the pack sizes a chart to
+    the table beside it); the figure itself is not changed."""
     if not figure:
         return None
+    if height:
+        figure = {**figure, "layout": {**(figure.get("layout") or {}), "height": int(height)}}
     exported = _kaleido(figure, width=width) if available() else None
     if exported is not None:
         return exported
     from reports import pack_svg
 
-    drawn = pack_svg.svg(figure)
+    drawn = pack_svg.svg(figure, **({} if width == WIDTH else {"width": width}))
     return None if drawn is None else "data:image/svg+xml;base64," + base64.b64encode(drawn.encode()).decode()
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pupils.models import Pupil
-from reports import charts, datasets, generators, metrics, pack_charts, pack_summary
+from reports import charts, charts_figures, datasets, figures_dashboard, generators, metrics, pack_charts, pack_summary
 from reports.explain import FIGURE_NOTES, NOTES, TITLES
 from reports.words import register_label
 
@@ -27,6 +27,10 @@ EDITION_TITLES = {
 }
 
 
+PX_MM = 0.1875  # a chart beside a table: 640 pixels in 44 % of the landscape page's 273 mm
+MAX_CHART_MM = (270, 150)  # a wide chart's largest width and height on the page (mm)
+
+
 @dataclass
 class PackTable:
     caption: str
@@ -36,6 +40,26 @@ class PackTable:
     small: bool = False  # many columns: a smaller type
     figure: dict | None = None  # the chart drawn beside this table
     image: str | None = None
+    # How the chart is drawn: "side" (beside the table), "wide" (above it), "" (wide when the table has
+    # more than 7 columns). chart_width and chart_height: the exported image's size in pixels, when the
+    # pack sizes it (a chart as tall as the table beside it; a heat map's cells legible).
+    layout: str = ""
+    chart_width: int | None = None
+    chart_height: int | None = None
+    keep_whole: bool = False  # a grid read across and down: on one page, not split over two
+
+    @property
+    def wide(self) -> bool:
+        return self.layout == "wide" or (self.layout != "side" and len(self.headers) > 7)
+
+    @property
+    def chart_mm(self) -> str:
+        """A wide chart of a given size: its width on the page (mm), at the scale of a chart beside a
+        table (640 pixels in 120 mm), smaller when it would not fit the page's height or width."""
+        if not (self.wide and self.chart_width and self.chart_height):
+            return ""
+        mm = min(self.chart_width * PX_MM, MAX_CHART_MM[1] * self.chart_width / self.chart_height, MAX_CHART_MM[0])
+        return f"{mm:.0f}"
 
 
 @dataclass
@@ -159,6 +183,8 @@ def starting_points_section(rows: list[dict], *, governor: bool = False) -> Sect
         hidden = [r for r in part if _hidden(r)]
         if governor:  # a row that says only "suppressed" tells a governor nothing: counted, not listed
             part = [r for r in part if not _hidden(r)]
+        # The dashboard's chart (ours and national) of the starting points shown: never a suppressed one.
+        charted = [r for r in part if not _hidden(r) and r.get("pct_expected") is not None]
         caption = f"{subject}: progress from each starting point"
         if hidden and governor:
             caption += (f" ({len(hidden)} starting point{'s' if len(hidden) != 1 else ''} with fewer than 5 pupils, "
@@ -174,6 +200,11 @@ def starting_points_section(rows: list[dict], *, governor: bool = False) -> Sect
               num(r.get("gap_expected")) if not _hidden(r) else SUPPRESSED]
              for r in part],
             [False, True, True, True, True, True],
+            figure=figures_dashboard.starting_points_chart(
+                charted, title=f"{subject}: at least expected progress, ours and national") if charted else None,
+            # Beside the table, as tall as it, while the two fit on a page; above a longer table, wide.
+            **({"layout": "side", "chart_height": max(430, ROW_PX * (len(part) + 2))} if len(part) <= SIDE_ROWS
+               else {"layout": "wide", "chart_width": 1100, "chart_height": 430}),
         ))
     shown = [r for r in rows if not _hidden(r) and r.get("n") is not None]
     if shown:
@@ -185,6 +216,10 @@ def starting_points_section(rows: list[dict], *, governor: bool = False) -> Sect
         reading = "No starting point has enough pupils to show."
     return Section("starting-points", "Expected progress by starting point", reading, tables,
                    NOTES["starting-points"] + " " + NOTES["expected-progress"])
+
+
+ROW_PX = 22  # a table row beside a chart, in the chart's pixels (PX_MM): a chart as tall as its table
+SIDE_ROWS = 26  # the most rows of a table beside a chart that still fit on a page with it
 
 
 def sen_gap_section(rows: list[dict]) -> Section:
@@ -274,14 +309,37 @@ def matrix_section(rows: list[dict], *, governor: bool = False) -> Section:
                     line.append(count(r["n"]) + ("*" if r.get("on_or_above") else ""))
             body.append(line)
         tables.append(PackTable(f"{subject}: from starting point (down) to this term's result (across)",
-                                ["From \\ to", *ends], body, [False] + [True] * len(ends), small=len(ends) > 14))
+                                ["From \\ to", *ends], body, [False] + [True] * len(ends), small=len(ends) > 14,
+                                **_heatmap(part, subject)))
     reading = ("Each number counts pupils who went from the row's starting point to the column's result this term; "
                "* marks cells where every pupil made at least expected progress, s a suppressed cell.")
+    if any(t.figure for t in tables):
+        reading += " The heat map shades the same counts" + (", suppressed cells left blank." if governor else ".")
     if governor:
         reading += " Starting points and results with every cell suppressed are left out."
     if not tables:
         reading = "Every cell holds fewer than 5 pupils, so none is shown."
     return Section("matrix", "Transition matrices", reading, tables, NOTES["transition-matrix"])
+
+
+def _heatmap(cells: list[dict], subject: str) -> dict:
+    """The dashboard's heat map of a subject's matrix (its national-curriculum cells, as the dashboard
+    draws it; a governor's suppressed cells are left out, never drawn as a number), sized so each cell
+    holds its count: beside the table when the grid is narrow enough, else above it."""
+    nc = [r for r in cells if not _hidden(r) and r.get("n") is not None and r.get("on_or_above") is not None]
+    if not nc:
+        return {}
+    across = len({str(r["current_result"]) for r in nc})
+    down = len({str(r["baseline_result"]) for r in nc})
+    figure = charts_figures.transition_heatmap(nc, subject)
+    # Compact for the page, the figures unchanged: every count is written in its cell, so no colour
+    # scale (WeasyPrint draws its gradient as an empty box), and no room kept under the axis for a legend.
+    figure["data"][0]["showscale"] = False
+    figure["layout"]["margin"] = {**figure["layout"].get("margin", {}), "t": 40, "b": 56, "r": 12}
+    if across <= 20:
+        return {"figure": figure, "layout": "side", "chart_width": pack_charts.WIDTH, "chart_height": 100 + 18 * down}
+    return {"figure": figure, "layout": "wide", "chart_width": 120 + 30 * across, "chart_height": 100 + 20 * down,
+            "keep_whole": down <= 40}
 
 
 def _ladder(code) -> tuple:
@@ -343,6 +401,11 @@ def semh_section(count_: int | None, programmes: list[dict], *, governor: bool) 
          for r in semh],
         [False, False, True, True, True, True, True],
     )
+    charted = [r for r in semh if not _hidden(r) and r.get("effect_size") is not None]
+    if charted:  # the dashboard's effect-size chart, of the SEMH measures the table shows
+        table.figure = charts_figures.effect_sizes(charted, title="SEMH and qualitative measures: effect size")
+        # Above the table, wide: the programme and measure names are long, the plot would be squeezed beside it.
+        table.layout, table.chart_width, table.chart_height = "wide", 1000, max(260, 110 + 36 * len(charted))
     reading = pack_summary.semh_sentence(count_) or "No SEMH findings this term."
     where = " The SENCo's edition lists these pupils in an appendix." if not governor else ""
     return Section("semh", "SEMH, and pupils with no academic gain but an SEMH gain", reading, [table],
@@ -382,14 +445,21 @@ def sections(reports: list[generators.Report], extras: dict, *, governor: bool) 
     if "programmes" in extras:
         out.append(programmes_section(extras["programmes"], governor=governor))
         out.append(semh_section(extras.get("semh_count"), extras["programmes"], governor=governor))
+    draw_charts(out)
+    return out
+
+
+def draw_charts(parts: list[Section]) -> None:
+    """Each table's chart as an image (a section's own chart goes beside its first table), with one
+    exporter for them all."""
     with pack_charts.exporting():
-        for section in out:
+        for section in parts:
             if section.figure and section.tables and section.tables[0].figure is None:
                 section.tables[0].figure = section.figure
             for table in section.tables:
-                table.image = pack_charts.image(table.figure)
+                table.image = pack_charts.image(table.figure, width=table.chart_width or pack_charts.WIDTH,
+                                                height=table.chart_height)
             section.image = next((t.image for t in section.tables if t.image), None)
-    return out
 
 
 # --- The SENCo's named appendices --------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """A plain SVG drawing of the dashboards' Plotly figures, for the pack when kaleido cannot export them.
 
-Only what the pack's charts use: bar traces (horizontal or vertical, grouped) and scatter traces
-(markers with horizontal error bars, or lines over categories), a title, a value axis with ticks
-and a legend. The figure is the very dict the dashboard draws, so both show the same numbers; this
+Only what the pack's charts use: bar traces (horizontal or vertical, grouped), scatter traces
+(markers with horizontal error bars, or lines over categories) and heat maps of counts (the
+transition matrices), a title, a value axis with ticks and a legend. The figure is the very dict the dashboard draws, so both show the same numbers; this
 is a faithful sketch of it, not Plotly's own rendering.
 """
 
@@ -56,6 +56,9 @@ def svg(figure: dict | None, *, width: int = 560) -> str | None:
     """The figure as an SVG document, or None when it has nothing this drawing knows how to show."""
     if not figure:
         return None
+    heat = next((t for t in figure.get("data", []) if t.get("type") == "heatmap"), None)
+    if heat is not None:
+        return _heatmap(figure, heat, width=width)
     traces = [t for t in figure.get("data", []) if t.get("type", "scatter") in ("bar", "scatter")]
     traces = [t for t in traces if t.get("mode") != "text"]  # "suppressed" labels: the table says so
     if not traces:
@@ -191,6 +194,73 @@ def svg(figure: dict | None, *, width: int = 560) -> str | None:
         lx = 12 + i * (width - 24) / max(len(legend), 1)
         parts.append(f'<rect x="{lx:.1f}" y="{axis_y + 2}" width="9" height="9" fill="{colour}"/>')
         parts.append(f'<text x="{lx + 13:.1f}" y="{axis_y + 10}" font-size="8.5">{escape(name)}</text>')
+    head = f'<text x="8" y="16" font-size="11" font-weight="bold">{escape(title)}</text>' if title else ""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+            f'font-family="{FONT}" fill="{TEXT}">{head}{"".join(parts)}</svg>')
+
+
+def _mix(low: str, high: str, share: float) -> str:
+    a = [int(low[i:i + 2], 16) for i in (1, 3, 5)]
+    b = [int(high[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * share):02x}" for x, y in zip(a, b, strict=True))
+
+
+def _heatmap(figure: dict, trace: dict, *, width: int) -> str | None:
+    """A heat map of counts: categories across (x) and up (y, the first at the foot, as Plotly draws
+    it), each cell shaded by its count on the trace's two-colour scale and labelled with its text."""
+    xs = [str(x) for x in trace.get("x") or []]
+    ys = [str(y) for y in trace.get("y") or []]
+    z = trace.get("z") or []
+    if not xs or not ys or not z:
+        return None
+    text = trace.get("text") or [[("" if _num(v) is None else _fmt(float(v))) for v in row] for row in z]
+    values = [_num(v) for row in z for v in row]
+    high = max([v for v in values if v is not None] or [1.0]) or 1.0
+    scale = trace.get("colorscale") or [[0, "#eaf2fa"], [1, "#0b4f8a"]]
+    low_colour, high_colour = str(scale[0][1]), str(scale[-1][1])
+    layout = figure.get("layout") or {}
+
+    def axis_title(axis: str) -> str:
+        title = (layout.get(axis) or {}).get("title")
+        return (title.get("text") if isinstance(title, dict) else title) or ""
+
+    label_w = 14 + 7 * max(len(y) for y in ys)
+    top, left, right = 30, 22 + label_w, width - 12
+    cell_w = (right - left) / len(xs)
+    cell_h = 20
+    plot_h = cell_h * len(ys)
+    height = top + plot_h + 44
+    font = max(6.5, min(10.0, cell_w / 3.2))
+    parts: list[str] = []
+    for row, y_label in enumerate(ys):
+        y0 = top + (len(ys) - 1 - row) * cell_h
+        parts.append(f'<text x="{left - 5}" y="{y0 + cell_h / 2 + 3:.1f}" font-size="9" text-anchor="end">'
+                     f'{escape(y_label)}</text>')
+        for col, _ in enumerate(xs):
+            value = _num(z[row][col]) if row < len(z) and col < len(z[row]) else None
+            label = str(text[row][col]) if row < len(text) and col < len(text[row]) and text[row][col] else ""
+            if value is None and not label:
+                continue
+            share = 0.0 if value is None else value / high
+            x0 = left + col * cell_w
+            fill = "#ffffff" if value is None else _mix(low_colour, high_colour, share)
+            parts.append(f'<rect x="{x0 + 1:.1f}" y="{y0 + 1:.1f}" width="{cell_w - 2:.1f}" height="{cell_h - 2}" '
+                         f'fill="{fill}"/>')
+            if label:
+                colour = "#ffffff" if share > 0.5 else TEXT
+                parts.append(f'<text x="{x0 + cell_w / 2:.1f}" y="{y0 + cell_h / 2 + font / 3:.1f}" '
+                             f'font-size="{font:.1f}" text-anchor="middle" fill="{colour}">{escape(label)}</text>')
+    for col, x_label in enumerate(xs):
+        parts.append(f'<text x="{left + col * cell_w + cell_w / 2:.1f}" y="{top + plot_h + 12}" font-size="8.5" '
+                     f'text-anchor="middle">{escape(x_label)}</text>')
+    x_title, y_title = axis_title("xaxis"), axis_title("yaxis")
+    if x_title:
+        parts.append(f'<text x="{(left + right) / 2:.1f}" y="{top + plot_h + 30}" font-size="9" '
+                     f'text-anchor="middle">{escape(x_title)}</text>')
+    if y_title:
+        parts.append(f'<text x="10" y="{top + plot_h / 2:.1f}" font-size="9" text-anchor="middle" '
+                     f'transform="rotate(-90 10 {top + plot_h / 2:.1f})">{escape(y_title)}</text>')
+    title = _title(figure)
     head = f'<text x="8" y="16" font-size="11" font-weight="bold">{escape(title)}</text>' if title else ""
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
             f'font-family="{FONT}" fill="{TEXT}">{head}{"".join(parts)}</svg>')

@@ -160,6 +160,41 @@ def programmes_side_by_side(per_school: list) -> Section:
                    [table], pack_content.NOTES["intervention-impact"])
 
 
+# --- Charts: the dashboards' figures, each school's bars or points side by side (suppressed copies only) -------
+
+VA_CHART_GROUPS = ("all", "sen", "sen_support", "ehcp")
+
+
+def register_chart(school, rows: list[dict]) -> dict:
+    """The school dashboard's register chart of one school (a suppressed count is drawn as the word)."""
+    return charts.register_by_provision(rows, title=f"{school.name}: SEN register by provision, this year and last")
+
+
+def value_added_chart(per_school: list, subject: str) -> dict | None:
+    """The dashboard's value-added chart for one subject, every school's main SEN groups one under another;
+    a suppressed group is left out (the table beside it says "suppressed")."""
+    rows = []
+    for group in VA_CHART_GROUPS:
+        for school, reports, _ in per_school:
+            va = next((rep.records() for rep in reports if rep.kind == "value-added"), [])
+            r = next((r for r in va if r["subject"] == subject and r["group"] == group), None)
+            if r is None or r.get("suppressed") or r.get("va") is None:
+                continue
+            rows.append({**r, "group": f"{charts.GROUP_LABELS.get(group, group)}, {school.name}"})
+    if not rows:
+        return None
+    return charts.value_added(rows, title=f"{subject}: value added by school, 95 % intervals")
+
+
+def programmes_chart(per_school: list) -> dict | None:
+    """The dashboard's ratio-gain chart, each school's programmes (reading and spelling ages) one under another;
+    a programme's suppressed figures are left out."""
+    rows = [{"programme": f"{r['programme']} ({school.name})", "measure": r["measure"], "ratio_gain": r["mean_ratio_gain"]}
+            for school, _, extras in per_school for r in extras.get("programmes", [])
+            if not r.get("suppressed") and r.get("age_equivalent") and r.get("mean_ratio_gain") is not None]
+    return charts.ratio_gain_by_programme(rows, title="Ratio gain by programme and school (mean)") if rows else None
+
+
 def render_trust_pdf(*, trust: Trust, academic_year: int, term: str, per_school: list) -> bytes:
     sentences = []
     attention = []
@@ -171,11 +206,23 @@ def render_trust_pdf(*, trust: Trust, academic_year: int, term: str, per_school:
     registers = [pack_content.register_section(
         next((r.records() for r in reports if r.kind == "register-summary"), []))
         for _, reports, _ in per_school]
-    for (school, _, _), section in zip(per_school, registers, strict=True):
+    for (school, reports, _), section in zip(per_school, registers, strict=True):
         for table in section.tables:
             table.caption = f"{school.name}: {table.caption[0].lower()}{table.caption[1:]}"
+        section.tables[0].figure = register_chart(
+            school, next((r.records() for r in reports if r.kind == "register-summary"), []))
     register = Section("register", "The SEN register, each school", "Pupils on the register by provision and need.",
                        [t for s in registers for t in s.tables], pack_content.NOTES["register-summary"])
+    value_added = value_added_side_by_side(per_school)
+    subjects = dict.fromkeys(r["subject"] for _, reports, _ in per_school for rep in reports
+                             if rep.kind == "value-added" for r in rep.records())
+    for table, subject in zip(value_added.tables, subjects, strict=True):  # a table per subject, in this order
+        table.figure = value_added_chart(per_school, subject)
+        table.chart_height = max(430, pack_content.ROW_PX * (len(table.rows) + 2))  # as tall as its table
+    programmes = programmes_side_by_side(per_school)
+    programmes.tables[0].figure = programmes_chart(per_school)
+    sections = [register, value_added, programmes]
+    pack_content.draw_charts(sections)
     all_reports = [r for _, reports, _ in per_school for r in reports]
     context = {
         "title": f"{trust.name}: SEN termly pack, {term.capitalize()} {format_academic_year(academic_year)}",
@@ -184,7 +231,7 @@ def render_trust_pdf(*, trust: Trust, academic_year: int, term: str, per_school:
         "edition_title": pack_content.EDITION_TITLES["trust"],
         "summary": {"sentences": sentences, "attention": attention},
         "trust_table": side_by_side(per_school),
-        "sections": [register, value_added_side_by_side(per_school), programmes_side_by_side(per_school)],
+        "sections": sections,
         "appendices": [],
         "case_studies": [],
         "method": pack_content.method_notes(all_reports, governor=True),

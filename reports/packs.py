@@ -177,6 +177,9 @@ def write_pdf(context: dict, *, academic_year, term, governor, generated_at=None
     from weasyprint import HTML  # imported here: only workers building packs need Pango
 
     sections = context.get("sections", [])
+    tables = [t for s in sections for t in s.tables]
+    drawn = any(t.image for t in tables) or any(s.image for s in sections)
+    wanted = any(t.figure for t in tables) or any(s.figure for s in sections)
     html = render_to_string("reports/pack_pdf.html", {
         **context,
         "academic_year": format_academic_year(academic_year),
@@ -184,8 +187,8 @@ def write_pdf(context: dict, *, academic_year, term, governor, generated_at=None
         "governor": governor,
         "generated_at": timezone.localtime(generated_at) if generated_at else timezone.localtime(),
         "notes": notes or [],
-        "charts_drawn": any(s.image for s in sections) or not any(s.figure for s in sections),
+        "charts_drawn": drawn or not wanted,
         "no_charts_note": pack_charts.NOTE_NO_CHARTS,
-        "sketch_note": "" if pack_charts.available() or not any(s.image for s in sections) else pack_charts.NOTE_SKETCHED,
+        "sketch_note": "" if pack_charts.available() or not drawn else pack_charts.NOTE_SKETCHED,
     })
     return HTML(string=html).write_pdf()

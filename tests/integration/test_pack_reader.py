@@ -140,6 +140,27 @@ class TestThePacks:
         if not pack_charts.available():
             assert "plain drawing of the dashboards' figures" in text
 
+    @pytest.mark.parametrize("edition", ["senco", "governors"])
+    def test_starting_points_matrices_and_semh_have_the_dashboards_charts(self, built, edition):
+        """Chart titles are drawn as text (Plotly's SVG or the plain drawing): one chart per subject."""
+        pdf = built["files"][edition][0]
+        text = " ".join(page_text(pdf, n) for n in range(1, len(pages(pdf)) + 1))
+        for subject in ("English", "Maths"):
+            assert f"{subject}: at least expected progress, ours and national" in text
+            assert f"{subject}: from each starting point to this term's result" in text
+        assert "SEMH and qualitative measures: effect size" in text
+
+    def test_the_trust_edition_draws_each_school_side_by_side(self, built):
+        pdf = built["files"]["trust"][0]
+        text = " ".join(page_text(pdf, n) for n in range(1, len(pages(pdf)) + 1))
+        for school in School.objects.get(code="demo").trust.schools.all():
+            assert f"{school.name}: SEN register by provision, this year and last" in text
+        assert "English: value added by school, 95 % intervals" in text
+        assert "Maths: value added by school, 95 % intervals" in text
+        assert "Ratio gain by programme and school (mean)" in text
+        if not pack_charts.available():
+            assert "plain drawing of the dashboards' figures" in text
+
     def test_the_pages_can_be_drawn(self, built):
         """Pages as PNGs, to look at (pdftoppm); left in the class's temporary folder."""
         for edition in ("senco", "governors", "trust"):
