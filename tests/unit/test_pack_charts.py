@@ -34,9 +34,10 @@ def test_starting_points_have_the_dashboards_chart_per_subject_without_a_suppres
     english, maths = section.tables
     assert english.figure["layout"]["title"]["text"] == "English: at least expected progress, ours and national"
     bars = english.figure["data"]
-    assert bars[0]["x"] == ["English from 2"] and bars[0]["y"] == [58.33]  # "3" is suppressed: not drawn
-    assert bars[1]["name"] == "National" and bars[1]["y"] == [50.0]
-    assert maths.figure["data"][0]["x"] == ["Maths from W"]
+    # Horizontal bars, a line per starting point; "3" is suppressed: not drawn
+    assert bars[0]["y"] == ["English from 2"] and bars[0]["x"] == [58.33]
+    assert bars[1]["name"] == "National" and bars[1]["x"] == [50.0]
+    assert maths.figure["data"][0]["y"] == ["Maths from W"]
     assert english.layout == "side" and not english.wide
 
 
