@@ -72,7 +72,8 @@ def transition_heatmap(cells: Sequence[Mapping], subject: str, *, title: str | N
             t_row.append(SUPPRESSED if hidden else ("" if cell is None else str(n)))
             verdict = "" if cell is None or cell.get("on_or_above") is None else (
                 ", on or above expected" if cell["on_or_above"] else ", below expected")
-            h_row.append(f"From {start} to {now}: " + (SUPPRESSED if hidden else f"{n or 0} pupil(s){verdict}"))
+            # An empty cell has no hover (hoverongaps off): its text would only say "0 pupils", hundreds of times.
+            h_row.append("" if cell is None else f"From {start} to {now}: " + (SUPPRESSED if hidden else f"{n} pupil(s){verdict}"))
         z.append(z_row)
         text.append(t_row)
         hover.append(h_row)
@@ -81,7 +82,7 @@ def transition_heatmap(cells: Sequence[Mapping], subject: str, *, title: str | N
     trace = {
         "type": "heatmap", "x": nows, "y": starts, "z": z, "text": text, "texttemplate": "%{text}",
         "hovertext": hover, "hoverinfo": "text", "colorscale": [[0, "#eaf2fa"], [1, "#0b4f8a"]], "showscale": True,
-        "colorbar": {"title": {"text": "Pupils"}}, "xgap": 2, "ygap": 2,
+        "colorbar": {"title": {"text": "Pupils"}}, "xgap": 2, "ygap": 2, "hoverongaps": False,
     }
     layout = _layout_dict({}, title=title, x_title="Result this term", y_title="Starting point (baseline)",
                           height=max(300, 60 + 40 * len(starts)))

@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from pupils.access import visible_pupils
 from pupils.models import Membership, Role
 from reports import governor_page, selectors
-from reports.dashboards import GOVERNOR_KINDS, LISTS, SENCO_KINDS, TEACHER_KINDS, Source
+from reports.dashboards import GOVERNOR_KINDS, SENCO_KINDS, TEACHER_KINDS, Source
 from reports.senco_page import senco_dashboard
 from reports.forms import TermForm
 from reports.progress_table import (
@@ -63,7 +63,7 @@ class DashboardPage:
     computed: list[str]
     subjects: list[str]
     progress_run: selectors.StoredRun | None = None  # the stored run the expected-progress rows came from
-    lists: dict[str, str] = field(default_factory=dict)  # each list of pupils' block with every row (dashboards.LISTS)
+    lists: dict[str, str] = field(default_factory=dict)  # each long list's block with every row (Table.limit)
 
     @property
     def term_label(self) -> str:
@@ -178,7 +178,7 @@ class CachedDashboard:
             dashboard = senco_dashboard(self.membership, **options)
         lists = {}
         for b in dashboard.blocks:
-            if b.key in LISTS and b.table is not None:  # its own page draws every row
+            if b.table is not None and b.table.limit is not None:  # a long list: its own page draws every row
                 lists[b.key] = render_to_string("reports/_block.html", {"block": replace(b, table=replace(b.table, limit=None))})
                 if b.table.cut:
                     b.more_href = self.list_url(b.key)

@@ -35,9 +35,9 @@ SENCO_KINDS = ["expected-progress", "starting-points", "value-added", "intervent
 TEACHER_KINDS = ["expected-progress", "intervention-impact", "standardised-progress", "no-gain-but-semh"]
 GOVERNOR_KINDS = ["value-added", "starting-points", "register-summary"]
 GAP_TERMS = 6
-#: Rows of a list of pupils shown on a dashboard; the list's own page has them all (``LISTS``).
+#: Rows of a long list (``Table.limit``) shown on a dashboard; the list's own page has them all.
 LIST_ROWS = 25
-#: The dashboard blocks that list pupils one by one, each with a page of its own.
+#: The dashboard blocks that list pupils one by one (each transition matrix's cells are a long list too).
 LISTS = ("standardised-pupils", "no-gain-but-semh", "intervention-impact")
 SUPPRESSED = "suppressed"
 

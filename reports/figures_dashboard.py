@@ -184,6 +184,7 @@ def _matrix_table(subject: str, cells: list[dict], *, verdict: bool):
     d = _dash()
     headers = ["Starting point", "Result this term", "Pupils"] + (["On or above expected"] if verdict else [])
     return d.Table(
+        limit=d.LIST_ROWS,
         caption=f"{subject}: pupils by starting point and this term's result",
         headers=headers,
         rows=[

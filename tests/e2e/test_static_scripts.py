@@ -25,7 +25,6 @@ FIGURE = {
 
 def _page_html(body: str, *, charts: bool = True) -> str:
     scripts = [
-        "/static/vendor/bootstrap/bootstrap.min.js",
         "/static/vendor/htmx/htmx.min.js",
         "/static/js/app.js",
     ]
@@ -161,3 +160,17 @@ def test_forms_with_data_confirm_ask_first_and_stay_put_when_cancelled(page, liv
     with page.expect_navigation():
         page.get_by_role("button", name="Delete").click()
     expect(page.get_by_text("deleted")).to_be_visible()
+
+
+def test_a_message_closes_with_its_button_without_bootstraps_javascript(page, live_server):
+    # app.js does what Bootstrap's JavaScript did for sencotrack (the menu is covered by test_sign_in).
+    body = """<div class="alert alert-success alert-dismissible fade show" role="status">Saved.
+<button type="button" class="btn-close" data-bs-dismiss="alert" aria-label="Dismiss this message"></button></div>
+<p>After the message.</p>"""
+    _serve(page, f"{live_server.url}/__test__/message/", _page_html(body, charts=False))
+    page.goto(f"{live_server.url}/__test__/message/")
+    expect(page.get_by_role("status")).to_have_text("Saved.")
+    page.get_by_role("button", name="Dismiss this message").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_have_count(0)
+    expect(page.get_by_text("After the message.")).to_be_visible()
