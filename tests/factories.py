@@ -15,14 +15,24 @@ from pupils.upn import make_upn
 PASSWORD = "correct-horse-battery"
 
 
+STAFF_FIRST_NAMES = ["Rafferty", "Perpetua", "Ottoline", "Evander", "Clemency", "Barnaby", "Araminta", "Leopold",
+                     "Rosalind", "Tobias", "Marigold", "Ambrose", "Hermione", "Caspian", "Wilhelmina", "Ignatius",
+                     "Philippa", "Crispin", "Sidonie"]
+STAFF_LAST_NAMES = ["Achterberg", "Brightwell", "Cadwallader", "Delacourt", "Eversley", "Fairweather", "Galbraith",
+                    "Hetherington", "Inchbald", "Kingsmill", "Lockyer", "Mountjoy", "Northcott", "Pettigrew", "Quarrie",
+                    "Rushworth", "Standish", "Tregenza", "Underhill", "Vellacott"]
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
 
     username = factory.Sequence(lambda n: f"user{n}")
-    first_name = factory.Faker("first_name", locale="en_GB")
-    last_name = factory.Faker("last_name", locale="en_GB")
+    # Staff names never found among the pupils' (Faker's en_GB names, the fixtures' own): a test that a
+    # page names no pupil ("Smith" not in it) must not fail because a teacher was also called Smith.
+    first_name = factory.Iterator(STAFF_FIRST_NAMES)
+    last_name = factory.Iterator(STAFF_LAST_NAMES)
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     password = factory.django.Password(PASSWORD)
 
