@@ -73,7 +73,8 @@ def transition_heatmap(cells: Sequence[Mapping], subject: str, *, title: str | N
             verdict = "" if cell is None or cell.get("on_or_above") is None else (
                 ", on or above expected" if cell["on_or_above"] else ", below expected")
             # An empty cell has no hover (hoverongaps off): its text would only say "0 pupils", hundreds of times.
-            h_row.append("" if cell is None else f"From {start} to {now}: " + (SUPPRESSED if hidden else f"{n} pupil(s){verdict}"))
+            h_row.append("" if cell is None else
+                         f"From {start} to {now}: " + (SUPPRESSED if hidden else f"{n} pupil(s){verdict}"))
         z.append(z_row)
         text.append(t_row)
         hover.append(h_row)

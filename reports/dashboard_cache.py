@@ -120,7 +120,9 @@ class CachedDashboard:
     def list_url(self, key: str) -> str:
         """A list of pupils' own page, for the same term as this dashboard (none named: its default term)."""
         url = reverse("reports:dashboard_list", args=[key])
-        return url if self.asked is None else f"{url}?{urlencode({'academic_year': self.asked[0], 'term': self.asked[1]})}"
+        if self.asked is None:
+            return url
+        return f"{url}?{urlencode({'academic_year': self.asked[0], 'term': self.asked[1]})}"
 
     def body(self, filters: ProgressFilters | None = None) -> DashboardBody:
         """The page's body for these table filters (the first page, unfiltered, from the cache)."""
@@ -179,7 +181,8 @@ class CachedDashboard:
         lists = {}
         for b in dashboard.blocks:
             if b.table is not None and b.table.limit is not None:  # a long list: its own page draws every row
-                lists[b.key] = render_to_string("reports/_block.html", {"block": replace(b, table=replace(b.table, limit=None))})
+                whole = replace(b, table=replace(b.table, limit=None))
+                lists[b.key] = render_to_string("reports/_block.html", {"block": whole})
                 if b.table.cut:
                     b.more_href = self.list_url(b.key)
         page = DashboardPage(

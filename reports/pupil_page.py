@@ -20,6 +20,9 @@ from pupils.selectors import pupil_profile
 from reports.pupil_history import PupilHistory, chronological_months, pupil_history, sdq_total_band, stored_baselines
 from sencotrack.parsing import default_term_dates
 
+SUGGESTED = ("Suggested (expected progress plus one level, or the national median for a pupil judged by the "
+             "quartile rule)")
+
 
 TIMELINE_KINDS = {
     "assessment": "Assessment",
@@ -348,7 +351,7 @@ def _timeline(page: PupilPage) -> list[TimelineItem]:
                     "target",
                     target.updated_at.date(),
                     f"{target.subject.name} target for {academic_year_label(target.academic_year)}: {target.result}",
-                    detail="Suggested (expected progress plus one level)" if target.suggested else "Set by staff",
+                    detail=SUGGESTED if target.suggested else "Set by staff",
                 )
             )
         for checklist in page.semh:
