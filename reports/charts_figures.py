@@ -89,6 +89,7 @@ def transition_heatmap(cells: Sequence[Mapping], subject: str, *, title: str | N
                           height=max(300, 60 + 40 * len(starts)))
     for axis in ("xaxis", "yaxis"):
         layout[axis] = {**layout[axis], "type": "category", "showgrid": False}
+    layout["yaxis"]["autorange"] = "reversed"  # the lowest starting point at the top, as the tables list them
     layout["template"] = {"data": {"scatter": [{"type": "scatter"}]}}  # what plotly writes for template "none"
     return {"data": [trace], "layout": layout}
 

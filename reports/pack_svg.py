@@ -207,7 +207,8 @@ def _mix(low: str, high: str, share: float) -> str:
 
 def _heatmap(figure: dict, trace: dict, *, width: int) -> str | None:
     """A heat map of counts: categories across (x) and up (y, the first at the foot, as Plotly draws
-    it), each cell shaded by its count on the trace's two-colour scale and labelled with its text."""
+    it, or at the top when the y axis is reversed), each cell shaded by its count on the trace's
+    two-colour scale and labelled with its text."""
     xs = [str(x) for x in trace.get("x") or []]
     ys = [str(y) for y in trace.get("y") or []]
     z = trace.get("z") or []
@@ -232,8 +233,9 @@ def _heatmap(figure: dict, trace: dict, *, width: int) -> str | None:
     height = top + plot_h + 44
     font = max(6.5, min(10.0, cell_w / 3.2))
     parts: list[str] = []
+    downwards = (layout.get("yaxis") or {}).get("autorange") == "reversed"
     for row, y_label in enumerate(ys):
-        y0 = top + (len(ys) - 1 - row) * cell_h
+        y0 = top + (row if downwards else len(ys) - 1 - row) * cell_h
         parts.append(f'<text x="{left - 5}" y="{y0 + cell_h / 2 + 3:.1f}" font-size="9" text-anchor="end">'
                      f'{escape(y_label)}</text>')
         for col, _ in enumerate(xs):
